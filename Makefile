@@ -1,0 +1,65 @@
+# jupyterstream: run one parameterized notebook over many values with GNU parallel, then collect.
+# `make run` runs the demo sweep; `make test` runs the tests; `make help` lists the rest.
+
+NOTEBOOK     ?= notebooks/births.ipynb
+VALUES       ?= states.txt
+OUTPUT       ?= output
+PARAM        ?= state
+JOBS         ?=
+CELL_TIMEOUT ?= 0
+JOB_TIMEOUT  ?= 0
+SERVERS      ?=
+PYTHON       ?= python3
+VENV         ?= .venv
+TESTS        ?= tests
+
+JS := $(VENV)/bin/jupyterstream
+SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
+        --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)'
+
+.PHONY: help setup tools preview run collect test bench clean
+
+help: ## Show the targets and the variables they take.
+	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
+	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
+	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
+	@echo "make test      install what the tests need and run them"
+	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
+	@echo "make clean     remove OUTPUT (the virtual environment stays)"
+	@echo
+	@echo "Variables (make run NOTEBOOK=my.ipynb VALUES=my.csv JOBS=4 ...):"
+	@echo "  NOTEBOOK=$(NOTEBOOK)  VALUES=$(VALUES)  OUTPUT=$(OUTPUT)  PARAM=$(PARAM)"
+	@echo "  JOBS=$(or $(JOBS),one per core)  CELL_TIMEOUT=$(CELL_TIMEOUT)  JOB_TIMEOUT=$(JOB_TIMEOUT) (seconds; 0: none)"
+	@echo "  SERVERS=$(or $(SERVERS),0) (0 or empty: this machine)"
+
+setup: $(VENV)/.ready tools
+
+$(VENV)/.ready: pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "jupyterstream: '$(PYTHON) -m venv' failed: install Python's venv module (apt-get install python3-venv)" >&2; exit 1; }
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[demo,test]'
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyterstream)" >/dev/null
+	@touch $@
+
+tools:
+	@bin/ensure-tools parallel
+
+preview: setup ## Print the parallel command and per-job lines.
+	@$(JS) preview $(SWEEP)
+
+run: setup ## Run the sweep, then collect.
+	$(JS) run $(SWEEP)
+
+collect: setup ## Collect OUTPUT again.
+	$(JS) collect '$(OUTPUT)'
+
+test: setup
+	@bin/ensure-tools parallel sshd rsync
+	$(VENV)/bin/python -m pytest $(TESTS)
+
+bench: setup
+	$(VENV)/bin/python benchmarks/bench_sweep.py
+
+clean:
+	rm -rf '$(OUTPUT)'

@@ -1,0 +1,72 @@
+"""Read one executed notebook's JSON and keep what the report needs: metrics, figures, errors."""
+
+import base64
+import hashlib
+import json
+
+from .record import MIME_TYPE
+
+SCRAP_PREFIX = "application/scrapbook.scrap."
+FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def read_run(path, expected_sha256=None):
+    """Return (notebook dict, problem); problem says why the file cannot be used, else None."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None, "results missing: no executed notebook"
+    except OSError as exc:
+        return None, f"results unreadable: {exc.strerror}"
+    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+        return None, "results corrupt: the notebook does not match its status record"
+    try:
+        nb = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, f"results corrupt: not valid JSON ({exc})"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return None, "results corrupt: not a notebook"
+    return nb, None
+
+
+def metrics(nb):
+    """Recorded values in cell order: our own MIME type and scrapbook's scraps."""
+    found = {}
+    for _, output in _outputs(nb):
+        data = output.get("data") or {}
+        for mime, payload in data.items():
+            if mime == MIME_TYPE or mime.startswith(SCRAP_PREFIX) and mime.endswith("+json"):
+                if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+                    found[payload["name"]] = payload.get("value", payload.get("data"))
+    return found
+
+
+def figures(nb):
+    """[(cell_index, mime, base64 or svg text)] for every image a run displayed."""
+    found = []
+    for index, output in _outputs(nb):
+        data = output.get("data") or {}
+        for mime in FIGURE_TYPES:
+            if mime in data:
+                found.append((index, mime, _text(data[mime])))
+                break
+    return found
+
+
+def svg_base64(text):
+    """SVG as base64 for an <img> tag, where its scripts never run."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _outputs(nb):
+    for index, cell in enumerate(nb.get("cells", [])):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs") or []:
+            if isinstance(output, dict) and output.get("output_type") in ("display_data", "execute_result"):
+                yield index, output
+
+
+def _text(value):
+    return "".join(value) if isinstance(value, list) else str(value)

@@ -1,0 +1,235 @@
+"""One job, as GNU parallel runs it through bin/run-one: nbconvert plus a status record.
+
+    run-one OUTPUT JOB_ID [--job-timeout S] [--attempts N] -- jupyter nbconvert --execute ...
+
+Standard library only, so that it runs on an SSH host that has only Python and Jupyter.
+Whatever happens, the job leaves OUTPUT/runs/JOB_ID.ipynb (complete or partial, when nbconvert
+got as far as a kernel) and, written last, OUTPUT/status/JOB_ID.json. Exit codes: status.EXIT_CODES.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from . import status
+
+GRACE_SECONDS = 3.0
+ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def main(argv=None):
+    """Run one job and return its exit code."""
+    args = _parse(argv)
+    job = Job(args.output, args.job_id, args.command, args.job_timeout)
+    try:
+        return job.run(args.attempts)
+    except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
+        record = {"job": args.job_id, "host": socket.gethostname(), "started": job.started,
+                  "status": "job-error", "message": f"run-one failed: {type(exc).__name__}: {exc}"}
+        return job._finish(record, None)
+
+
+def _parse(argv):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    parser = argparse.ArgumentParser(prog="run-one", description=__doc__.split("\n\n")[0])
+    parser.add_argument("output")
+    parser.add_argument("job_id")
+    parser.add_argument("--job-timeout", type=float, default=0)
+    parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
+    args = parser.parse_args(argv[:split])
+    args.command = argv[split + 1:]
+    if not args.command:
+        parser.error("give the nbconvert command after --")
+    return args
+
+
+class Job:
+    """One job's files, child process and signal handling."""
+
+    def __init__(self, output, job_id, command, job_timeout):
+        self.output, self.id, self.command, self.job_timeout = output, job_id, command, job_timeout
+        self.input = os.path.join(output, "inputs", f"{job_id}.ipynb")
+        self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
+        self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
+        self.log = os.path.join(output, "logs", f"{job_id}.log")
+        self.child, self.stopped_by = None, None
+        self.started = time.time()
+
+    def run(self, attempts):
+        """Execute, retrying a kernel that cannot start, and record the outcome."""
+        for sub in ("runs", "status", "logs"):
+            os.makedirs(os.path.join(self.output, sub), exist_ok=True)
+        base = {"job": self.id, "host": socket.gethostname(), "pid": os.getpid(), "started": self.started}
+        try:
+            meta = _read_meta(self.input)
+        except (OSError, ValueError) as exc:
+            return self._finish(dict(base, status="job-error", message=f"cannot read {self.input}: {exc}"), None)
+        base["identity"] = meta.get("identity")
+        status.write(self.output, self.id, dict(base, status="running"))
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        env = self._environment(meta)
+        for attempt in range(1, max(attempts, 1) + 1):
+            record, nb = self._attempt(env)
+            record.update(base, attempts=attempt)
+            if record["status"] != "could-not-start" or self.stopped_by or attempt == attempts:
+                return self._finish(record, nb)
+            time.sleep(0.5 * attempt + random.random())
+        raise AssertionError("unreachable")
+
+    def _environment(self, meta):
+        env = dict(os.environ)
+        for name, text in meta.get("environment", {}).items():
+            if "\0" not in text and "=" not in name:
+                env[name] = text
+        cwd = os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
+        env["JUPYTERSTREAM_CWD"] = cwd if os.path.isdir(cwd) else os.getcwd()
+        env["JUPYTERSTREAM_PARTIAL"] = self.partial
+        env["JUPYTERSTREAM_JOB"] = self.id
+        # The kernels of the Python that runs this job come first, before any user-wide ones.
+        kernels = os.path.join(sys.prefix, "share", "jupyter")
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels, env.get("JUPYTER_PATH")]))
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
+        return env
+
+    def _attempt(self, env):
+        _remove(self.partial)
+        with open(self.log, "ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
+            log.flush()
+            self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                          env=env, start_new_session=True)
+            code = self.child.wait()
+        nb = _load(self.partial)
+        return self._classify(code, nb), nb
+
+    def _classify(self, code, nb):
+        meta = (nb or {}).get("metadata", {}).get("jupyterstream", {})
+        failure = meta.get("failure")
+        execution = meta.get("execution", {})
+        record = {"nbconvert_exit": code}
+        if "kernel_ready_at" in execution:
+            record["kernel_ready"] = round(execution["kernel_ready_at"] - self.started, 3)
+        if self.stopped_by:
+            timed_out = self.job_timeout and time.time() - self.started >= self.job_timeout * 0.9
+            record["status"] = "job-timeout" if timed_out else "interrupted"
+            record["message"] = f"stopped by {self.stopped_by}" + (
+                f" after the job timeout of {self.job_timeout:g} s" if timed_out else "")
+            if failure:
+                record["cell_index"] = failure.get("cell_index")
+        elif failure:
+            record.update(_failure_fields(failure))
+        elif code == 0 and nb is not None:
+            record["status"] = "ok"
+        elif nb is None and code == 0:
+            record.update(status="job-error", message=f"nbconvert exited 0 but wrote no readable notebook at {self.partial}")
+        else:
+            record.update(status="job-error", message=f"nbconvert exited {code} before executing the notebook: "
+                                                      f"{_tail(self.log)}")
+        return record
+
+    def _finish(self, record, nb):
+        record["ended"] = time.time()
+        record["duration"] = round(record["ended"] - self.started, 3)
+        if nb is not None:
+            nb.setdefault("metadata", {}).setdefault("jupyterstream", {})["run"] = {
+                k: record.get(k) for k in ("status", "host", "started", "ended", "duration", "attempts")}
+            data = (json.dumps(nb, indent=1, ensure_ascii=True) + "\n").encode()
+            try:
+                _write_bytes(self.final, data)
+                record.update(notebook=f"runs/{self.id}.ipynb", notebook_sha256=hashlib.sha256(data).hexdigest())
+            except OSError as exc:
+                record.update(status="job-error", message=f"cannot write {self.final}: {exc.strerror or exc}")
+            _remove(self.partial)
+        record["exit_code"] = status.EXIT_CODES[record["status"]]
+        record["log"] = f"logs/{self.id}.log"
+        try:
+            status.write(self.output, self.id, record)
+        except OSError as exc:
+            print(f"run-one: {self.id}: cannot write its status record: {exc}", file=sys.stderr)
+            return status.EXIT_CODES["job-error"]
+        return record["exit_code"]
+
+    def _on_signal(self, signum, frame):
+        self.stopped_by = self.stopped_by or signal.Signals(signum).name
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        _kill(child.pid, signal.SIGTERM)
+        deadline = time.time() + GRACE_SECONDS
+        while child.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        _killpg(child.pid)
+
+
+def _failure_fields(failure):
+    fields = {k: failure.get(k) for k in ("status", "cell_index", "ename", "evalue")}
+    fields["traceback"] = [ANSI.sub("", line) for line in failure.get("traceback", [])][-30:]
+    return fields
+
+
+def _read_meta(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle).get("metadata", {}).get("jupyterstream", {})
+
+
+def _load(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            nb = json.load(handle)
+        return nb if isinstance(nb, dict) and isinstance(nb.get("cells"), list) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_bytes(path, data):
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _tail(path, lines=15):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(path) - 8000))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(ANSI.sub("", text).splitlines()[-lines:])
+
+
+def _kill(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _killpg(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

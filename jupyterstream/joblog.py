@@ -1,0 +1,38 @@
+"""Read GNU parallel's --joblog: the last row of each job, keyed by our job id."""
+
+import shlex
+
+COLUMNS = ("Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command")
+
+
+def read_joblog(path):
+    """Return {job_id: row dict, with an 'attempts' count}; a retried job keeps its last row."""
+    rows = {}
+    try:
+        handle = open(path, encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return rows
+    with handle:
+        for line in handle:
+            fields = line.rstrip("\n").split("\t", len(COLUMNS) - 1)
+            if len(fields) != len(COLUMNS) or fields[0] == "Seq":
+                continue
+            job_id = job_of(fields[-1])
+            if job_id is None:
+                continue
+            row = dict(zip(COLUMNS, (f.strip() for f in fields)))
+            row["attempts"] = rows.get(job_id, {}).get("attempts", 0) + 1
+            rows[job_id] = row
+    return rows
+
+
+def job_of(command):
+    """The job id in a run-one command line (the word after the output folder)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    for index, word in enumerate(words):
+        if word.endswith("run-one") and index + 2 < len(words):
+            return words[index + 2]
+    return None

@@ -1,0 +1,149 @@
+"""Values file + notebook -> jobs with stable ids and identities -> one staged input per job."""
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import params, status
+from .atomic import write_atomic
+from .errors import ParameterError, ValuesError
+from .values import read_values
+
+SLUG_MAX = 48
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class Job:
+    """One run: an id safe in file names and argv, its values, and its identity."""
+
+    id: str
+    line: int
+    texts: dict
+    values: dict
+    identity: str
+
+    def label(self):
+        """A short human label: the value, or name=value pairs for several parameters."""
+        if len(self.texts) == 1:
+            return next(iter(self.texts.values()))
+        return ", ".join(f"{k}={v}" for k, v in self.texts.items())
+
+
+@dataclass
+class Plan:
+    """Every job of a sweep, with what it was made from."""
+
+    notebook: str
+    values_file: str
+    notebook_sha256: str
+    values_sha256: str
+    cwd: str
+    jobs: list = field(default_factory=list)
+    source: object = None
+
+
+def build_plan(notebook, values_file, param="state"):
+    """Read and check the notebook and values file; return the Plan. Nothing is written."""
+    nb = params.read_notebook(notebook)
+    defaults = params.read_defaults(nb, notebook)
+    rows = read_values(values_file, param)
+    names = list(rows[0].texts)
+    params.check_names(names, defaults, notebook)
+    nb_hash = notebook_hash(nb)
+    jobs, taken = [], {}
+    for row in rows:
+        try:
+            values = {n: params.convert(n, t, defaults[n]) for n, t in row.texts.items()}
+        except ParameterError as exc:
+            raise ValuesError(values_file, row.line, str(exc)) from None
+        job_id = make_id(row.texts)
+        if job_id.lower() in taken:
+            raise ValuesError(values_file, row.line, f"its output name {job_id!r} clashes with line "
+                              f"{taken[job_id.lower()]} (names are compared without case): make the values distinct")
+        taken[job_id.lower()] = row.line
+        identity = _sha({"notebook": nb_hash, "values": row.texts})
+        jobs.append(Job(job_id, row.line, dict(row.texts), values, identity))
+    return Plan(str(notebook), str(values_file), nb_hash, _file_sha(values_file),
+                str(Path(notebook).parent), jobs, nb)
+
+
+def select(plan, only=None):
+    """The jobs ``--only`` names (a value, a label or a job id), or all of them."""
+    if only is None:
+        return list(plan.jobs)
+    chosen = [j for j in plan.jobs if only in (j.id, j.label())]
+    if not chosen:
+        raise ValuesError(plan.values_file, None, f"--only {only!r} matches no value or job id in the file")
+    return chosen
+
+
+def make_id(texts):
+    """A file-safe id: the value itself when it is safe, else a slug plus a short hash."""
+    joined = "_".join(texts.values())
+    slug = UNSAFE.sub("-", joined).strip("-.")[:SLUG_MAX]
+    if slug == joined and slug:
+        return slug
+    digest = _sha(texts)[:8]
+    return f"{slug}-{digest}" if slug else f"job-{digest}"
+
+
+def notebook_hash(nb):
+    """Hash what decides a run's result: cell types and sources, and the kernel."""
+    cells = [(c.cell_type, c.source) for c in nb.cells
+             if params.INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    return _sha({"cells": cells, "kernel": kernel})
+
+
+def stage(plan, output, jobs=None, rerun_ok=False):
+    """Write plan.json (every job), an input notebook for each of ``jobs`` that still needs a run,
+    and todo.txt (their ids, one a line: what parallel reads). Return those jobs."""
+    output = Path(output)
+    for sub in ("inputs", "runs", "status", "logs"):
+        (output / sub).mkdir(parents=True, exist_ok=True)
+    todo, base = [], _cleared(plan.source)
+    for job in plan.jobs if jobs is None else jobs:
+        if not rerun_ok and status.is_done(output, job):
+            continue
+        staged = params.inject(base, job.values, job.texts, {
+            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs")})
+        write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged))
+        todo.append(job)
+    write_atomic(output / "plan.json", json.dumps(plan_record(plan), indent=1, default=repr) + "\n")
+    write_atomic(output / "todo.txt", "".join(f"{job.id}\n" for job in todo))
+    return todo
+
+
+def plan_record(plan):
+    """The plan as JSON-able data (what the collector reads back)."""
+    return {
+        "notebook": plan.notebook, "values_file": plan.values_file,
+        "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256,
+        "jobs": [{"id": j.id, "line": j.line, "texts": j.texts, "values": j.values,
+                  "identity": j.identity, "label": j.label()} for j in plan.jobs],
+    }
+
+
+def _cleared(nb):
+    """A copy without outputs, so a partial run never shows a stale output of the source."""
+    clean = params.copy.deepcopy(nb)
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return clean
+
+
+def _dumps(nb):
+    return json.dumps(nb, indent=1, ensure_ascii=True, default=repr) + "\n"
+
+
+def _sha(data):
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+
+
+def _file_sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

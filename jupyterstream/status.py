@@ -1,0 +1,73 @@
+"""The per-job status record: what a job wrote last, and what resume and the collector trust.
+
+Standard library only: this module also runs on SSH hosts that have only Python and Jupyter.
+"""
+
+import json
+import os
+import tempfile
+
+SCHEMA = 1
+UMASK = os.umask(0)
+os.umask(UMASK)
+
+# status -> exit code of bin/run-one. Never 255: over SSH that means the transport failed.
+EXIT_CODES = {
+    "ok": 0,
+    "cell-error": 1,
+    "cell-timeout": 2,
+    "job-timeout": 3,
+    "dead-kernel": 4,
+    "stopped-early": 5,
+    "could-not-start": 6,
+    "interrupted": 7,
+    "job-error": 8,
+}
+FAILED = tuple(s for s in EXIT_CODES if s != "ok")
+
+
+def path_for(output, job_id):
+    """Where the status record of a job lives."""
+    return os.path.join(output, "status", f"{job_id}.json")
+
+
+def write(output, job_id, record):
+    """Write a status record atomically (temporary file in the same folder, then rename)."""
+    path = path_for(output, job_id)
+    text = json.dumps(dict(record, schema=SCHEMA), indent=1, ensure_ascii=True, default=repr) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{job_id}.json.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            os.fchmod(handle.fileno(), 0o666 & ~UMASK)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read(output, job_id):
+    """Return a job's status record, None if there is none; raise ValueError if it is corrupt."""
+    try:
+        with open(path_for(output, job_id), encoding="utf-8") as handle:
+            record = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"corrupt status record: {exc}") from None
+    if not isinstance(record, dict) or "status" not in record:
+        raise ValueError("corrupt status record: no status field")
+    return record
+
+
+def is_done(output, job):
+    """True when the job already ran ok with this notebook and these values."""
+    try:
+        record = read(output, job.id)
+    except ValueError:
+        return False
+    return bool(record) and record["status"] == "ok" and record.get("identity") == job.identity \
+        and os.path.exists(os.path.join(output, "runs", f"{job.id}.ipynb"))
