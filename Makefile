@@ -9,20 +9,31 @@ JOBS         ?=
 CELL_TIMEOUT ?= 0
 JOB_TIMEOUT  ?= 0
 SERVERS      ?=
+SERVERS_FILE ?= servers.txt
+SSH          ?=
+REMOTE_PYTHON ?= python3
+RETRIES      ?= 2
+SHARED_FS    ?=
+STRICT_SERVERS ?=
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
 
 JS := $(VENV)/bin/jupyterstream
 SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
-        --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)'
+        --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' $(REMOTE)
+yes = $(filter 1 yes true,$(1))
+REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
+         --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
+         $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
 
-.PHONY: help setup tools preview run collect test bench clean
+.PHONY: help setup tools preview run collect check-servers test bench clean
 
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
+	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make test      install what the tests need and run them"
 	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
 	@echo "make clean     remove OUTPUT (the virtual environment stays)"
@@ -30,7 +41,9 @@ help: ## Show the targets and the variables they take.
 	@echo "Variables (make run NOTEBOOK=my.ipynb VALUES=my.csv JOBS=4 ...):"
 	@echo "  NOTEBOOK=$(NOTEBOOK)  VALUES=$(VALUES)  OUTPUT=$(OUTPUT)  PARAM=$(PARAM)"
 	@echo "  JOBS=$(or $(JOBS),one per core)  CELL_TIMEOUT=$(CELL_TIMEOUT)  JOB_TIMEOUT=$(JOB_TIMEOUT) (seconds; 0: none)"
-	@echo "  SERVERS=$(or $(SERVERS),0) (0 or empty: this machine)"
+	@echo "  SERVERS=$(or $(SERVERS),0): use the first N entries of SERVERS_FILE=$(SERVERS_FILE) (0 or empty: this machine)"
+	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"
+	@echo "  SHARED_FS=1 (servers see OUTPUT at the same path)  STRICT_SERVERS=1 (refuse if a server fails the check)"
 
 setup: $(VENV)/.ready tools
 
@@ -43,7 +56,7 @@ $(VENV)/.ready: pyproject.toml
 	@touch $@
 
 tools:
-	@bin/ensure-tools parallel
+	@bin/ensure-tools parallel $(if $(filter-out 0,$(SERVERS)),ssh rsync)
 
 preview: setup ## Print the parallel command and per-job lines.
 	@$(JS) preview $(SWEEP)
@@ -53,6 +66,9 @@ run: setup ## Run the sweep, then collect.
 
 collect: setup ## Collect OUTPUT again.
 	$(JS) collect '$(OUTPUT)'
+
+check-servers: setup ## Check every server before a long sweep.
+	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
 
 test: setup
 	@bin/ensure-tools parallel sshd rsync

@@ -13,7 +13,11 @@ os.umask(UMASK)
 def write_atomic(path, text):
     """Write ``text`` to a temporary file beside ``path``, flush it, then rename it over ``path``."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): check that {path.parent} "
+                          "exists and is writable") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

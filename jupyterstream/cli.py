@@ -23,16 +23,45 @@ def sweep_options(func):
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
         click.option("--only", metavar="VALUE", help="Run just this value (or job id), e.g. --only DC."),
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
+    ] + server_options()
+    return with_options(lambda: options)(func)
+
+
+def with_options(make_options):
+    """A decorator that applies a list of click options, first one on top."""
+    def decorate(func):
+        for option in reversed(make_options()):
+            func = option(func)
+        return func
+    return decorate
+
+
+def server_options():
+    """Options for sweeps over SSH servers (SERVERS, SERVERS_FILE, SSH, REMOTE_PYTHON, ...)."""
+    return [
+        click.option("--servers", type=int, default=0, show_default=True,
+                     help="Use the first N entries of --servers-file; 0: this machine only (SERVERS)."),
+        click.option("--servers-file", default="servers.txt", show_default=True,
+                     help="GNU parallel sshloginfile: '4/user@host' a line, ':' for this machine (SERVERS_FILE)."),
+        click.option("--ssh", default="", help="The ssh command, e.g. 'ssh -F my_config' (SSH)."),
+        click.option("--remote-python", default="python3", show_default=True,
+                     help="The Python on the servers that has nbconvert and ipykernel (REMOTE_PYTHON)."),
+        click.option("--retries", type=int, default=2, show_default=True,
+                     help="Tries per job over SSH; a failure of the notebook itself is not retried (RETRIES)."),
+        click.option("--shared-fs", is_flag=True, help="The servers see OUTPUT at the same path: no transfers (SHARED_FS)."),
+        click.option("--strict-servers", is_flag=True, help="Refuse to run when a server fails the check (STRICT_SERVERS)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
-def settings_of(output, jobs, cell_timeout, job_timeout):
-    """Settings from the CLI options."""
-    return Settings(output=output, jobs=jobs, cell_timeout=cell_timeout, job_timeout=job_timeout,
-                    progress=sys.stderr.isatty())
+def settings_of(options):
+    """Settings and Servers from the CLI options."""
+    settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
+                        job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
+                        remote=options["servers"] > 0, remote_python=options["remote_python"],
+                        retries=options["retries"], shared_fs=options["shared_fs"])
+    where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
+                          strict=options["strict_servers"])
+    return settings, where
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,15 +79,15 @@ def main():
 
 @main.command()
 @sweep_options
-def preview(notebook, values, output, param, jobs, cell_timeout, job_timeout, only, rerun_ok):
+def preview(notebook, values, param, only, rerun_ok, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
-    settings = settings_of(output, jobs, cell_timeout, job_timeout)
-    _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok))
+    settings, where = settings_of(options)
+    _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok, where))
 
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, jobs, cell_timeout, job_timeout, only, rerun_ok):
+def plan(notebook, values, output, param, only, rerun_ok, **_):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -75,10 +104,36 @@ def plan(notebook, values, output, param, jobs, cell_timeout, job_timeout, only,
 
 @main.command()
 @sweep_options
-def run(notebook, values, output, param, jobs, cell_timeout, job_timeout, only, rerun_ok):
+def run(notebook, values, param, only, rerun_ok, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
-    settings = settings_of(output, jobs, cell_timeout, job_timeout)
-    _exit(lambda: sweep.run(notebook, values, settings, param, only, rerun_ok))
+    settings, where = settings_of(options)
+    _exit(lambda: sweep.run(notebook, values, settings, param, only, rerun_ok, where))
+
+
+@main.command("check-servers")
+@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", default="output", show_default=True, help="Where to keep the check's files.")
+@click.option("--jobs", "-j", default="", hidden=True)
+@click.option("--cell-timeout", type=float, default=0, hidden=True)
+@click.option("--job-timeout", type=float, default=0, hidden=True)
+@with_options(server_options)
+def check_servers(notebook, **options):
+    """Check every server before a long sweep: ssh, Python, Jupyter, the kernel, the notebook's
+    imports, rsync, cores. One line per host; exit 1 if any fails.
+
+    \b
+    Example:
+      jupyterstream check-servers notebooks/births.ipynb --servers 4 --ssh 'ssh -F my_config'
+    """
+    from .params import read_notebook
+
+    settings, where = settings_of(options)
+    if not where.remote:
+        where.count = 10 ** 6
+    def step():
+        hosts = sweep.check_servers(read_notebook(notebook), where, settings, log=sys.stdout)
+        return 0 if all(h.ok for h in hosts) else 1
+    _exit(step)
 
 
 @main.command()

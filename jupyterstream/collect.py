@@ -58,15 +58,18 @@ def summarize(output, job, logrow=None):
     """Join one job's status record, executed notebook and joblog row."""
     run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}))
     if logrow:
-        run.host, run.attempts = logrow.get("Host", ""), logrow["attempts"]
+        run.host, run.attempts = _host(logrow), logrow["attempts"]
     try:
         record = status.read(output, job["id"])
     except ValueError as exc:
         run.state, run.message = "corrupt", str(exc)
         return run
+    # Sweep ids start with the time they began, so an older record sorts before the joblog's sweep.
+    if logrow and logrow.get("sweep") and (record is None or (record.get("sweep") or "") < logrow["sweep"]):
+        return _lost(run, logrow, record)
     if record is None:
         return run
-    run.host = record.get("host") or run.host
+    run.host = run.host or record.get("host", "")
     run.duration, run.kernel_ready = record.get("duration"), record.get("kernel_ready")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
     run.state = record["status"]
@@ -80,6 +83,28 @@ def summarize(output, job, logrow=None):
                                            f"{logrow.get('Signal')}) without recording a result"
     if record.get("notebook"):
         _read_notebook(output, run, record)
+    return run
+
+
+def _host(logrow):
+    """The host as parallel names it; ':' is this machine."""
+    host = logrow.get("Host", "")
+    return "" if host == ":" else host
+
+
+def _lost(run, logrow, record):
+    """The last attempt (per the joblog) left no status record here: say what parallel saw."""
+    code = logrow.get("Exitval")
+    if code == "255":
+        run.state = "transport-failed"
+        run.message = f"ssh to {run.host or 'the host'} failed (exit 255) on the last of {run.attempts} attempts"
+    elif record is None or record.get("status") != "running":
+        run.state = "results-missing"
+        run.message = f"the job ended on {run.host or 'its host'} (exit {code}, signal {logrow.get('Signal')}) " \
+                      "but its results did not come back"
+    else:
+        run.state = "killed"
+        run.message = f"the job ended (exit {code}, signal {logrow.get('Signal')}) without recording a result"
     return run
 
 

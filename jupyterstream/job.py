@@ -21,6 +21,8 @@ import time
 from . import status
 
 GRACE_SECONDS = 3.0
+# Failures of the notebook itself: the same notebook fails the same way on any host.
+NOT_RETRYABLE = {status.EXIT_CODES[s] for s in ("cell-error", "cell-timeout", "stopped-early")}
 ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -28,12 +30,14 @@ def main(argv=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
     job = Job(args.output, args.job_id, args.command, args.job_timeout)
+    job.sweep = args.sweep
     try:
-        return job.run(args.attempts)
+        code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
-        record = {"job": args.job_id, "host": socket.gethostname(), "started": job.started,
+        record = {"job": args.job_id, "sweep": args.sweep, "host": socket.gethostname(), "started": job.started,
                   "status": "job-error", "message": f"run-one failed: {type(exc).__name__}: {exc}"}
-        return job._finish(record, None)
+        code = job._finish(record, None)
+    return 0 if args.retryable_only and code in NOT_RETRYABLE else code
 
 
 def _parse(argv):
@@ -44,6 +48,10 @@ def _parse(argv):
     parser.add_argument("job_id")
     parser.add_argument("--job-timeout", type=float, default=0)
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
+    parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
+    parser.add_argument("--retryable-only", action="store_true",
+                        help="exit 0 when the notebook itself failed (a cell error, timeout or sys.exit), so that "
+                             "parallel's --retries only repeats failures another host may not have")
     args = parser.parse_args(argv[:split])
     args.command = argv[split + 1:]
     if not args.command:
@@ -60,14 +68,15 @@ class Job:
         self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
-        self.child, self.stopped_by = None, None
+        self.child, self.stopped_by, self.sweep = None, None, ""
         self.started = time.time()
 
     def run(self, attempts):
         """Execute, retrying a kernel that cannot start, and record the outcome."""
         for sub in ("runs", "status", "logs"):
             os.makedirs(os.path.join(self.output, sub), exist_ok=True)
-        base = {"job": self.id, "host": socket.gethostname(), "pid": os.getpid(), "started": self.started}
+        base = {"job": self.id, "sweep": self.sweep, "host": socket.gethostname(), "pid": os.getpid(),
+                "started": self.started}
         try:
             meta = _read_meta(self.input)
         except (OSError, ValueError) as exc:
@@ -157,6 +166,7 @@ class Job:
         except OSError as exc:
             print(f"run-one: {self.id}: cannot write its status record: {exc}", file=sys.stderr)
             return status.EXIT_CODES["job-error"]
+        print(f"{record['status']:<15} {self.id}  {record['duration']:.1f}s  {record.get('host', '')}", flush=True)
         return record["exit_code"]
 
     def _on_signal(self, signum, frame):

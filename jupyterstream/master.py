@@ -1,6 +1,7 @@
 """Run summaries -> the master notebook: summary, run table, failures, metrics, gallery."""
 
 import html
+import re
 import statistics
 import time
 
@@ -8,12 +9,15 @@ import nbformat
 
 from . import extract
 
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 GALLERY_NOTE = "# Figures of every run, aligned by the cell that drew them (collected by jupyterstream)"
 
 
 def esc(value):
     """Escape text from a run for HTML inside a markdown cell (and keep MathJax off it)."""
-    return html.escape(str(value), quote=True).replace("$", "&#36;").replace("\\", "&#92;")
+    text = html.escape(str(value), quote=True).replace("$", "&#36;").replace("\\", "&#92;")
+    # No raw line breaks: a blank line would end the HTML block that a markdown cell is in.
+    return text.replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def counts(runs):
@@ -58,7 +62,25 @@ def _summary(plan, runs):
     if durations:
         lines += ["", f"Run time: {sum(durations):.1f} s in all, median {statistics.median(durations):.2f} s, "
                       f"longest {max(durations):.2f} s."]
-    return "\n".join(lines)
+    return "\n".join(lines + _hosts(runs))
+
+
+def _hosts(runs):
+    """Per host: runs, ok, not ok, median duration (when the runs name their hosts)."""
+    by_host = {}
+    for run in runs:
+        if run.host:
+            by_host.setdefault(run.host, []).append(run)
+    if not by_host:
+        return []
+    lines = ["", "<table><tr><th>host</th><th>runs</th><th>ok</th><th>not ok</th><th>median (s)</th></tr>"]
+    for host, group in sorted(by_host.items()):
+        durations = [r.duration for r in group if r.duration is not None]
+        median = f"{statistics.median(durations):.2f}" if durations else ""
+        ok = sum(r.ok for r in group)
+        lines.append(f"<tr><td>{esc(host)}</td><td>{len(group)}</td><td>{ok}</td><td>{len(group) - ok}</td>"
+                     f"<td>{median}</td></tr>")
+    return lines + ["</table>"]
 
 
 def _run_table(runs):
@@ -141,6 +163,8 @@ def _gallery(runs):
             if mime == "image/svg+xml":
                 mime, data = mime, extract.svg_base64(data)
             data = "".join(data.split())
+            if not BASE64.fullmatch(data):
+                continue
             tiles.append(f"<figure style='display:inline-block;margin:4px;width:300px'>"
                          f"<img style='width:100%' alt='figure of {esc(run.label)}' src='data:{mime};base64,{data}'/>"
                          f"<figcaption>{esc(run.label)}</figcaption></figure>")

@@ -1,17 +1,24 @@
-"""Pure functions that build the GNU parallel argv of a sweep, and the per-job command template."""
+"""Pure functions that build the GNU parallel argv of a sweep, and the per-job command template.
 
+On this machine, parallel runs in the current folder and jobs read and write OUTPUT directly.
+Over SSH, parallel runs inside OUTPUT so that every path it transfers is relative: each job gets a
+fresh work folder on its host (--workdir ...), receives ship/ID/ (its input notebook and the job's
+own code) in one transfer, and sends back runs/ID.ipynb, status/ID.json and logs/ID.log.
+"""
+
+import math
 import os
 import shlex
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-RUN_ONE = PACKAGE_DIR.parent / "bin" / "run-one"
-NBCONVERT_CONFIG = PACKAGE_DIR / "nbconvert_config.py"
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+RUN_ONE = os.path.join(os.path.dirname(PACKAGE_DIR), "bin", "run-one")
+NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "nbconvert_config.py")
 # Seconds between the TERM that parallel sends a job (--timeout, Ctrl-C) and its KILL: the time
 # a job has to save its partial notebook and status record.
 TERM_GRACE_MS = 5000
+RETURNED = ("runs/{}.ipynb", "status/{}.json", "logs/{}.log")
 
 
 @dataclass
@@ -24,6 +31,11 @@ class Settings:
     job_timeout: float = 0
     python: str = ""
     progress: bool = False
+    sweep: str = ""
+    remote: bool = False          # SERVERS: run over the hosts in OUTPUT/sshlogins.txt
+    remote_python: str = "python3"
+    retries: int = 2
+    shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
 
 
 def show(path):
@@ -32,18 +44,41 @@ def show(path):
     return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
+def seconds(value):
+    """Seconds as parallel reads them: no exponent (1e+06 is refused)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
+
+
+def shipping(settings):
+    """True when jobs run in a work folder on each host and their files travel with rsync."""
+    return settings.remote and not settings.shared_fs
+
+
 def job_command(settings, placeholder="{}"):
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
-    python = settings.python or show(sys.executable)
-    out = settings.output.rstrip("/") or "."
-    command = [python, show(RUN_ONE), out, placeholder]
+    if shipping(settings):
+        python, out = settings.remote_python, "."
+        run_one, config = "tool/bin/run-one", "tool/jupyterstream/nbconvert_config.py"
+    else:
+        python = settings.remote_python if settings.remote else (settings.python or show(sys.executable))
+        out = settings.output.rstrip("/") or "."
+        if settings.remote:
+            out = os.path.abspath(out)
+        run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
+        if settings.remote:
+            run_one, config = os.path.abspath(RUN_ONE), os.path.abspath(NBCONVERT_CONFIG)
+    command = [python, run_one, out, placeholder]
+    if settings.sweep:
+        command += ["--sweep", settings.sweep]
     if settings.job_timeout:
-        command += ["--job-timeout", f"{settings.job_timeout:g}"]
+        command += ["--job-timeout", seconds(settings.job_timeout)]
+    if settings.remote and settings.retries > 1:
+        command.append("--retryable-only")
     command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                "--config", show(NBCONVERT_CONFIG),
-                "--ExecutePreprocessor.shutdown_kernel=immediate"]
+                "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
     if settings.cell_timeout:
-        command.append(f"--ExecutePreprocessor.timeout={settings.cell_timeout:g}")
+        # nbconvert takes whole seconds only
+        command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
     command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial",
                 f"{out}/inputs/{placeholder}.ipynb"]
     return command
@@ -51,12 +86,23 @@ def job_command(settings, placeholder="{}"):
 
 def parallel_argv(settings, dry_run=False):
     """The full ``parallel`` argv (job ids come on stdin): options, then the job template."""
-    out = settings.output.rstrip("/") or "."
-    argv = ["parallel", "--will-cite", "--joblog", f"+{out}/joblog.tsv",
-            "--jobs", str(settings.jobs or os.cpu_count() or 1),
-            "--halt", "never", "--termseq", f"TERM,{TERM_GRACE_MS},KILL,25"]
+    out = "." if shipping(settings) else settings.output.rstrip("/") or "."
+    argv = ["parallel", "--will-cite", "--joblog", f"+{out}/joblog.tsv"]
+    if settings.jobs or not settings.remote:
+        argv += ["--jobs", str(settings.jobs or os.cpu_count() or 1)]
+    argv += ["--halt", "never", "--termseq", f"TERM,{TERM_GRACE_MS},KILL,25"]
+    if settings.remote:
+        logins = "sshlogins.txt" if shipping(settings) else f"{out}/sshlogins.txt"
+        wrapper = os.path.abspath(os.path.join(settings.output, "ssh-wrapper"))
+        argv += ["--sshloginfile", logins, "--ssh", wrapper, "--controlmaster",
+                 "--retries", str(settings.retries)]
+    if shipping(settings):
+        argv += ["--workdir", "...", "--transferfile", "ship/{}/./"]
+        for path in RETURNED:
+            argv += ["--return", path]
+        argv.append("--cleanup")
     if settings.job_timeout:
-        argv += ["--timeout", f"{settings.job_timeout:g}"]
+        argv += ["--timeout", seconds(settings.job_timeout)]
     if settings.progress:
         argv.append("--bar")
     if dry_run:
@@ -68,6 +114,16 @@ def parallel_argv(settings, dry_run=False):
     return argv
 
 
-def command_line(argv):
-    """One copy-pasteable shell line for an argv."""
-    return shlex.join(argv)
+def parallel_cwd(settings):
+    """The folder parallel runs in: OUTPUT when files are shipped, else the current one."""
+    return settings.output if shipping(settings) else None
+
+
+def command_line(argv, settings=None):
+    """One copy-pasteable shell line for an argv (with the cd and input it runs with)."""
+    line = shlex.join(argv)
+    if settings is not None and shipping(settings):
+        return f"cd {shlex.quote(settings.output)} && {line} < todo.txt"
+    if settings is not None:
+        return f"{line} < {shlex.quote(settings.output.rstrip('/') or '.')}/todo.txt"
+    return line

@@ -96,7 +96,7 @@ def convert(name, text, default):
             value = ast.literal_eval(text)
             if isinstance(value, kind):
                 return value
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         pass
     raise ParameterError(f"{text!r} is not a valid {kind.__name__} for parameter {name!r} "
                          f"(its default in the notebook is {default!r})")
@@ -124,10 +124,37 @@ def literal(value):
     """Return Python source that evaluates to ``value``; never anything but a literal."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
+    if isinstance(value, (list, tuple, set)) and _has_non_finite(value):
+        items = ", ".join(literal(v) for v in value)
+        return {list: f"[{items}]", tuple: f"({items}{',' if len(value) == 1 else ''})",
+                set: f"{{{items}}}"}[type(value)]
+    if isinstance(value, dict) and _has_non_finite(value):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
     source = repr(value)
     if ast.literal_eval(source) != value and value == value:
         raise ParameterError(f"{value!r} cannot be written as a Python literal")
     return source
+
+
+def _has_non_finite(value):
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in (*value.keys(), *value.values()))
+    if isinstance(value, (list, tuple, set)):
+        return any(_has_non_finite(v) for v in value)
+    return False
+
+
+def jsonable(value):
+    """A value as standard JSON allows it: non-finite floats become their text ('inf', 'nan')."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def inject(nb, values, texts, extra_metadata=None):
@@ -142,7 +169,7 @@ def inject(nb, values, texts, extra_metadata=None):
     else:
         cell.pop("id", None)
     nb.cells.insert(index + 1, cell)
-    meta = {"parameters": values, "environment": texts}
+    meta = {"parameters": jsonable(values), "environment": texts}
     meta.update(extra_metadata or {})
     nb.metadata[META_KEY] = meta
     return nb

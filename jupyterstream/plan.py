@@ -85,7 +85,9 @@ def make_id(texts):
     """A file-safe id: the value itself when it is safe, else a slug plus a short hash."""
     joined = "_".join(texts.values())
     slug = UNSAFE.sub("-", joined).strip("-.")[:SLUG_MAX]
-    if slug == joined and slug:
+    # With several columns, '_' joins them: a value holding '_' itself would make the id ambiguous.
+    unambiguous = len(texts) == 1 or not any("_" in t or not t for t in texts.values())
+    if slug == joined and slug and unambiguous:
         return slug
     digest = _sha(texts)[:8]
     return f"{slug}-{digest}" if slug else f"job-{digest}"
@@ -123,7 +125,7 @@ def plan_record(plan):
     return {
         "notebook": plan.notebook, "values_file": plan.values_file,
         "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256,
-        "jobs": [{"id": j.id, "line": j.line, "texts": j.texts, "values": j.values,
+        "jobs": [{"id": j.id, "line": j.line, "texts": j.texts, "values": params.jsonable(j.values),
                   "identity": j.identity, "label": j.label()} for j in plan.jobs],
     }
 

@@ -1,28 +1,52 @@
 """A whole sweep: check, stage, run GNU parallel, collect. What the CLI's run and preview call."""
 
+import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
-from . import report
+from . import report, servers
 from .errors import SetupError
-from .parallel import command_line, parallel_argv
+from .parallel import command_line, parallel_argv, parallel_cwd, shipping
 from .plan import build_plan, select, stage
+from .ship import stage_ship
 from .status import is_done
 
 
-def check_tools():
-    """Raise SetupError unless GNU parallel is on PATH."""
-    if not shutil.which("parallel"):
-        raise SetupError("GNU parallel is not installed: install it with 'apt-get install parallel' "
-                         "(or your system's package manager), or run 'make run', which does it as root")
+@dataclass
+class Servers:
+    """Where jobs run: SERVERS entries of SERVERS_FILE, reached with SSH, run with REMOTE_PYTHON."""
+
+    count: int = 0
+    file: str = "servers.txt"
+    ssh: str = ""
+    strict: bool = False
+
+    @property
+    def remote(self):
+        """True when the sweep goes over SSH."""
+        return self.count > 0
+
+
+def check_tools(*tools):
+    """Raise SetupError unless each tool is on PATH."""
+    for tool in ("parallel", *tools):
+        if not shutil.which(tool):
+            raise SetupError(f"{tool} is not installed: install it with 'apt-get install {tool}' "
+                             "(or your system's package manager); 'make run' does it when run as root")
 
 
 def check_kernel(nb, notebook):
     """Raise SetupError unless the notebook's kernel is installed here."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    name = kernel_name(nb)
     manager = KernelSpecManager()
     try:
         manager.get_kernel_spec(name)
@@ -32,47 +56,121 @@ def check_kernel(nb, notebook):
                          "install it, or set the notebook's kernel to one of these") from None
 
 
-def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, out=sys.stdout):
+def kernel_name(nb):
+    """The kernel a notebook asks for."""
+    return nb.metadata.get("kernelspec", {}).get("name") or "python3"
+
+
+def check_servers(nb, where, settings, log=sys.stderr):
+    """Preflight every host; print one line per host; return the Hosts."""
+    logins = servers.read_servers(where.file, where.count)
+    hosts = servers.check_hosts(logins, settings.output, where.ssh, settings.remote_python,
+                                kernel_name(nb), servers.notebook_imports(nb))
+    for host in hosts:
+        print(servers.describe(host), file=log, flush=True)
+    return hosts
+
+
+def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     argv = parallel_argv(settings)
-    print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run "
-          f"({len(plan.jobs) - len(todo)} already ok). The sweep runs, with job ids on stdin:", file=out)
-    print(command_line(argv) + f" < {settings.output}/todo.txt", file=out)
+    print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
+          "The sweep runs:", file=out)
+    print(command_line(argv, settings), file=out)
     print("# per-job command lines (parallel --dry-run):", file=out, flush=True)
     check_tools()
-    ids = "".join(f"{j.id}\n" for j in todo)
-    result = subprocess.run(parallel_argv(settings, dry_run=True), input=ids, text=True,
-                            stdout=subprocess.PIPE, check=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        if where and where.remote:
+            logins = servers.read_servers(where.file, where.count)
+            Path(scratch, "sshlogins.txt").write_text("".join(f"1/{servers.Host(l).name}\n" for l in logins))
+        result = subprocess.run(parallel_argv(settings, dry_run=True), input="".join(f"{j.id}\n" for j in todo),
+                                text=True, stdout=subprocess.PIPE, check=False,
+                                cwd=scratch if shipping(settings) else None)
     out.write(result.stdout)
     return result.returncode
 
 
-def run(notebook, values, settings, param="state", only=None, rerun_ok=False, log=sys.stderr):
+def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
+    where = where or Servers()
     plan = build_plan(notebook, values, param)
     chosen = select(plan, only)
-    check_tools()
-    check_kernel(plan.source, notebook)
+    check_tools(*(("rsync",) if shipping(settings) else ()))
+    if where.remote:
+        Path(settings.output).mkdir(parents=True, exist_ok=True)
+        hosts = check_servers(plan.source, where, settings, log)
+        _use_hosts(hosts, where, settings, log)
+    else:
+        check_kernel(plan.source, notebook)
     todo = stage(plan, settings.output, chosen, rerun_ok)
-    ids = "".join(f"{j.id}\n" for j in todo)
     skipped = len(plan.jobs) - len(todo)
     print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
           (f" ({skipped} already ok: kept)" if skipped else ""), file=log, flush=True)
     interrupted = False
     if todo:
-        argv = parallel_argv(settings)
-        print(command_line(argv) + f" < {settings.output}/todo.txt", file=log, flush=True)
-        process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True)
-        try:
-            process.communicate(ids)
-        except KeyboardInterrupt:
-            interrupted = True
-            process.wait()
+        interrupted = _run_parallel(settings, todo, log)
     runs = report.collect(settings.output)
     print(report.summary(settings.output, runs), file=log, flush=True)
     if interrupted:
         return 130
     chosen_ids = {j.id for j in chosen}
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
+
+
+def _use_hosts(hosts, where, settings, log):
+    bad = [h for h in hosts if not h.ok]
+    good = [h for h in hosts if h.ok]
+    if bad and where.strict:
+        raise SetupError(f"{len(bad)} of {len(hosts)} servers failed the check (see above): fix them, or "
+                         "run without STRICT_SERVERS=1 to leave them out")
+    if not good:
+        raise SetupError("no server passed the check (see above): nothing can run")
+    if bad:
+        print(f"jupyterstream: warning: leaving out {', '.join(h.name for h in bad)}: failed the check",
+              file=log, flush=True)
+    Path(settings.output, "sshlogins.txt").write_text(servers.sshlogins(good, settings.jobs))
+    servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
+
+
+def _run_parallel(settings, todo, log):
+    """Run parallel over the todo jobs; True when the user interrupted it."""
+    settings.sweep = settings.sweep or f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    if shipping(settings):
+        stage_ship(settings.output, [j.id for j in todo])
+    argv = parallel_argv(settings)
+    print(command_line(argv, settings), file=log, flush=True)
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        process.communicate("".join(f"{j.id}\n" for j in todo))
+        return False
+    except KeyboardInterrupt:
+        print("jupyterstream: stopping: parallel tells the running jobs to stop; finished runs are kept",
+              file=log, flush=True)
+        _stop(process)
+        return True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if shipping(settings):
+            shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop(process):
+    """SIGTERM parallel (it stops its jobs with --termseq, here and over SSH) and wait for it."""
+    for _ in range(2):
+        try:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            continue
+    process.kill()
+    process.wait()

@@ -60,8 +60,10 @@ def _read_text(path):
 
 def _read_lines(path, text, param):
     rows = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        value = raw.strip()
+    # Split on line feeds only: str.splitlines() would also cut at \x0b, \x1c or U+2028 and shift
+    # every line number after them.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        value = raw.removesuffix("\r").strip(" \t")
         if not value or value.startswith("#"):
             continue
         _check_text(path, number, value)

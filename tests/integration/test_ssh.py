@@ -1,0 +1,182 @@
+"""Sweeps over SSH against real sshd servers on 127.0.0.1, started and stopped by these tests.
+Each host alias has its own sshd; jobs run in a fresh work folder per job, so nothing is shared."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support import NOTEBOOKS, REPO, read_status, run_cli
+from sshd import LoopbackHosts
+
+pytestmark = pytest.mark.ssh
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory):
+    """alpha and beta are up; gamma is down. On beta, matplotlib cannot be imported (for preflight)."""
+    folder = tmp_path_factory.mktemp("sshd")
+    shim = folder / "shim" / "matplotlib"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError('matplotlib is not installed on this host')\n")
+    servers = LoopbackHosts(folder / "hosts", env={"beta": {"PYTHONPATH": str(shim.parent)}}).start()
+    yield servers
+    servers.stop()
+
+
+def server_file(tmp_path, *logins):
+    path = tmp_path / "servers.txt"
+    path.write_text("# test servers\n" + "".join(f"{login}\n" for login in logins))
+    return path
+
+
+def remote_run(hosts, tmp_path, notebook, values, *logins, extra=(), **kwargs):
+    """`jupyterstream run` over the given sshlogins with the venv's Python on the hosts."""
+    return run_cli("run", notebook, values, "-o", tmp_path / "out", "--servers", len(logins),
+                   "--servers-file", server_file(tmp_path, *logins), "--ssh", hosts.ssh_command,
+                   "--remote-python", sys.executable, *extra, **kwargs)
+
+
+def statuses(output):
+    """{job id: status record} of every run that came back."""
+    return {p.stem: json.loads(p.read_text()) for p in (output / "status").glob("*.json")}
+
+
+def parallel_workdirs():
+    """The per-job work folders parallel left under ~/.parallel/tmp."""
+    tmp = Path.home() / ".parallel" / "tmp"
+    return {p.name for p in tmp.iterdir() if p.is_dir() and p.name != "sshlogin"} if tmp.exists() else set()
+
+
+def test_a_sweep_over_two_hosts_returns_every_result_and_names_each_host(hosts, tmp_path, values):
+    before = parallel_workdirs()
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", values("AL", "CA", "NY", "DC"), "1/alpha", "1/beta")
+    assert result.returncode == 0, result.stderr
+    output = tmp_path / "out"
+    assert sorted(statuses(output)) == ["AL", "CA", "DC", "NY"]
+    assert all(s["status"] == "ok" for s in statuses(output).values())
+    assert sorted(p.name for p in (output / "runs").glob("*.ipynb")) == ["AL.ipynb", "CA.ipynb", "DC.ipynb", "NY.ipynb"]
+    with open(output / "runs.csv", newline="") as handle:
+        used = {row["host"] for row in csv.DictReader(handle)}
+    assert used == {"alpha", "beta"}
+    assert "--sshloginfile" in result.stderr and "--return" in result.stderr
+    assert parallel_workdirs() == before
+    assert not (output / "ship").exists()
+
+
+def test_a_shared_filesystem_sweep_runs_in_place_without_transfers(hosts, tmp_path, values):
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", values("AL", "CA"), "1/alpha", "1/beta",
+                        extra=["--shared-fs"])
+    assert result.returncode == 0, result.stderr
+    assert "--transferfile" not in result.stderr and "--sshloginfile" in result.stderr
+    assert {s["status"] for s in statuses(tmp_path / "out").values()} == {"ok"}
+
+
+def test_nasty_values_round_trip_over_ssh_and_nothing_else_runs(hosts, tmp_path):
+    marker = tmp_path / "pwned"
+    nasty = [f"$(touch {marker})", f"'; touch {marker}; '", f"`touch {marker}`", 'a "quoted" \\ value',
+             "line\nbreak", "\u00e9t\u00e9 \U0001f600", f"; touch {marker}"]
+    table = tmp_path / "nasty.csv"
+    with open(table, "w", newline="") as handle:
+        csv.writer(handle).writerows([["state"], *([v] for v in nasty)])
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", table, "1/alpha", "1/beta")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    for job in plan["jobs"]:
+        nb = json.loads((tmp_path / "out" / "runs" / f"{job['id']}.ipynb").read_text())
+        printed = "".join(nb["cells"][-1]["outputs"][-1]["text"])
+        assert printed == repr(job["texts"]["state"]) + "\n"
+    assert not marker.exists()
+
+
+def test_a_down_host_is_left_out_with_a_warning_and_the_sweep_completes(hosts, tmp_path, values):
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", values("AL", "CA", "NY"), "1/gamma", "1/alpha")
+    assert result.returncode == 0, result.stderr
+    assert "gamma" in result.stderr and "FAILED" in result.stderr and "leaving out gamma" in result.stderr
+    assert {s["status"] for s in statuses(tmp_path / "out").values()} == {"ok"}
+
+
+def test_strict_servers_refuses_to_run_when_a_host_fails_the_check(hosts, tmp_path, values):
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", values("AL"), "1/gamma", "1/alpha",
+                        extra=["--strict-servers"])
+    assert result.returncode == 3 and "failed the check" in result.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_a_host_that_dies_mid_job_costs_only_a_retry_and_no_result_is_lost_or_doubled(tmp_path, values):
+    pair = LoopbackHosts(tmp_path / "pair", names=("epsilon", "delta"), down=()).start()
+    try:
+        sweep = subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyterstream"), "run", NOTEBOOKS / "faults.ipynb",
+             values("slow1", "slow2", "slow3", "slow4"), "--param", "fault", "-o", tmp_path / "out",
+             "--servers", "2", "--servers-file", server_file(tmp_path, "1/epsilon", "1/delta"),
+             "--ssh", pair.ssh_command, "--remote-python", sys.executable],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not (tmp_path / "out" / "ship").exists():
+            time.sleep(0.1)
+        time.sleep(3)
+        pair.kill("delta")
+        _, err = sweep.communicate(timeout=240)
+    finally:
+        pair.stop()
+    assert sweep.returncode == 0, err
+    records = statuses(tmp_path / "out")
+    assert sorted(records) == ["slow1", "slow2", "slow3", "slow4"]
+    assert all(r["status"] == "ok" for r in records.values())
+    # parallel logs only the last attempt of a retried job: one row per job, all ending on epsilon,
+    # and the retried ones sent their files twice (once to delta, once to epsilon).
+    rows = [line.split("\t") for line in (tmp_path / "out" / "joblog.tsv").read_text().splitlines()]
+    assert sorted(row[0] for row in rows) == ["1", "2", "3", "4"]
+    assert {row[1] for row in rows} == {"epsilon"}
+    sent = [int(row[4]) for row in rows]
+    assert max(sent) > min(sent), rows
+    with open(tmp_path / "out" / "runs.csv", newline="") as handle:
+        assert {row["host"] for row in csv.DictReader(handle)} == {"epsilon"}
+    assert len(list((tmp_path / "out" / "runs").glob("*.ipynb"))) == 4
+
+
+def test_preflight_names_the_host_and_what_is_missing(hosts, tmp_path):
+    result = run_cli("check-servers", NOTEBOOKS / "figure.ipynb", "--servers", 2, "--servers-file",
+                     server_file(tmp_path, "alpha", "beta"), "--ssh", hosts.ssh_command,
+                     "--remote-python", sys.executable, "-o", tmp_path / "chk")
+    assert result.returncode == 1
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert " ok " in lines["alpha"] and f"{os.cpu_count()} cores" in lines["alpha"]
+    assert "FAILED" in lines["beta"] and "cannot import: matplotlib" in lines["beta"]
+    assert "not installed on this host" in lines["beta"]
+
+
+def test_preflight_says_when_remote_python_has_no_jupyter(hosts, tmp_path):
+    bare = "/usr/bin/python3"  # Debian's own Python: no nbconvert, no ipykernel
+    assert subprocess.run([bare, "-c", "import nbconvert"], capture_output=True).returncode != 0
+    result = run_cli("check-servers", NOTEBOOKS / "echo.ipynb", "--servers", 1, "--servers-file",
+                     server_file(tmp_path, "alpha"), "--ssh", hosts.ssh_command,
+                     "--remote-python", bare, "-o", tmp_path / "chk")
+    assert result.returncode == 1
+    assert f"{bare} has no nbconvert" in result.stdout and f"{bare} has no ipykernel" in result.stdout
+
+
+def test_preflight_names_a_missing_kernel(hosts, tmp_path):
+    nb = json.loads((NOTEBOOKS / "echo.ipynb").read_text())
+    nb["metadata"]["kernelspec"]["name"] = "julia-1.9"
+    path = tmp_path / "julia.ipynb"
+    path.write_text(json.dumps(nb))
+    result = run_cli("check-servers", path, "--servers", 1, "--servers-file", server_file(tmp_path, "alpha"),
+                     "--ssh", hosts.ssh_command, "--remote-python", sys.executable, "-o", tmp_path / "chk")
+    assert result.returncode == 1 and "kernel 'julia-1.9' not found" in result.stdout
+
+
+def test_preview_over_servers_prints_the_sshlogin_line_and_runs_nothing(tmp_path, values):
+    result = run_cli("preview", NOTEBOOKS / "echo.ipynb", values("AL", "CA"), "-o", tmp_path / "out",
+                     "--servers", 2, "--servers-file", server_file(tmp_path, "4/user@host1.invalid", "host2.invalid"))
+    assert result.returncode == 0, result.stderr
+    first = [line for line in result.stdout.splitlines() if "parallel " in line][0]
+    assert "--sshloginfile sshlogins.txt" in first and "--transferfile" in first and "--return" in first
+    assert result.stdout.count("tool/bin/run-one") == 3
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,139 @@
+"""extract: read an executed notebook's JSON; keep its metrics and figures."""
+
+import base64
+import hashlib
+import json
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+from jupyterstream import extract
+from jupyterstream.record import MIME_TYPE, record
+
+from .helpers import notebook
+
+
+def display(data):
+    """A display_data output; raw, so that malformed payloads can be built too."""
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def ran_notebook(*outputs_per_cell):
+    nb = notebook("state = 'CA'\n")
+    for outputs in outputs_per_cell:
+        cell = new_code_cell("x")
+        cell.outputs = list(outputs)
+        nb.cells.append(cell)
+    return json.loads(json.dumps(nb))
+
+
+def metric(name, value):
+    return display({MIME_TYPE: record(name, value, display=False), "text/plain": f"{name} = {value!r}"})
+
+
+# --- read_run ---------------------------------------------------------------------------------
+
+
+def test_read_run_returns_the_notebook_dict(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    nbformat.write(notebook(), path)
+    nb, problem = extract.read_run(path)
+    assert problem is None and nb["nbformat"] == 4 and isinstance(nb["cells"], list)
+
+
+def test_read_run_checks_the_sha256_of_the_status_record(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    nbformat.write(notebook(), path)
+    good = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert extract.read_run(path, good)[1] is None
+    nb, problem = extract.read_run(path, "0" * 64)
+    assert nb is None and problem.startswith("results corrupt") and "status record" in problem
+
+
+def test_read_run_of_a_missing_file_says_results_missing(tmp_path):
+    assert extract.read_run(tmp_path / "nope.ipynb") == (None, "results missing: no executed notebook")
+
+
+def test_read_run_of_a_folder_says_unreadable(tmp_path):
+    nb, problem = extract.read_run(tmp_path)
+    assert nb is None and problem.startswith("results unreadable")
+
+
+def test_read_run_of_truncated_or_non_utf8_json_says_corrupt(tmp_path):
+    for data in (b'{"cells": [', b"\xff\xfe{}", b""):
+        path = tmp_path / "AL.ipynb"
+        path.write_bytes(data)
+        nb, problem = extract.read_run(path)
+        assert nb is None and problem.startswith("results corrupt: not valid JSON"), data
+
+
+def test_read_run_of_json_that_is_not_a_notebook_says_corrupt(tmp_path):
+    for content in ([], {"cells": "no"}, {"metadata": {}}, "x"):
+        path = tmp_path / "AL.ipynb"
+        path.write_text(json.dumps(content))
+        assert extract.read_run(path) == (None, "results corrupt: not a notebook")
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+def test_metrics_are_read_in_cell_order_and_a_later_value_wins():
+    nb = ran_notebook([metric("peak", 1990), metric("rate", 0.5)], [metric("peak", 2000), metric("n", [1, 2])])
+    found = extract.metrics(nb)
+    assert found == {"peak": 2000, "rate": 0.5, "n": [1, 2]}
+    assert list(found) == ["peak", "rate", "n"]
+
+
+def test_metrics_from_execute_results_count_and_from_streams_do_not():
+    result = new_output("execute_result", data={MIME_TYPE: {"name": "a", "value": 1}}, execution_count=1)
+    stream = new_output("stream", name="stdout", text="b = 2")
+    assert extract.metrics(ran_notebook([result, stream])) == {"a": 1}
+
+
+def test_a_nan_metric_is_read_as_none():
+    assert extract.metrics(ran_notebook([metric("x", float("nan"))])) == {"x": None}
+
+
+def test_scrapbook_scraps_are_read_too():
+    scrap = display({"application/scrapbook.scrap.json+json": {"name": "s", "data": {"k": 1},
+                                                               "encoder": "json", "version": 1}})
+    text_scrap = display({"application/scrapbook.scrap.text+json": {"name": "t", "data": "hi"}})
+    assert extract.metrics(ran_notebook([scrap, text_scrap])) == {"s": {"k": 1}, "t": "hi"}
+
+
+def test_other_mime_types_and_malformed_payloads_are_ignored():
+    outputs = [display({"application/json": {"name": "j", "value": 1}}),
+               display({MIME_TYPE: "not a dict"}),
+               display({MIME_TYPE: {"name": 3, "value": 1}}),
+               display({MIME_TYPE: {"value": 1}}),
+               display({"application/scrapbook.scrap.json": {"name": "no-suffix", "data": 1}})]
+    assert extract.metrics(ran_notebook(outputs)) == {}
+
+
+def test_metrics_skip_markdown_cells_and_cells_without_outputs():
+    nb = ran_notebook([metric("a", 1)])
+    nb["cells"].insert(0, json.loads(json.dumps(new_markdown_cell("text"))))
+    nb["cells"].append({"cell_type": "code", "source": "", "metadata": {}, "outputs": None})
+    nb["cells"].append("not a cell")
+    assert extract.metrics(nb) == {"a": 1}
+
+
+def test_metrics_of_a_notebook_without_cells_is_empty():
+    assert extract.metrics({}) == {}
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def test_figures_give_cell_index_mime_and_data_with_one_image_per_output():
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    svg = ["<svg xmlns='http://www.w3.org/2000/svg'>\n", "<rect/></svg>\n"]
+    nb = ran_notebook([display({"image/png": png, "image/jpeg": "JPEG", "text/plain": "<Figure>"})],
+                      [display({"text/plain": "no figure"})],
+                      [display({"image/svg+xml": svg})])
+    assert extract.figures(nb) == [(1, "image/png", png), (3, "image/svg+xml", "".join(svg))]
+
+
+def test_svg_base64_is_the_utf8_text_encoded():
+    text = "<svg><text>é</text></svg>"
+    assert base64.b64decode(extract.svg_base64(text)).decode("utf-8") == text
