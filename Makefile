@@ -71,7 +71,7 @@ check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
 
 test: setup
-	@bin/ensure-tools parallel sshd rsync
+	@bin/ensure-tools parallel sshd rsync chromium
 	$(VENV)/bin/python -m pytest $(TESTS)
 
 bench: setup

@@ -1,15 +1,22 @@
-"""Executed runs + status records + joblog -> one summary per planned run (streamed, one at a time)."""
+"""Executed runs + status records + joblog -> one summary per planned run.
+
+Runs are read one at a time, and a repeat collect reads only what changed: OUTPUT/.collect-index.json
+keeps each run's summary keyed by the identity of its files (size and modification time of its status
+record and notebook, and its joblog row), so refreshing a 5,000-run report mid-sweep costs little.
+"""
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import extract, status
+from .atomic import write_atomic
 from .errors import OutputError
 from .joblog import read_joblog
 
-NOT_RUN = ("missing", "running")
+INDEX = ".collect-index.json"
+INDEX_VERSION = 2
 
 
 @dataclass
@@ -27,8 +34,13 @@ class Run:
     failure: dict = field(default_factory=dict)
     message: str = ""
     metrics: dict = field(default_factory=dict)
-    figures: list = field(default_factory=list)
+    figures: list = field(default_factory=list)   # [{"cell", "index", "mime"}]: where each image is
     notebook: str = ""
+    exit: str = ""
+    signal: str = ""
+    output_bytes: int = 0
+    started: float = None
+    python: str = ""
 
     @property
     def ok(self):
@@ -47,18 +59,67 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan):
-    """Yield a Run for every planned job, reading one notebook at a time."""
+def runs(output, plan, use_index=True):
+    """Return a Run for every planned job, re-reading only runs whose files changed."""
     log = read_joblog(Path(output) / "joblog.tsv")
+    queued = _queued(output)
+    old = _load_index(output) if use_index else {}
+    new, result = {}, []
     for job in plan["jobs"]:
-        yield summarize(output, job, log.get(job["id"]))
+        logrow = log.get(job["id"])
+        key = _signature(output, job, logrow) + [job["id"] in queued]
+        entry = old.get(job["id"])
+        if entry and entry["key"] == key:
+            run = Run(**entry["run"])
+        else:
+            run = summarize(output, job, logrow, job["id"] in queued)
+        new[job["id"]] = {"key": key, "run": asdict(run)}
+        result.append(run)
+    if use_index:
+        _save_index(output, new)
+    return result
 
 
-def summarize(output, job, logrow=None):
+def _queued(output):
+    """Ids the last sweep handed to parallel (todo.txt): a run of these with no record is pending."""
+    try:
+        return set(Path(output, "todo.txt").read_text(encoding="utf-8").split())
+    except OSError:
+        return set()
+
+
+def _signature(output, job, logrow):
+    stamps = []
+    for path in (status.path_for(output, job["id"]), os.path.join(output, "runs", f"{job['id']}.ipynb")):
+        try:
+            info = os.stat(path)
+            stamps.append([info.st_size, info.st_mtime_ns, info.st_ino])
+        except OSError:
+            stamps.append(None)
+    return [job.get("identity"), job.get("label"), stamps, logrow]
+
+
+def _load_index(output):
+    try:
+        data = json.loads((Path(output) / INDEX).read_text(encoding="utf-8"))
+        return data["runs"] if data.get("version") == INDEX_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _save_index(output, entries):
+    try:
+        write_atomic(Path(output) / INDEX, json.dumps({"version": INDEX_VERSION, "runs": entries}))
+    except OutputError:
+        pass  # only a cache: the next collect reads everything again
+
+
+def summarize(output, job, logrow=None, queued=False):
     """Join one job's status record, executed notebook and joblog row."""
-    run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}))
+    run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), state="pending" if queued else "missing")
     if logrow:
         run.host, run.attempts = _host(logrow), logrow["attempts"]
+        run.exit, run.signal = logrow.get("Exitval", ""), logrow.get("Signal", "")
     try:
         record = status.read(output, job["id"])
     except ValueError as exc:
@@ -71,6 +132,7 @@ def summarize(output, job, logrow=None):
         return run
     run.host = run.host or record.get("host", "")
     run.duration, run.kernel_ready = record.get("duration"), record.get("kernel_ready")
+    run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
     run.state = record["status"]
     run.message = record.get("message", "")
@@ -109,7 +171,8 @@ def _lost(run, logrow, record):
 
 
 def _read_notebook(output, run, record):
-    nb, problem = extract.read_run(os.path.join(output, record["notebook"]), record.get("notebook_sha256"))
+    nb, problem, size = extract.read_run(os.path.join(output, record["notebook"]), record.get("notebook_sha256"))
+    run.output_bytes = size
     if problem:
         if run.ok:
             run.state = "corrupt" if "corrupt" in problem else "results-missing"
@@ -117,4 +180,5 @@ def _read_notebook(output, run, record):
         return
     run.notebook = record["notebook"]
     run.metrics = extract.metrics(nb)
-    run.figures = extract.figures(nb)
+    run.python = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
+    run.figures = extract.figure_places(nb)

@@ -11,23 +11,23 @@ FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
 
 def read_run(path, expected_sha256=None):
-    """Return (notebook dict, problem); problem says why the file cannot be used, else None."""
+    """Return (notebook dict, problem, size in bytes); problem says why it cannot be used, else None."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        return None, "results missing: no executed notebook"
+        return None, "results missing: no executed notebook", 0
     except OSError as exc:
-        return None, f"results unreadable: {exc.strerror}"
+        return None, f"results unreadable: {exc.strerror}", 0
     if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
-        return None, "results corrupt: the notebook does not match its status record"
+        return None, "results corrupt: the notebook does not match its status record", len(data)
     try:
         nb = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
-        return None, f"results corrupt: not valid JSON ({exc})"
+        return None, f"results corrupt: not valid JSON ({exc})", len(data)
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        return None, "results corrupt: not a notebook"
-    return nb, None
+        return None, "results corrupt: not a notebook", len(data)
+    return nb, None, len(data)
 
 
 def metrics(nb):
@@ -52,6 +52,21 @@ def figures(nb):
                 found.append((index, mime, _text(data[mime])))
                 break
     return found
+
+
+def figure_places(nb):
+    """[{"cell", "index", "mime"}]: where each image is, so it can be read again when needed."""
+    places, seen = [], {}
+    for cell, mime, _ in figures(nb):
+        seen[cell] = seen.get(cell, -1) + 1
+        places.append({"cell": cell, "index": seen[cell], "mime": mime})
+    return places
+
+
+def figure_data(nb, cell, index):
+    """The image data of the index-th figure of a cell, or None."""
+    found = [f for f in figures(nb) if f[0] == cell]
+    return found[index] if index < len(found) else None
 
 
 def svg_base64(text):

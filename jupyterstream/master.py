@@ -1,16 +1,16 @@
-"""Run summaries -> the master notebook: summary, run table, failures, metrics, gallery."""
+"""Run summaries -> the master notebook: summary, run ledger, failure triage, metrics, gallery, manifest."""
 
 import html
-import re
 import statistics
 import time
 
 import nbformat
 
-from . import extract
+from . import charts, gallery, manifest, triage
 
-BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+LIST_LIMIT = 50
 GALLERY_NOTE = "# Figures of every run, aligned by the cell that drew them (collected by jupyterstream)"
+NOT_RUN = ("missing", "pending", "running")
 
 
 def esc(value):
@@ -28,17 +28,18 @@ def counts(runs):
     return result
 
 
-def build_master(plan, runs):
+def build_master(plan, runs, output=None, checked=None, thumbs=None):
     """Return the master notebook (nbformat 4.5, deterministic cell ids) for a list of Runs."""
     nb = nbformat.v4.new_notebook()
     nb.metadata.update({"jupyterstream": {"notebook": plan["notebook"], "values_file": plan["values_file"],
                                           "notebook_sha256": plan["notebook_sha256"],
                                           "values_sha256": plan["values_sha256"]},
                         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    cells = [("summary", _summary(plan, runs)), ("runs", _run_table(runs)),
+    cells = [("summary", _summary(plan, runs)), ("runs", _ledger(runs)),
              ("failures", _failures(runs)), ("metrics", _metrics(runs))]
     nb.cells = [_markdown(cell_id, text) for cell_id, text in cells]
-    nb.cells += _gallery(runs)
+    nb.cells += _gallery(output, runs, {} if thumbs is None else thumbs)
+    nb.cells.append(_markdown("manifest", _manifest(plan, runs, checked)))
     return nb
 
 
@@ -51,17 +52,24 @@ def _markdown(cell_id, text):
 def _summary(plan, runs):
     tally = counts(runs)
     durations = [r.duration for r in runs if r.duration is not None]
-    failed = sum(n for s, n in tally.items() if s not in ("ok", "missing", "running"))
+    waiting = sum(n for s, n in tally.items() if s in NOT_RUN)
+    failed = len(runs) - tally.get("ok", 0) - waiting
     lines = [f"# {esc(plan['notebook'])} over {esc(plan['values_file'])}",
              "", f"**{len(runs)} runs: {tally.get('ok', 0)} ok, {failed} failed, "
-                 f"{tally.get('missing', 0) + tally.get('running', 0)} missing or still running.** "
-                 f"Collected {time.strftime('%Y-%m-%d %H:%M:%S')}.", "",
-             "<table><tr><th>status</th><th>runs</th></tr>"]
+                 f"{waiting} missing or still running.** Collected {time.strftime('%Y-%m-%d %H:%M:%S')}."]
+    if tally.get("pending") or tally.get("running"):
+        lines.append(f" A sweep is under way: {tally.get('running', 0)} running, {tally.get('pending', 0)} "
+                     "pending; collect again to fill in the rest.")
+    lines += ["", "<table><tr><th>status</th><th>runs</th></tr>"]
     lines += [f"<tr><td class='js-{esc(s)}'>{esc(s)}</td><td>{n}</td></tr>" for s, n in tally.items()]
     lines.append("</table>")
     if durations:
         lines += ["", f"Run time: {sum(durations):.1f} s in all, median {statistics.median(durations):.2f} s, "
                       f"longest {max(durations):.2f} s."]
+    groups = triage.groups(runs)
+    if groups:
+        lines += ["", "Failures: " + "; ".join(esc(g.title) for g in groups[:6]) +
+                  ("; …" if len(groups) > 6 else "") + " (see Failures below)."]
     return "\n".join(lines + _hosts(runs))
 
 
@@ -83,44 +91,63 @@ def _hosts(runs):
     return lines + ["</table>"]
 
 
-def _run_table(runs):
-    rows = ["## Runs", "", "<table><tr><th>value</th><th>status</th><th>duration (s)</th><th>host</th>"
-            "<th>attempts</th><th>notebook</th><th>note</th></tr>"]
+LEDGER_COLUMNS = ("value", "status", "duration (s)", "kernel ready (s)", "host", "exit", "signal", "attempts",
+                  "failing cell", "output (kB)", "notebook", "note")
+
+
+def _ledger(runs):
+    rows = ["## Runs", "", "<table class='sortable'><tr>" + "".join(f"<th>{c}</th>" for c in LEDGER_COLUMNS) + "</tr>"]
     for run in runs:
         link = f"<a href='{esc(run.notebook)}'>{esc(run.id)}.ipynb</a>" if run.notebook else ""
-        duration = "" if run.duration is None else f"{run.duration:.2f}"
-        note = _failure_line(run) if not run.ok else ""
-        rows.append(f"<tr><td>{esc(run.label)}</td><td>{esc(run.state)}</td><td>{duration}</td>"
-                    f"<td>{esc(run.host)}</td><td>{run.attempts or ''}</td><td>{link}</td><td>{esc(note)}</td></tr>")
+        fail = run.failure or {}
+        cells = [esc(run.label), esc(run.state), _num(run.duration), _num(run.kernel_ready), esc(run.host),
+                 esc(run.exit), esc(run.signal), str(run.attempts or ""), esc(_or(fail.get("cell_index"))),
+                 f"{run.output_bytes / 1000:.0f}" if run.output_bytes else "", link,
+                 esc(_failure_line(run)) if not run.ok else ""]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     rows.append("</table>")
     return "\n".join(rows)
 
 
+def _num(value):
+    return "" if value is None else f"{value:.2f}"
+
+
+def _or(value):
+    return "" if value is None else value
+
+
 def _failure_line(run):
-    fail = run.failure
+    fail = run.failure or {}
     if fail.get("ename"):
         return f"cell {fail.get('cell_index')}: {fail['ename']}: {fail.get('evalue', '')}"[:300]
-    return run.message.splitlines()[-1][:300] if run.message else ""
+    return run.message.strip().splitlines()[-1][:300] if run.message.strip() else ""
 
 
 def _failures(runs):
-    bad = [r for r in runs if not r.ok]
-    if not bad:
+    groups = triage.groups(runs)
+    if not groups:
         return "## Failures\n\nNone: every run is ok."
-    parts = ["## Failures", "", f"{len(bad)} runs are not ok."]
-    for run in bad:
-        fail = run.failure
-        where = f" at cell {fail.get('cell_index')}" if fail.get("cell_index") is not None else ""
-        parts += ["", f"<h3>{esc(run.label)}: {esc(run.state)}{where}</h3>"]
+    bad = sum(len(g.runs) for g in groups)
+    parts = ["## Failures", "", f"{bad} runs are not ok, in {len(groups)} group{'s' * (len(groups) != 1)}."]
+    for group in groups:
+        sample = group.sample
+        parts += ["", f"<h3>{esc(group.title)}</h3>"]
+        values = ", ".join(esc(r.label) for r in group.runs[:LIST_LIMIT])
+        more = f" and {len(group.runs) - LIST_LIMIT} more" if len(group.runs) > LIST_LIMIT else ""
+        parts.append(f"<p>Values: {values}{more}</p>")
+        fail = sample.failure or {}
         if fail.get("ename"):
-            parts.append(f"<p><code>{esc(fail['ename'])}: {esc(fail.get('evalue', ''))}</code></p>")
-        if run.message:
-            parts.append(f"<p>{esc(run.message)}</p>")
+            parts.append(f"<p>Sample ({esc(sample.label)}): <code>{esc(fail['ename'])}: "
+                         f"{esc(fail.get('evalue', ''))}</code></p>")
+        elif sample.message:
+            parts.append(f"<p>Sample ({esc(sample.label)}): {esc(sample.message)}</p>")
         trace = fail.get("traceback") or []
         if trace:
             parts.append(f"<pre>{esc(chr(10).join(trace[-12:]))}</pre>")
-        if run.notebook:
-            parts.append(f"<p><a href='{esc(run.notebook)}'>the partial notebook</a></p>")
+        links = [f"<a href='{esc(r.notebook)}'>{esc(r.label)}</a>" for r in group.runs[:LIST_LIMIT] if r.notebook]
+        if links:
+            parts.append(f"<p>Notebooks: {', '.join(links)}</p>")
     return "\n".join(parts)
 
 
@@ -136,12 +163,22 @@ def _metrics(runs):
     names = metric_names(runs)
     if not names:
         return "## Metrics\n\nNo run recorded a metric (use `from jupyterstream import record`)."
-    rows = ["## Metrics", "", "<table><tr><th>value</th>" + "".join(f"<th>{esc(n)}</th>" for n in names) + "</tr>"]
+    rows = ["## Metrics", "", "<table class='sortable'><tr><th>value</th>" +
+            "".join(f"<th>{esc(n)}</th>" for n in names) + "</tr>"]
     for run in runs:
         if run.metrics:
             cells = "".join(f"<td>{esc(_fmt(run.metrics.get(n, '')))}</td>" for n in names)
             rows.append(f"<tr><td>{esc(run.label)}</td>{cells}</tr>")
     rows.append("</table>")
+    for name in names:
+        pairs = charts.numeric(runs, name)
+        if len(pairs) < 2:
+            continue
+        flagged = charts.outliers(pairs)
+        rows += ["", f"<h3>{esc(name)}</h3>", charts.chart(name, pairs, flagged)]
+        if flagged:
+            listed = ", ".join(f"{esc(label)} ({value:g})" for label, value in flagged[:LIST_LIMIT])
+            rows.append(f"<p>Outliers (more than {charts.MAD_CUTOFF} robust deviations from the median): {listed}</p>")
     return "\n".join(rows)
 
 
@@ -151,27 +188,47 @@ def _fmt(value):
     return value
 
 
-def _gallery(runs):
-    by_cell = {}
-    for run in runs:
-        for index, mime, data in run.figures:
-            by_cell.setdefault(index, []).append((run, mime, data))
-    cells = [_markdown("gallery", "## Gallery" if by_cell else "## Gallery\n\nNo run drew a figure.")]
-    for index in sorted(by_cell):
+def _gallery(output, runs, thumbs):
+    cells = gallery.by_cell(runs)
+    out = [_markdown("gallery", "## Gallery" if cells else "## Gallery\n\nNo run drew a figure.")]
+    if not cells:
+        return out
+    placed = gallery.tiles(output, cells, thumbs)
+    for index, entries in placed.items():
         tiles = []
-        for run, mime, data in by_cell[index]:
-            if mime == "image/svg+xml":
-                mime, data = mime, extract.svg_base64(data)
-            data = "".join(data.split())
-            if not BASE64.fullmatch(data):
-                continue
-            tiles.append(f"<figure style='display:inline-block;margin:4px;width:300px'>"
-                         f"<img style='width:100%' alt='figure of {esc(run.label)}' src='data:{mime};base64,{data}'/>"
+        for run, src, href in entries:
+            image = f"<img style='width:100%' alt='figure of {esc(run.label)}' src='{src}'/>" if src else "(full image)"
+            if href:
+                image = f"<a href='{esc(href)}'>{image}</a>"
+            width = 300 if not href else gallery.THUMB_WIDTH
+            tiles.append(f"<figure style='display:inline-block;margin:4px;width:{width}px'>{image}"
                          f"<figcaption>{esc(run.label)}</figcaption></figure>")
         cell = nbformat.v4.new_code_cell(f"{GALLERY_NOTE}: cell {index}")
         cell["id"] = f"gallery-cell-{index}"
         cell.outputs = [nbformat.v4.new_output("display_data", data={
             "text/html": "<div>" + "".join(tiles) + "</div>",
             "text/plain": f"{len(tiles)} figures from cell {index}"})]
-        cells += [_markdown(f"gallery-cell-{index}-title", f"### Cell {index}: {len(tiles)} figures"), cell]
-    return cells
+        out += [_markdown(f"gallery-cell-{index}-title", f"### Cell {index}: {len(tiles)} figures"), cell]
+    return out
+
+
+def _manifest(plan, runs, checked):
+    lines = ["## Manifest", "", "<table>",
+             f"<tr><td>notebook</td><td>{esc(plan['notebook'])}</td><td><code>sha256 {esc(plan['notebook_sha256'])}</code></td></tr>",
+             f"<tr><td>values</td><td>{esc(plan['values_file'])}</td><td><code>sha256 {esc(plan['values_sha256'])}</code></td></tr>"]
+    for name, version in manifest.local_versions().items():
+        lines.append(f"<tr><td>{esc(name)}</td><td>{esc(version or 'not installed')}</td><td>where the report was collected</td></tr>")
+    lines.append("</table>")
+    table = manifest.hosts(runs, checked)
+    if table:
+        columns = sorted({c for entry in table.values() for c in entry})
+        drifting = manifest.drift(table)
+        lines += ["", "<table><tr><th>host</th>" + "".join(
+            f"<th>{esc(c)}{' (differs)' if c in drifting else ''}</th>" for c in columns) + "</tr>"]
+        for host, entry in sorted(table.items()):
+            lines.append(f"<tr><td>{esc(host)}</td>" + "".join(
+                f"<td{' class=js-drift' if c in drifting else ''}>{esc(entry.get(c, ''))}</td>" for c in columns) + "</tr>")
+        lines.append("</table>")
+        if drifting:
+            lines.append(f"<p>Hosts differ in: {esc(', '.join(drifting))}. Results may not be comparable.</p>")
+    return "\n".join(lines)

@@ -14,13 +14,19 @@ from .master import build_master, counts, metric_names
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+THUMBS = ".thumbnails.json"
+
+
 def collect(output, html=True):
     """Collect every planned run of ``output``; return the list of Runs."""
     output = Path(output)
     plan = load_plan(output)
-    runs = list(collect_runs(output, plan))
-    master = build_master(plan, runs)
+    runs = collect_runs(output, plan)
+    thumbs = _load_json(output / THUMBS)
+    master = build_master(plan, runs, output, _load_json(output / "hosts.json"), thumbs)
     nbformat.validate(master)
+    if thumbs:
+        write_atomic(output / THUMBS, json.dumps(thumbs))
     write_atomic(output / "master.ipynb", nbformat.writes(master) + "\n")
     write_atomic(output / "metrics.csv", metrics_csv(runs))
     write_atomic(output / "runs.csv", runs_csv(runs))
@@ -57,14 +63,14 @@ def runs_csv(runs):
     """The run table as CSV."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["job", "value", "status", "duration", "kernel_ready", "host", "attempts",
-                     "cell", "error", "message", "notebook"])
+    writer.writerow(["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
+                     "cell", "error", "message", "output_bytes", "notebook"])
     for run in runs:
         fail = run.failure
         writer.writerow([run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
-                         run.attempts, _cell(fail.get("cell_index")),
+                         run.exit, run.signal, run.attempts, _cell(fail.get("cell_index")),
                          _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
-                         _first_line(run.message), run.notebook])
+                         _first_line(run.message), run.output_bytes or "", run.notebook])
     return buffer.getvalue()
 
 
@@ -83,6 +89,13 @@ def summary(output, runs):
         lines.append(f"  ... and {len(bad) - 10} more: see the report")
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
+
+
+def _load_json(path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _first_line(text):

@@ -1,5 +1,6 @@
 """A whole sweep: check, stage, run GNU parallel, collect. What the CLI's run and preview call."""
 
+import json
 import os
 import secrets
 import shutil
@@ -68,6 +69,8 @@ def check_servers(nb, where, settings, log=sys.stderr):
                                 kernel_name(nb), servers.notebook_imports(nb))
     for host in hosts:
         print(servers.describe(host), file=log, flush=True)
+    facts = {h.name: h.facts for h in hosts if h.facts}
+    Path(settings.output, "hosts.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
     return hosts
 
 

@@ -1,0 +1,94 @@
+"""The gallery: every run's figures, aligned by the cell that drew them, labelled by value.
+
+Up to FULL_LIMIT figures are embedded at full size (the page stays self-contained). Beyond that,
+each figure is embedded as a small JPEG thumbnail, and its full image is written once to
+OUTPUT/figures/ and is one click away, so a 5,000-run report stays a size a browser opens.
+"""
+
+import base64
+import io
+import os
+import re
+from pathlib import Path
+
+from . import extract
+
+FULL_LIMIT = 200
+THUMB_WIDTH = 160
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
+
+
+def by_cell(runs):
+    """{cell index: [(run, place)]} in run order."""
+    cells = {}
+    for run in runs:
+        for place in run.figures:
+            cells.setdefault(place["cell"], []).append((run, place))
+    return dict(sorted(cells.items()))
+
+
+def tiles(output, cells, cache):
+    """{cell: [(run, src, href)]}: an <img> source per figure, and a link to its full image or None."""
+    total = sum(len(v) for v in cells.values())
+    thumbs = total > FULL_LIMIT
+    result, notebooks = {}, {}
+    for cell, entries in cells.items():
+        for run, place in entries:
+            key = f"{run.id}:{cell}:{place['index']}"
+            if thumbs and key in cache:
+                src, href = cache[key]
+            else:
+                figure = _figure(output, run, place, notebooks)
+                if figure is None:
+                    continue
+                src, href = _thumbnail(output, run, place, figure) if thumbs else (_data_uri(*figure), None)
+                if thumbs:
+                    cache[key] = (src, href)
+            result.setdefault(cell, []).append((run, src, href))
+    return result
+
+
+def _figure(output, run, place, notebooks):
+    """(mime, data) of one figure, reading the run's notebook again (once per run)."""
+    if run.id not in notebooks:
+        notebooks.clear()
+        nb, _, _ = extract.read_run(os.path.join(output, run.notebook)) if run.notebook else (None, None, 0)
+        notebooks[run.id] = nb
+    nb = notebooks[run.id]
+    found = extract.figure_data(nb, place["cell"], place["index"]) if nb else None
+    if not found:
+        return None
+    _, mime, data = found
+    if mime == "image/svg+xml":
+        return mime, extract.svg_base64(data)
+    data = "".join(data.split())
+    return (mime, data) if BASE64.fullmatch(data) else None
+
+
+def _data_uri(mime, data):
+    return f"data:{mime};base64,{data}"
+
+
+def _thumbnail(output, run, place, figure):
+    """A small JPEG data URI, and the full image written to figures/ for its link."""
+    mime, data = figure
+    raw = base64.b64decode(data)
+    name = f"{run.id}-cell{place['cell']}-{place['index']}.{EXTENSIONS[mime]}"
+    folder = Path(output) / "figures"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(raw)
+    href = f"figures/{name}"
+    if mime == "image/svg+xml":
+        return _data_uri(mime, data), href
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(raw)) as image:
+            image = image.convert("RGB")
+            image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=70)
+        return _data_uri("image/jpeg", base64.b64encode(buffer.getvalue()).decode("ascii")), href
+    except Exception:  # no Pillow, or an image it cannot read: the link still works
+        return None, href
