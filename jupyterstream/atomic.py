@@ -1,8 +1,10 @@
-"""Write files so that a reader sees the old content or the new, never half of it."""
+"""Write files so that a reader sees the old content or the new, never half of it.
+
+Standard library only: jobs on SSH hosts use it too.
+"""
 
 import os
 import tempfile
-from pathlib import Path
 
 from .errors import OutputError
 
@@ -10,32 +12,33 @@ UMASK = os.umask(0)
 os.umask(UMASK)
 
 
-def write_atomic(path, text):
-    """Write ``text`` to a temporary file beside ``path``, flush it, then rename it over ``path``."""
-    path = Path(path)
+def replace_file(path, data):
+    """Write bytes to a temporary file beside ``path``, flush them to disk, then rename over ``path``.
+
+    Raises OSError (and leaves no temporary file) when the folder is missing, unwritable or full.
+    """
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): check that {path.parent} "
-                          "exists and is writable") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             os.fchmod(handle.fileno(), 0o666 & ~UMASK)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): free some space or "
-                          "choose another OUTPUT; earlier results are untouched") from None
     except BaseException:
-        _remove(tmp)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
         raise
 
 
-def _remove(tmp):
+def write_atomic(path, text):
+    """Write text atomically; a failure is an OutputError that names the file."""
     try:
-        os.unlink(tmp)
-    except OSError:
-        pass
+        replace_file(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): free some space, or check that "
+                          f"{os.path.dirname(os.fspath(path)) or '.'} exists and is writable; earlier results "
+                          "are untouched") from None

@@ -19,6 +19,7 @@ import sys
 import time
 
 from . import status
+from .atomic import replace_file
 
 GRACE_SECONDS = 3.0
 # Failures of the notebook itself: the same notebook fails the same way on any host.
@@ -154,7 +155,7 @@ class Job:
                 k: record.get(k) for k in ("status", "host", "started", "ended", "duration", "attempts")}
             data = (json.dumps(nb, indent=1, ensure_ascii=True) + "\n").encode()
             try:
-                _write_bytes(self.final, data)
+                replace_file(self.final, data)
                 record.update(notebook=f"runs/{self.id}.ipynb", notebook_sha256=hashlib.sha256(data).hexdigest())
             except OSError as exc:
                 record.update(status="job-error", message=f"cannot write {self.final}: {exc.strerror or exc}")
@@ -199,19 +200,6 @@ def _load(path):
         return nb if isinstance(nb, dict) and isinstance(nb.get("cells"), list) else None
     except (OSError, ValueError):
         return None
-
-
-def _write_bytes(path, data):
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
 
 
 def _tail(path, lines=15):

@@ -57,16 +57,17 @@ def shipping(settings):
 def job_command(settings, placeholder="{}"):
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
     if shipping(settings):
+        # Inside each job's work folder on its host: everything is relative.
         python, out = settings.remote_python, "."
         run_one, config = "tool/bin/run-one", "tool/jupyterstream/nbconvert_config.py"
+    elif settings.remote:
+        # A shared filesystem: every host sees the same absolute paths.
+        python, out = settings.remote_python, os.path.abspath(settings.output)
+        run_one, config = RUN_ONE, NBCONVERT_CONFIG
     else:
-        python = settings.remote_python if settings.remote else (settings.python or show(sys.executable))
+        python = settings.python or show(sys.executable)
         out = settings.output.rstrip("/") or "."
-        if settings.remote:
-            out = os.path.abspath(out)
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-        if settings.remote:
-            run_one, config = os.path.abspath(RUN_ONE), os.path.abspath(NBCONVERT_CONFIG)
     command = [python, run_one, out, placeholder]
     if settings.sweep:
         command += ["--sweep", settings.sweep]

@@ -57,8 +57,10 @@ def parameters_cell(nb, path):
 def read_defaults(nb, path):
     """Return {name: default} from the parameters cell; a default that is not a literal maps to NO_LITERAL."""
     cell = nb.cells[parameters_cell(nb, path)]
+    # IPython magics and shell escapes are not Python: leave them out of the defaults.
+    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
     try:
-        tree = ast.parse(cell.source)
+        tree = ast.parse(source)
     except SyntaxError as exc:
         raise NotebookError(path, f"the '{PARAMETERS_TAG}' cell is not valid Python: {exc.msg} (line {exc.lineno})") from None
     defaults = {}

@@ -41,7 +41,7 @@ def render_html(master):
 
     exporter = HTMLExporter(template_name="lab", template_file="jupyterstream.html.j2",
                             extra_template_paths=[str(TEMPLATES)], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=False)
     body, _ = exporter.from_notebook_node(master)
     return body
 

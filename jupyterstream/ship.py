@@ -8,7 +8,8 @@ from pathlib import Path
 from .parallel import PACKAGE_DIR, RUN_ONE
 
 # The modules a job needs on a host that has only Python and Jupyter (standard library + nbconvert).
-JOB_MODULES = ("__init__.py", "record.py", "job.py", "status.py", "keep_partial.py", "nbconvert_config.py")
+JOB_MODULES = ("__init__.py", "record.py", "job.py", "status.py", "atomic.py", "errors.py", "keep_partial.py",
+               "nbconvert_config.py")
 
 
 def stage_tool(output):

@@ -5,11 +5,10 @@ Standard library only: this module also runs on SSH hosts that have only Python 
 
 import json
 import os
-import tempfile
+
+from .atomic import replace_file
 
 SCHEMA = 1
-UMASK = os.umask(0)
-os.umask(UMASK)
 
 # status -> exit code of bin/run-one. Never 255: over SSH that means the transport failed.
 EXIT_CODES = {
@@ -33,20 +32,8 @@ def path_for(output, job_id):
 
 def write(output, job_id, record):
     """Write a status record atomically (temporary file in the same folder, then rename)."""
-    path = path_for(output, job_id)
     text = json.dumps(dict(record, schema=SCHEMA), indent=1, ensure_ascii=True, default=repr) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{job_id}.json.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            os.fchmod(handle.fileno(), 0o666 & ~UMASK)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    replace_file(path_for(output, job_id), text.encode("utf-8"))
 
 
 def read(output, job_id):

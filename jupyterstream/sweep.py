@@ -78,9 +78,10 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
+    settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
     print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
-          "The sweep runs:", file=out)
+          "The sweep runs (with a new --sweep id each time):", file=out)
     print(command_line(argv, settings), file=out)
     print("# per-job command lines (parallel --dry-run):", file=out, flush=True)
     check_tools()
@@ -139,7 +140,7 @@ def _use_hosts(hosts, where, settings, log):
 
 def _run_parallel(settings, todo, log):
     """Run parallel over the todo jobs; True when the user interrupted it."""
-    settings.sweep = settings.sweep or f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
@@ -158,6 +159,11 @@ def _run_parallel(settings, todo, log):
         signal.signal(signal.SIGTERM, previous)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
+
+
+def new_sweep_id():
+    """A sweep's id: the time it began (so ids sort in time order) and a random suffix."""
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def _interrupt(signum, frame):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from jupyterstream import status
+from jupyterstream import atomic, status
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_write_replaces_an_older_record_and_leaves_no_temporary_file(output):
 def test_written_record_is_readable_by_others_as_the_umask_allows(output):
     status.write(output, "AL", {"status": "ok"})
     mode = stat.S_IMODE(os.stat(status.path_for(output, "AL")).st_mode)
-    assert mode == 0o666 & ~status.UMASK
+    assert mode == 0o666 & ~atomic.UMASK
 
 
 def test_a_failed_write_keeps_the_old_record_and_removes_its_temporary_file(output, monkeypatch):

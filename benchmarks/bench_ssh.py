@@ -1,0 +1,74 @@
+"""The per-job cost of SSH and transfers: the demo notebook on this machine vs over two loopback
+"hosts" (each its own sshd on 127.0.0.1), side by side in one run.
+
+    .venv/bin/python benchmarks/bench_ssh.py [--values 8] [--rounds 2]
+
+Both sweeps have 2 job slots in all. Per-job time is parallel's JobRuntime from the joblog: for the
+SSH sweep it includes sending the job's files, the remote command and returning the results.
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from sshd import LoopbackHosts  # noqa: E402
+
+CLI = Path(sys.executable).parent / "jupyterstream"
+STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA"]
+
+
+def sweep(output, values, extra):
+    """Run one demo sweep; return (wall seconds, [JobRuntime of each job])."""
+    start = time.perf_counter()
+    subprocess.run([str(CLI), "run", "notebooks/births.ipynb", str(values), "-o", str(output), *extra],
+                   cwd=REPO, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    rows = [line.split("\t") for line in (output / "joblog.tsv").read_text().splitlines()]
+    return wall, [float(row[3]) for row in rows]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--values", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ssh-"))
+    hosts = LoopbackHosts(scratch / "hosts", down=()).start()
+    try:
+        values = scratch / "values.txt"
+        values.write_text("\n".join(STATES[:args.values]) + "\n")
+        servers = scratch / "servers.txt"
+        servers.write_text("1/alpha\n1/beta\n")
+        remote = ["--servers", "2", "--servers-file", str(servers), "--ssh", hosts.ssh_command,
+                  "--remote-python", sys.executable]
+        local_jobs, remote_jobs, local_walls, remote_walls = [], [], [], []
+        for round_ in range(args.rounds):
+            for name, extra, jobs, walls in (("local", ["--jobs", "2"], local_jobs, local_walls),
+                                             ("ssh", remote, remote_jobs, remote_walls)):
+                wall, times = sweep(scratch / f"{name}-{round_}", values, extra)
+                jobs += times
+                walls.append(wall)
+        local, ssh = statistics.median(local_jobs), statistics.median(remote_jobs)
+        print(f"{args.values} demo jobs x {args.rounds} rounds, 2 slots each way")
+        print(f"per job, median: this machine {local:.2f} s, over ssh {ssh:.2f} s: "
+              f"ratio {ssh / local:.2f} ({(ssh - local):.2f} s of ssh and transfers per job)")
+        print(f"sweep wall, median: this machine {statistics.median(local_walls):.1f} s, "
+              f"over ssh {statistics.median(remote_walls):.1f} s "
+              f"(ratio {statistics.median(remote_walls) / statistics.median(local_walls):.2f}; the ssh sweep "
+              "includes its preflight check)")
+    finally:
+        hosts.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""`make collect` during a sweep: runs show as pending, running or done, and a repeat collect
+re-reads only the runs whose files changed."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jupyterstream import collect as collector
+from jupyterstream.report import collect
+from support import NOTEBOOKS, REPO
+
+
+def test_collect_mid_sweep_shows_running_and_pending_runs_then_fills_in(tmp_path, values, monkeypatch):
+    output = tmp_path / "out"
+    sweep = subprocess.Popen([str(Path(sys.executable).parent / "jupyterstream"), "run", NOTEBOOKS / "faults.ipynb",
+                              values("slow1", "slow2", "slow3", "ok"), "--param", "fault", "-o", output,
+                              "--jobs", "2"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        states = {}
+        while time.time() < deadline:
+            if (output / "plan.json").exists():
+                states = {r.id: r.state for r in collect(output, html=False)}
+                if "running" in states.values():
+                    break
+            time.sleep(0.3)
+        assert "running" in states.values() and "pending" in states.values(), states
+        assert sweep.wait(timeout=120) == 0
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.wait()
+    calls = []
+    real = collector.summarize
+    monkeypatch.setattr(collector, "summarize", lambda *a, **k: calls.append(a[1]["id"]) or real(*a, **k))
+    assert {r.state for r in collect(output, html=False)} == {"ok"}
+    calls.clear()
+    collect(output, html=False)
+    assert calls == []
+    (output / "status" / "slow2.json").touch()
+    collect(output, html=False)
+    assert calls == ["slow2"]
