@@ -1,8 +1,9 @@
 """Metric charts as small inline SVG (no plotting library), and a robust outlier rule."""
 
-import html
 import math
 import statistics
+
+from .escape import esc
 
 BARS_LIMIT = 100
 WIDTH, HEIGHT = 640, 180
@@ -53,7 +54,7 @@ def _bars(name, pairs, flagged):
         y, h = min(top, zero), max(abs(zero - top), 1)
         colour = "#cc0000" if label in outlying else "#3465a4"
         bars.append(f"<rect x='{i * width:.1f}' y='{y:.1f}' width='{max(width - 1, 1):.1f}' height='{h:.1f}' "
-                    f"fill='{colour}'><title>{html.escape(label)}: {value:g}</title></rect>")
+                    f"fill='{colour}'><title>{esc(label)}: {value:g}</title></rect>")
     return _svg(name, bars, f"{len(pairs)} runs, sorted; lowest {pairs[0][1]:g}, highest {pairs[-1][1]:g}")
 
 
@@ -75,5 +76,5 @@ def _histogram(name, pairs):
 
 def _svg(name, shapes, caption):
     return (f"<figure><svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{HEIGHT}' "
-            f"role='img' aria-label='{html.escape(name)}'>{''.join(shapes)}</svg>"
-            f"<figcaption>{html.escape(name)}: {html.escape(caption)}</figcaption></figure>")
+            f"role='img' aria-label='{esc(name)}'>{''.join(shapes)}</svg>"
+            f"<figcaption>{esc(name)}: {esc(caption)}</figcaption></figure>")

@@ -16,7 +16,7 @@ from .errors import OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Run:
     output_bytes: int = 0
     started: float = None
     python: str = ""
+    notebook_sha256: str = ""
 
     @property
     def ok(self):
@@ -69,15 +70,24 @@ def runs(output, plan, use_index=True):
         logrow = log.get(job["id"])
         key = _signature(output, job, logrow) + [job["id"] in queued]
         entry = old.get(job["id"])
-        if entry and entry["key"] == key:
-            run = Run(**entry["run"])
-        else:
+        run = _cached(entry, key)
+        if run is None:
             run = summarize(output, job, logrow, job["id"] in queued)
         new[job["id"]] = {"key": key, "run": asdict(run)}
         result.append(run)
     if use_index:
         _save_index(output, new)
     return result
+
+
+def _cached(entry, key):
+    """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
+    if not entry or entry["key"] != key:
+        return None
+    try:
+        return Run(**entry["run"])
+    except TypeError:
+        return None
 
 
 def _queued(output):
@@ -102,9 +112,11 @@ def _signature(output, job, logrow):
 def _load_index(output):
     try:
         data = json.loads((Path(output) / INDEX).read_text(encoding="utf-8"))
-        return data["runs"] if data.get("version") == INDEX_VERSION else {}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or not isinstance(data.get("runs"), dict):
+        return {}
+    return {k: v for k, v in data["runs"].items() if isinstance(v, dict) and "key" in v and isinstance(v.get("run"), dict)}
 
 
 def _save_index(output, entries):
@@ -179,6 +191,7 @@ def _read_notebook(output, run, record):
         run.message = problem
         return
     run.notebook = record["notebook"]
+    run.notebook_sha256 = record.get("notebook_sha256") or ""
     run.metrics = extract.metrics(nb)
     run.python = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
     run.figures = extract.figure_places(nb)

@@ -29,33 +29,41 @@ def by_cell(runs):
 
 
 def tiles(output, cells, cache):
-    """{cell: [(run, src, href)]}: an <img> source per figure, and a link to its full image or None."""
-    total = sum(len(v) for v in cells.values())
-    thumbs = total > FULL_LIMIT
-    result, notebooks = {}, {}
+    """{cell: [(run, src, href)]}: an <img> source per figure, and a link to its full image or None.
+
+    Each run's notebook is read at most once; thumbnails are cached in ``cache`` by run, figure and
+    the notebook's hash, so a re-run gets a new one."""
+    thumbs = sum(len(v) for v in cells.values()) > FULL_LIMIT
+    wanted = {}
     for cell, entries in cells.items():
         for run, place in entries:
-            key = f"{run.id}:{cell}:{place['index']}"
-            if thumbs and key in cache:
-                src, href = cache[key]
-            else:
-                figure = _figure(output, run, place, notebooks)
-                if figure is None:
-                    continue
-                src, href = _thumbnail(output, run, place, figure) if thumbs else (_data_uri(*figure), None)
-                if thumbs:
-                    cache[key] = (src, href)
-            result.setdefault(cell, []).append((run, src, href))
+            wanted.setdefault(run.id, (run, []))[1].append(place)
+    made = {}
+    for run, places in wanted.values():
+        keys = {id(p): f"{run.id}:{p['cell']}:{p['index']}:{run.notebook_sha256[:16]}" for p in places}
+        if thumbs and all(keys[id(p)] in cache for p in places):
+            made.update({(run.id, p["cell"], p["index"]): tuple(cache[keys[id(p)]]) for p in places})
+            continue
+        nb, _, _ = extract.read_run(os.path.join(output, run.notebook)) if run.notebook else (None, None, 0)
+        for place in places:
+            figure = _figure(nb, place)
+            if figure is None:
+                continue
+            tile = _thumbnail(output, run, place, figure) if thumbs else (_data_uri(*figure), None)
+            if thumbs:
+                cache[keys[id(place)]] = tile
+            made[(run.id, place["cell"], place["index"])] = tile
+    result = {}
+    for cell, entries in cells.items():
+        for run, place in entries:
+            tile = made.get((run.id, place["cell"], place["index"]))
+            if tile:
+                result.setdefault(cell, []).append((run, *tile))
     return result
 
 
-def _figure(output, run, place, notebooks):
-    """(mime, data) of one figure, reading the run's notebook again (once per run)."""
-    if run.id not in notebooks:
-        notebooks.clear()
-        nb, _, _ = extract.read_run(os.path.join(output, run.notebook)) if run.notebook else (None, None, 0)
-        notebooks[run.id] = nb
-    nb = notebooks[run.id]
+def _figure(nb, place):
+    """(mime, base64 data) of one figure of a notebook, or None."""
     found = extract.figure_data(nb, place["cell"], place["index"]) if nb else None
     if not found:
         return None

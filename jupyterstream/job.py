@@ -22,6 +22,9 @@ from . import status
 from .atomic import replace_file
 
 GRACE_SECONDS = 3.0
+# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits this variable, so
+# the job can find and stop what a notebook left running in the background.
+TOKEN = "JUPYTERSTREAM_JOB_TOKEN"
 # Failures of the notebook itself: the same notebook fails the same way on any host.
 NOT_RETRYABLE = {status.EXIT_CODES[s] for s in ("cell-error", "cell-timeout", "stopped-early")}
 ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -104,6 +107,7 @@ class Job:
         env["JUPYTERSTREAM_CWD"] = cwd if os.path.isdir(cwd) else os.getcwd()
         env["JUPYTERSTREAM_PARTIAL"] = self.partial
         env["JUPYTERSTREAM_JOB"] = self.id
+        env[TOKEN] = f"{self.id}-{os.getpid()}-{random.getrandbits(48):x}"
         # The kernels of the Python that runs this job come first, before any user-wide ones.
         kernels = os.path.join(sys.prefix, "share", "jupyter")
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels, env.get("JUPYTER_PATH")]))
@@ -119,6 +123,10 @@ class Job:
             self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                           env=env, start_new_session=True)
             code = self.child.wait()
+        left = kill_leftovers(env[TOKEN])
+        if left:
+            with open(self.log, "ab") as log:
+                log.write(f"--- killed {left} process(es) the notebook left running\n".encode())
         nb = _load(self.partial)
         return self._classify(code, nb), nb
 
@@ -180,6 +188,24 @@ class Job:
         while child.poll() is None and time.time() < deadline:
             time.sleep(0.05)
         _killpg(child.pid)
+
+
+def kill_leftovers(token):
+    """SIGKILL every process whose environment carries this job's token; return how many."""
+    needle = f"\0{TOKEN}={token}\0".encode()
+    killed = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle not in b"\0" + handle.read() + b"\0":
+                    continue
+            os.kill(int(entry), signal.SIGKILL)
+            killed += 1
+        except (OSError, ValueError):
+            continue
+    return killed
 
 
 def _failure_fields(failure):

@@ -35,6 +35,7 @@ def hosts(runs, checked):
 def drift(table):
     """The columns whose value differs between hosts."""
     columns = {c for entry in table.values() for c in entry}
-    return sorted(c for c in columns if len({entry.get(c, "") for entry in table.values()}) > 1)
+    # A host that was not checked has no entry for a package: that is not a difference.
+    return sorted(c for c in columns if len({entry[c] for entry in table.values() if entry.get(c)}) > 1)
 
 

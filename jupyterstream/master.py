@@ -1,23 +1,16 @@
 """Run summaries -> the master notebook: summary, run ledger, failure triage, metrics, gallery, manifest."""
 
-import html
 import statistics
 import time
 
 import nbformat
 
 from . import charts, gallery, manifest, triage
+from .escape import esc
 
 LIST_LIMIT = 50
 GALLERY_NOTE = "# Figures of every run, aligned by the cell that drew them (collected by jupyterstream)"
 NOT_RUN = ("missing", "pending", "running")
-
-
-def esc(value):
-    """Escape text from a run for HTML inside a markdown cell (and keep MathJax off it)."""
-    text = html.escape(str(value), quote=True).replace("$", "&#36;").replace("\\", "&#92;")
-    # No raw line breaks: a blank line would end the HTML block that a markdown cell is in.
-    return text.replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def counts(runs):

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,11 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     todo, base = [], _cleared(plan.source)
     for job in plan.jobs if jobs is None else jobs:
         if not rerun_ok and status.is_done(output, job):
+            continue
+        pid = status.still_running(output, job.id)
+        if pid:
+            print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): not started "
+                  "again; collect later to see its result", file=sys.stderr)
             continue
         staged = params.inject(base, job.values, job.texts, {
             "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs")})

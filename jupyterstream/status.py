@@ -5,6 +5,7 @@ Standard library only: this module also runs on SSH hosts that have only Python 
 
 import json
 import os
+import socket
 
 from .atomic import replace_file
 
@@ -48,6 +49,24 @@ def read(output, job_id):
     if not isinstance(record, dict) or "status" not in record:
         raise ValueError("corrupt status record: no status field")
     return record
+
+
+def still_running(output, job_id):
+    """The pid of this job's runner when it is still alive on this machine (say, an orphan of a sweep
+    that was killed), else None: such a job must not be started a second time."""
+    try:
+        record = read(output, job_id)
+    except ValueError:
+        return None
+    if not record or record.get("status") != "running" or record.get("host") != socket.gethostname():
+        return None
+    pid = record.get("pid")
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
+            command = handle.read()
+    except (OSError, TypeError, ValueError):
+        return None
+    return pid if b"run-one" in command and job_id.encode() in command else None
 
 
 def is_done(output, job):

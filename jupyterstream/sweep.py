@@ -1,5 +1,6 @@
 """A whole sweep: check, stage, run GNU parallel, collect. What the CLI's run and preview call."""
 
+import fcntl
 import json
 import os
 import secrets
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report, servers
-from .errors import SetupError
+from .errors import OutputError, SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping
 from .plan import build_plan, select, stage
 from .ship import stage_ship
@@ -36,11 +37,27 @@ class Servers:
 
 
 def check_tools(*tools):
-    """Raise SetupError unless each tool is on PATH."""
+    """Raise SetupError unless each tool is on PATH and GNU parallel has a writable home."""
     for tool in ("parallel", *tools):
         if not shutil.which(tool):
             raise SetupError(f"{tool} is not installed: install it with 'apt-get install {tool}' "
                              "(or your system's package manager); 'make run' does it when run as root")
+    home = os.environ.get("PARALLEL_HOME") or os.path.join(os.path.expanduser("~"), ".parallel")
+    probe = home if os.path.isdir(home) else os.path.dirname(home)
+    if not os.access(probe, os.W_OK):
+        raise SetupError(f"GNU parallel needs a writable {home} (it keeps its state there): make it writable, "
+                         "or point PARALLEL_HOME at a folder that is")
+
+
+def check_output(output):
+    """Raise OutputError unless OUTPUT can be created and written."""
+    try:
+        Path(output).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write the output folder ({exc.strerror or exc}): choose another "
+                          "OUTPUT or make it writable") from None
 
 
 def check_kernel(nb, notebook):
@@ -102,6 +119,8 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     plan = build_plan(notebook, values, param)
     chosen = select(plan, only)
     check_tools(*(("rsync",) if shipping(settings) else ()))
+    check_output(settings.output)
+    lock = take_lock(settings.output)
     if where.remote:
         Path(settings.output).mkdir(parents=True, exist_ok=True)
         hosts = check_servers(plan.source, where, settings, log)
@@ -109,12 +128,13 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     else:
         check_kernel(plan.source, notebook)
     todo = stage(plan, settings.output, chosen, rerun_ok)
-    skipped = len(plan.jobs) - len(todo)
+    kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
     print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
-          (f" ({skipped} already ok: kept)" if skipped else ""), file=log, flush=True)
+          (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
     interrupted = False
     if todo:
-        interrupted = _run_parallel(settings, todo, log)
+        interrupted = _run_parallel(settings, todo, log, lock)
+    lock.close()
     runs = report.collect(settings.output)
     print(report.summary(settings.output, runs), file=log, flush=True)
     if interrupted:
@@ -138,14 +158,34 @@ def _use_hosts(hosts, where, settings, log):
     servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
 
 
-def _run_parallel(settings, todo, log):
+def take_lock(output):
+    """Hold OUTPUT/.sweep.lock for the whole sweep. parallel and every job inherit it, so even when
+    this process is killed, a new sweep in the same folder sees the old one until its last job ends."""
+    handle = open(Path(output) / ".sweep.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for it to finish, or stop "
+                         "it (kill its parallel process) and run again; 'make collect' shows its progress") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    return handle
+
+
+def _run_parallel(settings, todo, log, lock):
     """Run parallel over the todo jobs; True when the user interrupted it."""
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
     print(command_line(argv, settings), file=log, flush=True)
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings))
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
+                               pass_fds=(lock.fileno(),))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         process.communicate("".join(f"{j.id}\n" for j in todo))

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from support import descendants
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -17,21 +19,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def descendants(pid):
-    """PIDs of every process below ``pid`` (sshd's sessions leave its process group)."""
-    table = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
-    children = {}
-    for line in table.splitlines():
-        child, parent = map(int, line.split())
-        children.setdefault(parent, []).append(child)
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class LoopbackHosts:

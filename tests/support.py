@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +27,27 @@ def write_lines(path, *lines):
     """Write a values file, one value a line."""
     Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return path
+
+
+def descendants(pid):
+    """PIDs of every process below ``pid`` (sshd's sessions leave its process group)."""
+    table = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    children = {}
+    for line in table.splitlines():
+        child, parent = map(int, line.split())
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_all(pids):
+    """SIGKILL each process of a list of PIDs that is still alive."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

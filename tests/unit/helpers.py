@@ -35,3 +35,55 @@ def strict_json(text):
         raise ValueError(f"{constant} is not JSON")
 
     return json.loads(text, parse_constant=refuse)
+
+
+def image_output(mime, data):
+    """A display_data output (raw JSON) showing one image."""
+    return {"output_type": "display_data", "data": {mime: data, "text/plain": "<Figure>"}, "metadata": {}}
+
+
+def executed(figures, cells=None, python="3.11.4", metrics=()):
+    """An executed notebook as JSON: ``figures`` maps a cell index to its [(mime, data)] images.
+
+    Cells without figures are code cells without outputs, so a figure sits at the cell index given.
+    ``metrics`` is [(name, value)] recorded in cell 0.
+    """
+    from jupyterstream.record import MIME_TYPE
+
+    count = max([*figures, -1]) + 1 if cells is None else cells
+    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": [],
+          "metadata": {"language_info": {"name": "python", "version": python}}}
+    for index in range(count):
+        outputs = [image_output(mime, data) for mime, data in figures.get(index, [])]
+        if index == 0:
+            outputs += [{"output_type": "display_data", "metadata": {},
+                         "data": {MIME_TYPE: {"name": n, "value": v}}} for n, v in metrics]
+        nb["cells"].append({"cell_type": "code", "id": f"c{index}", "source": "", "metadata": {},
+                            "execution_count": 1, "outputs": outputs})
+    return nb
+
+
+def write_run(output, job_id, figures, **options):
+    """Write runs/<job_id>.ipynb under ``output`` (see executed) and return its path relative to output."""
+    folder = output / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    save(executed(figures, **options), folder / f"{job_id}.ipynb")
+    return f"runs/{job_id}.ipynb"
+
+
+def places(figures):
+    """The Run.figures places of a {cell: [(mime, data)]} mapping, as extract.figure_places gives them."""
+    return [{"cell": cell, "index": index, "mime": mime}
+            for cell in sorted(figures) for index, (mime, _) in enumerate(figures[cell])]
+
+
+def png(width=4, height=3, colour=(200, 30, 30)):
+    """Base64 of a real PNG image (Pillow)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

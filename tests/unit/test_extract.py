@@ -37,7 +37,7 @@ def metric(name, value):
 def test_read_run_returns_the_notebook_dict(tmp_path):
     path = tmp_path / "AL.ipynb"
     nbformat.write(notebook(), path)
-    nb, problem = extract.read_run(path)
+    nb, problem, _ = extract.read_run(path)
     assert problem is None and nb["nbformat"] == 4 and isinstance(nb["cells"], list)
 
 
@@ -46,16 +46,30 @@ def test_read_run_checks_the_sha256_of_the_status_record(tmp_path):
     nbformat.write(notebook(), path)
     good = hashlib.sha256(path.read_bytes()).hexdigest()
     assert extract.read_run(path, good)[1] is None
-    nb, problem = extract.read_run(path, "0" * 64)
+    nb, problem, _ = extract.read_run(path, "0" * 64)
     assert nb is None and problem.startswith("results corrupt") and "status record" in problem
 
 
+def test_read_run_gives_the_size_of_the_file_in_bytes(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    nbformat.write(notebook(), path)
+    assert extract.read_run(path)[2] == len(path.read_bytes()) > 0
+
+
+def test_read_run_gives_the_size_even_when_the_notebook_is_corrupt(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    path.write_bytes(b'{"cells": [')
+    assert extract.read_run(path)[2] == 11
+    nbformat.write(notebook(), path)
+    assert extract.read_run(path, "0" * 64)[2] == len(path.read_bytes())
+
+
 def test_read_run_of_a_missing_file_says_results_missing(tmp_path):
-    assert extract.read_run(tmp_path / "nope.ipynb") == (None, "results missing: no executed notebook")
+    assert extract.read_run(tmp_path / "nope.ipynb") == (None, "results missing: no executed notebook", 0)
 
 
 def test_read_run_of_a_folder_says_unreadable(tmp_path):
-    nb, problem = extract.read_run(tmp_path)
+    nb, problem, _ = extract.read_run(tmp_path)
     assert nb is None and problem.startswith("results unreadable")
 
 
@@ -63,7 +77,7 @@ def test_read_run_of_truncated_or_non_utf8_json_says_corrupt(tmp_path):
     for data in (b'{"cells": [', b"\xff\xfe{}", b""):
         path = tmp_path / "AL.ipynb"
         path.write_bytes(data)
-        nb, problem = extract.read_run(path)
+        nb, problem, _ = extract.read_run(path)
         assert nb is None and problem.startswith("results corrupt: not valid JSON"), data
 
 
@@ -71,7 +85,7 @@ def test_read_run_of_json_that_is_not_a_notebook_says_corrupt(tmp_path):
     for content in ([], {"cells": "no"}, {"metadata": {}}, "x"):
         path = tmp_path / "AL.ipynb"
         path.write_text(json.dumps(content))
-        assert extract.read_run(path) == (None, "results corrupt: not a notebook")
+        assert extract.read_run(path) == (None, "results corrupt: not a notebook", path.stat().st_size)
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -137,3 +151,34 @@ def test_figures_give_cell_index_mime_and_data_with_one_image_per_output():
 def test_svg_base64_is_the_utf8_text_encoded():
     text = "<svg><text>é</text></svg>"
     assert base64.b64decode(extract.svg_base64(text)).decode("utf-8") == text
+
+
+def test_figure_places_number_the_figures_of_each_cell_from_zero():
+    png, svg = base64.b64encode(b"png").decode(), "<svg/>"
+    nb = ran_notebook([display({"image/png": png}), display({"text/plain": "x"}), display({"image/svg+xml": svg})],
+                      [],
+                      [display({"image/jpeg": png})])
+    assert extract.figure_places(nb) == [{"cell": 1, "index": 0, "mime": "image/png"},
+                                         {"cell": 1, "index": 1, "mime": "image/svg+xml"},
+                                         {"cell": 3, "index": 0, "mime": "image/jpeg"}]
+
+
+def test_figure_places_hold_no_image_data():
+    nb = ran_notebook([display({"image/png": "A" * 10_000})])
+    assert len(json.dumps(extract.figure_places(nb))) < 100
+
+
+def test_figure_data_reads_the_figure_a_place_points_at():
+    first, second = base64.b64encode(b"one").decode(), base64.b64encode(b"two").decode()
+    nb = ran_notebook([display({"image/png": first}), display({"image/png": [second[:2], second[2:]]})])
+    for place in extract.figure_places(nb):
+        assert extract.figure_data(nb, place["cell"], place["index"])[:2] == (place["cell"], place["mime"])
+    assert extract.figure_data(nb, 1, 0) == (1, "image/png", first)
+    assert extract.figure_data(nb, 1, 1) == (1, "image/png", second), "a list of lines is joined"
+
+
+def test_figure_data_of_a_place_that_is_not_there_is_none():
+    nb = ran_notebook([display({"image/png": "AAAA"})])
+    assert extract.figure_data(nb, 1, 1) is None
+    assert extract.figure_data(nb, 0, 0) is None
+    assert extract.figure_data(nb, 9, 0) is None

@@ -1,0 +1,137 @@
+"""charts: numeric metric values, outliers by the median absolute deviation, inline SVG charts."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from jupyterstream import charts
+from jupyterstream.collect import Run
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def pairs(values, prefix="v"):
+    return [(f"{prefix}{i}", float(v)) for i, v in enumerate(values)]
+
+
+def parse(text):
+    """The chart as XML (it must be well formed), and its bars."""
+    root = ET.fromstring(text)
+    svg = root.find(f"{SVG}svg")
+    return root, svg, svg.findall(f"{SVG}rect")
+
+
+# --- numeric ----------------------------------------------------------------------------------
+
+
+def test_numeric_keeps_finite_ints_and_floats_in_run_order():
+    runs = [Run("a", "A", {}, metrics={"m": 3}), Run("b", "B", {}, metrics={"m": 1.5}),
+            Run("c", "C", {}, metrics={"other": 1}), Run("d", "D", {}, metrics={"m": -2})]
+    assert charts.numeric(runs, "m") == [("A", 3.0), ("B", 1.5), ("D", -2.0)]
+
+
+@pytest.mark.parametrize("value", [True, False, None, "1.5", [1], {"x": 1}, float("nan"), float("inf"),
+                                   float("-inf")])
+def test_numeric_skips_values_that_are_not_finite_numbers(value):
+    assert charts.numeric([Run("a", "a", {}, metrics={"m": value})], "m") == []
+
+
+# --- outliers ---------------------------------------------------------------------------------
+
+
+def test_an_obvious_outlier_among_near_identical_values_is_flagged():
+    data = pairs([1.0, 1.0001, 0.9999, 1.0002, 0.9998, 1.0001, 50.0])
+    assert charts.outliers(data) == [("v6", 50.0)]
+
+
+def test_outliers_on_both_sides_are_flagged_in_their_order():
+    data = pairs([-500, 10, 11, 9, 10, 12, 8, 10, 11, 900])
+    assert charts.outliers(data) == [("v0", -500.0), ("v9", 900.0)]
+
+
+def test_fewer_than_five_values_have_no_outliers_however_far_apart():
+    assert charts.outliers(pairs([1, 1, 1, 1e9])) == []
+    assert charts.outliers([]) == []
+
+
+def test_an_outlier_is_flagged_when_most_values_are_equal():
+    assert charts.outliers(pairs([5, 5, 5, 5, 5, 5, 5, 5, 5, 9])) == [("v9", 9.0)]
+
+
+def test_equal_values_have_no_outliers():
+    assert charts.outliers(pairs([2.5] * 20)) == []
+
+
+def test_evenly_spread_values_have_no_outliers():
+    assert charts.outliers(pairs(range(100))) == []
+
+
+def test_the_rule_is_robust_a_few_huge_values_do_not_hide_each_other():
+    data = pairs([10 + (i % 5) / 10 for i in range(20)] + [1e6, 2e6, 3e6])
+    assert [label for label, _ in charts.outliers(data)] == ["v20", "v21", "v22"]
+
+
+# --- chart ------------------------------------------------------------------------------------
+
+
+def test_no_values_make_no_chart():
+    assert charts.chart("m", [], []) == ""
+
+
+def test_up_to_100_values_are_sorted_bars_one_per_run():
+    data = pairs([3, -1, 2, 7, 0])
+    root, svg, bars = parse(charts.chart("m", data, []))
+    assert root.tag == "figure" and svg.get("role") == "img"
+    titles = [b.find(f"{SVG}title").text for b in bars]
+    assert titles == ["v1: -1", "v4: 0", "v2: 2", "v0: 3", "v3: 7"]
+    assert "5 runs, sorted; lowest -1, highest 7" in root.find("figcaption").text
+    heights = [float(b.get("height")) for b in bars]
+    assert heights[3] < heights[4] and all(h >= 1 for h in heights)
+
+
+def test_exactly_100_values_are_still_bars_and_101_a_histogram():
+    assert len(parse(charts.chart("m", pairs(range(100)), []))[2]) == 100
+    root, _, bars = parse(charts.chart("m", pairs(range(101)), []))
+    assert len(bars) == 30 and "histogram of 101 runs, 0 to 100" in root.find("figcaption").text
+
+
+def test_the_histogram_counts_every_value_once():
+    values = [i % 17 for i in range(5000)]
+    _, _, bars = parse(charts.chart("m", pairs(values), []))
+    counts = [int(re.search(r": (\d+) runs$", b.find(f"{SVG}title").text).group(1)) for b in bars]
+    assert sum(counts) == 5000
+
+
+def test_a_histogram_of_equal_values_is_drawn():
+    root, _, bars = parse(charts.chart("m", pairs([4.0] * 150), []))
+    assert len(bars) == 30 and "150 runs" in root.find("figcaption").text
+
+
+def test_outlying_bars_are_red_and_the_others_blue():
+    data = pairs([1, 1.01, 0.99, 1.02, 0.98, 30])
+    flagged = charts.outliers(data)
+    _, _, bars = parse(charts.chart("m", data, flagged))
+    colours = {b.find(f"{SVG}title").text.split(":")[0]: b.get("fill") for b in bars}
+    assert colours.pop("v5") == "#cc0000" and set(colours.values()) == {"#3465a4"}
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_labels_and_names_are_escaped_and_the_svg_is_well_formed_xml(count):
+    label = "<b>&amp; 'q' \"dq\"</b>"
+    data = [(label, 1.0)] + pairs(range(count))
+    text = charts.chart(label, data, [])
+    root, svg, bars = parse(text)
+    assert "<b>" not in text
+    assert svg.get("aria-label") == label and root.find("figcaption").text.startswith(label + ": ")
+    if count < charts.BARS_LIMIT:
+        assert f"{label}: 1" in [b.find(f"{SVG}title").text for b in bars]
+
+
+def test_negative_and_large_values_stay_inside_the_chart():
+    data = pairs([-1e12, 5, 1e12, 3, 0])
+    _, svg, bars = parse(charts.chart("m", data, []))
+    height = float(svg.get("height"))
+    for bar in bars:
+        y, h = float(bar.get("y")), float(bar.get("height"))
+        assert 0 <= y and y + h <= height
