@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import NOTEBOOKS, REPO, read_status, run_cli
+from support import NOTEBOOKS, REPO, run_cli
 from sshd import LoopbackHosts
 
 pytestmark = pytest.mark.ssh

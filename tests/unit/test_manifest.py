@@ -3,7 +3,6 @@
 import platform
 
 import nbformat
-import pytest
 
 from jupyterstream import manifest
 from jupyterstream.collect import Run

@@ -1,0 +1,73 @@
+"""Checks made before a sweep starts, each failing with an error that says what to do: the tools,
+the output folder, the notebook's kernel, and the lock that keeps two sweeps out of one folder."""
+
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import OutputError, SetupError
+
+
+def check_tools(*tools):
+    """Raise SetupError unless each tool is on PATH and GNU parallel has a writable home."""
+    for tool in ("parallel", *tools):
+        if not shutil.which(tool):
+            raise SetupError(f"{tool} is not installed: install it with 'apt-get install {tool}' "
+                             "(or your system's package manager); 'make run' does it when run as root")
+    home = os.environ.get("PARALLEL_HOME") or os.path.join(os.path.expanduser("~"), ".parallel")
+    probe = home if os.path.isdir(home) else os.path.dirname(home)
+    if not os.access(probe, os.W_OK):
+        raise SetupError(f"GNU parallel needs a writable {home} (it keeps its state there): make it writable, "
+                         "or point PARALLEL_HOME at a folder that is")
+
+
+def check_output(output):
+    """Raise OutputError unless OUTPUT can be created and written."""
+    try:
+        Path(output).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write the output folder ({exc.strerror or exc}): choose another "
+                          "OUTPUT or make it writable") from None
+
+
+def check_kernel(nb, notebook):
+    """Raise SetupError unless the notebook's kernel is installed here."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    name = kernel_name(nb)
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise SetupError(f"{notebook}: its kernel {name!r} is not installed here (installed: {known}): "
+                         "install it, or set the notebook's kernel to one of these") from None
+
+
+def kernel_name(nb):
+    """The kernel a notebook asks for."""
+    return nb.metadata.get("kernelspec", {}).get("name") or "python3"
+
+
+def take_lock(output):
+    """Hold OUTPUT/.sweep.lock for the whole sweep. parallel and every job inherit it, so even when
+    this process is killed, a new sweep in the same folder sees the old one until its last job ends."""
+    handle = open(Path(output) / ".sweep.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for it to finish, or stop "
+                         "it (kill its parallel process) and run again; 'make collect' shows its progress") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    return handle
