@@ -21,6 +21,9 @@ from .ship import stage_ship
 from .status import is_done
 
 
+PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
+
+
 @dataclass
 class Servers:
     """Where jobs run: SERVERS entries of SERVERS_FILE, reached with SSH, run with REMOTE_PYTHON."""
@@ -63,10 +66,14 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
         if where and where.remote:
             logins = servers.read_servers(where.file, where.count)
             Path(scratch, "sshlogins.txt").write_text("".join(f"1/{servers.Host(l).name}\n" for l in logins))
-        result = subprocess.run(parallel_argv(settings, dry_run=True), input="".join(f"{j.id}\n" for j in todo),
+        result = subprocess.run(parallel_argv(settings, dry_run=True),
+                                input="".join(f"{j.id}\n" for j in todo[:PREVIEW_JOBS]),
                                 text=True, stdout=subprocess.PIPE, check=False,
                                 cwd=scratch if shipping(settings) else None)
     out.write(result.stdout)
+    if len(todo) > PREVIEW_JOBS:
+        print(f"# ... and {len(todo) - PREVIEW_JOBS} more jobs, each the same but for its id "
+              f"(all ids: jupyterstream plan ... writes them to {settings.output}/todo.txt)", file=out)
     return result.returncode
 
 
