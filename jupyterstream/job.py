@@ -30,10 +30,10 @@ NOT_RETRYABLE = {status.EXIT_CODES[s] for s in ("cell-error", "cell-timeout", "s
 ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def main(argv=None):
+def main(argv=None, started=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
-    job = Job(args.output, args.job_id, args.command, args.job_timeout)
+    job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep = args.sweep
     try:
         code = job.run(args.attempts)
@@ -66,14 +66,14 @@ def _parse(argv):
 class Job:
     """One job's files, child process and signal handling."""
 
-    def __init__(self, output, job_id, command, job_timeout):
+    def __init__(self, output, job_id, command, job_timeout, started=None):
         self.output, self.id, self.command, self.job_timeout = output, job_id, command, job_timeout
         self.input = os.path.join(output, "inputs", f"{job_id}.ipynb")
         self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
         self.child, self.stopped_by, self.sweep = None, None, ""
-        self.started = time.time()
+        self.started = started or time.time()
 
     def run(self, attempts):
         """Execute, retrying a kernel that cannot start, and record the outcome."""
