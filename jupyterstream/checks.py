@@ -17,6 +17,10 @@ def check_tools(*tools):
         if not shutil.which(tool):
             raise SetupError(f"{tool} is not installed: install it with 'apt-get install {tool}' "
                              "(or your system's package manager); 'make run' does it when run as root")
+    tmp = os.environ.get("TMPDIR") or "/tmp"
+    if not (os.path.isdir(tmp) and os.access(tmp, os.W_OK)):
+        raise SetupError(f"TMPDIR {tmp} is not a writable folder: GNU parallel keeps each job's output there; "
+                         "set TMPDIR to one that is")
     home = os.environ.get("PARALLEL_HOME") or os.path.join(os.path.expanduser("~"), ".parallel")
     probe = home if os.path.isdir(home) else os.path.dirname(home)
     if not os.access(probe, os.W_OK):
@@ -25,7 +29,10 @@ def check_tools(*tools):
 
 
 def check_output(output):
-    """Raise OutputError unless OUTPUT can be created and written."""
+    """Raise OutputError unless OUTPUT can be created and written (and is no parallel template)."""
+    if "{" in str(output) or "}" in str(output):
+        raise OutputError(f"{output}: OUTPUT may not contain {{ or }}: GNU parallel would read them as "
+                          "replacement strings in every job's command; choose another name")
     try:
         Path(output).mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=output, prefix=".write-check-"):

@@ -5,6 +5,7 @@ import sys
 import click
 
 from . import report, sweep
+from .checks import check_output
 from .errors import JupyterstreamError
 from .parallel import Settings
 from .plan import build_plan, select, stage
@@ -91,11 +92,13 @@ def plan(notebook, values, output, param, only, rerun_ok, **_):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
-    Example (the sweep without this tool's run command):
-      jupyterstream plan notebooks/births.ipynb states.txt -o output | parallel ... bin/run-one output {} ...
+    Example (the sweep without this tool's run command; the README has it whole):
+      jupyterstream plan notebooks/births.ipynb states.txt -o output
+      parallel ... bin/run-one output {} ... < output/todo.txt
     """
     def step():
         the_plan = build_plan(notebook, values, param)
+        check_output(output)
         for job in stage(the_plan, output, select(the_plan, only), rerun_ok):
             click.echo(job.id)
         return 0

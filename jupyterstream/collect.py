@@ -7,6 +7,7 @@ record and notebook, and its joblog row), so refreshing a 5,000-run report mid-s
 
 import json
 import os
+import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -148,16 +149,32 @@ def summarize(output, job, logrow=None, queued=False):
     run.attempts = max(run.attempts, record.get("attempts") or 0)
     run.state = record["status"]
     run.message = record.get("message", "")
-    if record.get("identity") != job.get("identity"):
+    if record.get("identity") not in (None, job.get("identity")):
         run.state, run.message = "stale", "this result is from another version of the notebook or values"
     if run.state in status.FAILED:
         run.failure = {k: record.get(k) for k in ("cell_index", "ename", "evalue", "traceback")}
     if run.state == "running" and logrow:
         run.state, run.message = "killed", f"the job ended (exit {logrow.get('Exitval')}, signal " \
                                            f"{logrow.get('Signal')}) without recording a result"
+    elif run.state == "running" and _dead_here(record):
+        run.state, run.message = "killed", f"its runner (pid {record.get('pid')}) is gone without recording a " \
+                                           "result: the sweep was killed, or its status record could not be written"
     if record.get("notebook"):
         _read_notebook(output, run, record)
     return run
+
+
+def _dead_here(record):
+    """True when a 'running' record names a process of this machine that no longer exists."""
+    if record.get("host") != socket.gethostname() or not isinstance(record.get("pid"), int):
+        return False
+    try:
+        os.kill(record["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return not status.still_running_pid(record["pid"], record.get("job", ""))
 
 
 def _host(logrow):
@@ -186,8 +203,10 @@ def _read_notebook(output, run, record):
     nb, problem, size = extract.read_run(os.path.join(output, record["notebook"]), record.get("notebook_sha256"))
     run.output_bytes = size
     if problem:
-        if run.ok:
-            run.state = "corrupt" if "corrupt" in problem else "results-missing"
+        if "corrupt" in problem:
+            run.state = "corrupt"
+        elif run.ok:
+            run.state = "results-missing"
         run.message = problem
         return
     run.notebook = record["notebook"]

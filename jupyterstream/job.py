@@ -25,6 +25,7 @@ GRACE_SECONDS = 3.0
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits this variable, so
 # the job can find and stop what a notebook left running in the background.
 TOKEN = "JUPYTERSTREAM_JOB_TOKEN"
+ENV_LIMIT = 100_000
 # Failures of the notebook itself: the same notebook fails the same way on any host.
 NOT_RETRYABLE = {status.EXIT_CODES[s] for s in ("cell-error", "cell-timeout", "stopped-early")}
 ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -101,7 +102,9 @@ class Job:
     def _environment(self, meta):
         env = dict(os.environ)
         for name, text in meta.get("environment", {}).items():
-            if "\0" not in text and "=" not in name:
+            # The kernel gets every value in its injected cell; an environment variable cannot hold a
+            # NUL, and the kernel caps one at 128 KiB, so such values are left out of the environment.
+            if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
                 env[name] = text
         cwd = os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
         env["JUPYTERSTREAM_CWD"] = cwd if os.path.isdir(cwd) else os.getcwd()
@@ -151,8 +154,10 @@ class Job:
         elif nb is None and code == 0:
             record.update(status="job-error", message=f"nbconvert exited 0 but wrote no readable notebook at {self.partial}")
         else:
-            record.update(status="job-error", message=f"nbconvert exited {code} before executing the notebook: "
-                                                      f"{_tail(self.log)}")
+            tail = _tail(self.log)
+            why = "the disk is full: " if "No space left on device" in tail else ""
+            record.update(status="job-error", message=f"nbconvert exited {code} without writing a readable "
+                                                      f"{self.partial}: {why}{tail}")
         return record
 
     def _finish(self, record, nb):

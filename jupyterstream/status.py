@@ -48,7 +48,23 @@ def read(output, job_id):
         raise ValueError(f"corrupt status record: {exc}") from None
     if not isinstance(record, dict) or "status" not in record:
         raise ValueError("corrupt status record: no status field")
+    problem = _shape_problem(record)
+    if problem:
+        raise ValueError(f"corrupt status record: {problem}")
     return record
+
+
+def _shape_problem(record):
+    """What is wrong with a record that is JSON but not of our shape, else None."""
+    if record["status"] not in EXIT_CODES and record["status"] != "running":
+        return f"unknown status {record['status']!r}"
+    for key, kinds in (("notebook", str), ("notebook_sha256", str), ("identity", str), ("sweep", str),
+                       ("message", str), ("host", str), ("attempts", int), ("duration", (int, float)),
+                       ("kernel_ready", (int, float)), ("started", (int, float)), ("cell_index", int),
+                       ("traceback", list)):
+        if record.get(key) is not None and (not isinstance(record[key], kinds) or isinstance(record[key], bool)):
+            return f"{key} is {type(record[key]).__name__}"
+    return None
 
 
 def still_running(output, job_id):
@@ -61,12 +77,17 @@ def still_running(output, job_id):
     if not record or record.get("status") != "running" or record.get("host") != socket.gethostname():
         return None
     pid = record.get("pid")
+    return pid if still_running_pid(pid, job_id) else None
+
+
+def still_running_pid(pid, job_id):
+    """True when ``pid`` is a live run-one process of this job on this machine."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
             command = handle.read()
     except (OSError, TypeError, ValueError):
-        return None
-    return pid if b"run-one" in command and job_id.encode() in command else None
+        return False
+    return b"run-one" in command and job_id.encode() in command
 
 
 def is_done(output, job):

@@ -78,11 +78,19 @@ def _check_text(path, number, value):
                               "a one-value-a-line file cannot carry it; use a quoted CSV field")
 
 
+FIELD_LIMIT = 64 * 2 ** 20  # the csv module's default (128 KiB) is too small for some values
+
+
 def _read_table(path, text, delimiter):
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    records = []
     try:
-        records = list(_records(text, delimiter))
+        for record in _records(text, delimiter):
+            records.append(record)
     except csv.Error as exc:
-        raise ValuesError(path, None, f"not a valid {'TSV' if delimiter == chr(9) else 'CSV'} table: {exc}") from None
+        line = records[-1][0] + 1 if records else 1
+        raise ValuesError(path, line, f"not a valid {'TSV' if delimiter == chr(9) else 'CSV'} table at or after "
+                                      f"this line: {exc}") from None
     records = [(n, r) for n, r in records if r]
     if not records:
         return []
