@@ -12,7 +12,7 @@ UMASK = os.umask(0)
 os.umask(UMASK)
 
 
-def replace_file(path, data):
+def replace_file(path, data, durable=True):
     """Write bytes to a temporary file beside ``path``, flush them to disk, then rename over ``path``.
 
     Raises OSError (and leaves no temporary file) when the folder is missing, unwritable or full.
@@ -24,7 +24,8 @@ def replace_file(path, data):
             handle.write(data)
             os.fchmod(handle.fileno(), 0o666 & ~UMASK)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -34,10 +35,11 @@ def replace_file(path, data):
         raise
 
 
-def write_atomic(path, text):
-    """Write text atomically; a failure is an OutputError that names the file."""
+def write_atomic(path, text, durable=True):
+    """Write text atomically; a failure is an OutputError that names the file. ``durable=False``
+    skips the fsync, for files that are made again from their sources when lost (staged inputs)."""
     try:
-        replace_file(path, text.encode("utf-8"))
+        replace_file(path, text.encode("utf-8"), durable)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): free some space, or check that "
                           f"{os.path.dirname(os.fspath(path)) or '.'} exists and is writable; earlier results "

@@ -71,8 +71,8 @@ def take_lock(output):
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for it to finish, or stop "
-                         "it (kill its parallel process) and run again; 'make collect' shows its progress") from None
+        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for its jobs to finish, or "
+                         "stop them (kill its parallel process, or its run-one jobs) and run again; 'make collect' shows its progress") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")

@@ -154,10 +154,12 @@ class Job:
         elif nb is None and code == 0:
             record.update(status="job-error", message=f"nbconvert exited 0 but wrote no readable notebook at {self.partial}")
         else:
-            tail = _tail(self.log)
-            why = "the disk is full: " if "No space left on device" in tail else ""
+            lines = [line for line in _tail(self.log).splitlines() if line.strip()]
+            last = lines[-1].strip() if lines else "no output"
+            if "No space left on device" in last:
+                last = f"cannot write {self.partial}: No space left on device"
             record.update(status="job-error", message=f"nbconvert exited {code} without writing a readable "
-                                                      f"{self.partial}: {why}{tail}")
+                                                      f"notebook: {last} (all of it in {self.log})")
         return record
 
     def _finish(self, record, nb):
@@ -173,6 +175,8 @@ class Job:
             except OSError as exc:
                 record.update(status="job-error", message=f"cannot write {self.final}: {exc.strerror or exc}")
             _remove(self.partial)
+        if nb is None:
+            _remove(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
         record["exit_code"] = status.EXIT_CODES[record["status"]]
         record["log"] = f"logs/{self.id}.log"
         try:

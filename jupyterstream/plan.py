@@ -119,7 +119,7 @@ def stage(plan, output, jobs=None, rerun_ok=False):
             continue
         staged = params.inject(base, job.values, job.texts, {
             "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs")})
-        write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged))
+        write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged), durable=False)
         todo.append(job)
     write_atomic(output / "plan.json", json.dumps(plan_record(plan), indent=1, default=repr) + "\n")
     write_atomic(output / "todo.txt", "".join(f"{job.id}\n" for job in todo))

@@ -56,7 +56,7 @@ def read(output, job_id):
 
 def _shape_problem(record):
     """What is wrong with a record that is JSON but not of our shape, else None."""
-    if record["status"] not in EXIT_CODES and record["status"] != "running":
+    if not isinstance(record["status"], str) or record["status"] not in EXIT_CODES and record["status"] != "running":
         return f"unknown status {record['status']!r}"
     for key, kinds in (("notebook", str), ("notebook_sha256", str), ("identity", str), ("sweep", str),
                        ("message", str), ("host", str), ("attempts", int), ("duration", (int, float)),
