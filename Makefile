@@ -15,13 +15,15 @@ REMOTE_PYTHON ?= python3
 RETRIES      ?= 2
 SHARED_FS    ?=
 STRICT_SERVERS ?=
+METRIC_TAG   ?=
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
 
 JS := $(VENV)/bin/jupyterstream
 SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
-        --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' $(REMOTE)
+        --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
+        --metric-tag '$(METRIC_TAG)' $(REMOTE)
 yes = $(filter 1 yes true,$(1))
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
@@ -44,6 +46,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  SERVERS=$(or $(SERVERS),0): use the first N entries of SERVERS_FILE=$(SERVERS_FILE) (0 or empty: this machine)"
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"
 	@echo "  SHARED_FS=1 (servers see OUTPUT at the same path)  STRICT_SERVERS=1 (refuse if a server fails the check)"
+	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
 
 setup: $(VENV)/.ready tools
 
@@ -65,7 +68,7 @@ run: setup ## Run the sweep, then collect.
 	$(JS) run $(SWEEP)
 
 collect: setup ## Collect OUTPUT again.
-	$(JS) collect '$(OUTPUT)'
+	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)

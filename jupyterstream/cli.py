@@ -24,6 +24,8 @@ def sweep_options(func):
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
         click.option("--only", metavar="VALUE", help="Run just this value (or job id), e.g. --only DC."),
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
+        click.option("--metric-tag", default="", metavar="TAG",
+                     help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
     ] + server_options()
     return with_options(lambda: options)(func)
 
@@ -59,7 +61,8 @@ def settings_of(options):
     settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
                         job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
-                        retries=options["retries"], shared_fs=options["shared_fs"])
+                        retries=options["retries"], shared_fs=options["shared_fs"],
+                        metric_tag=options.get("metric_tag") or "")
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where
@@ -142,10 +145,12 @@ def check_servers(notebook, **options):
 @main.command()
 @click.argument("output", default="output")
 @click.option("--no-html", is_flag=True, help="Skip report.html (faster for huge sweeps).")
-def collect(output, no_html):
+@click.option("--metric-tag", default=None, metavar="TAG",
+              help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG).")
+def collect(output, no_html, metric_tag):
     """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv and runs.csv."""
     def step():
-        runs = report.collect(output, html=not no_html)
+        runs = report.collect(output, html=not no_html, metric_tag=metric_tag or None)
         click.echo(report.summary(output, runs), err=True)
         return 0 if all(r.ok for r in runs) else 1
     _exit(step)

@@ -61,19 +61,20 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True):
-    """Return a Run for every planned job, re-reading only runs whose files changed."""
+def runs(output, plan, use_index=True, metric_tag=None):
+    """Return a Run for every planned job, re-reading only runs whose files changed. With
+    ``metric_tag``, the last expression of code cells carrying that tag is a metric too."""
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output)
     old = _load_index(output) if use_index else {}
     new, result = {}, []
     for job in plan["jobs"]:
         logrow = log.get(job["id"])
-        key = _signature(output, job, logrow) + [job["id"] in queued]
+        key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag]
         entry = old.get(job["id"])
         run = _cached(entry, key)
         if run is None:
-            run = summarize(output, job, logrow, job["id"] in queued)
+            run = summarize(output, job, logrow, job["id"] in queued, metric_tag)
         new[job["id"]] = {"key": key, "run": asdict(run)}
         result.append(run)
     if use_index:
@@ -127,7 +128,7 @@ def _save_index(output, entries):
         pass  # only a cache: the next collect reads everything again
 
 
-def summarize(output, job, logrow=None, queued=False):
+def summarize(output, job, logrow=None, queued=False, metric_tag=None):
     """Join one job's status record, executed notebook and joblog row."""
     run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), state="pending" if queued else "missing")
     if logrow:
@@ -160,7 +161,7 @@ def summarize(output, job, logrow=None, queued=False):
         run.state, run.message = "killed", f"its runner (pid {record.get('pid')}) is gone without recording a " \
                                            "result: the sweep was killed, or its status record could not be written"
     if record.get("notebook"):
-        _read_notebook(output, run, record)
+        _read_notebook(output, run, record, metric_tag)
     return run
 
 
@@ -199,7 +200,7 @@ def _lost(run, logrow, record):
     return run
 
 
-def _read_notebook(output, run, record):
+def _read_notebook(output, run, record, metric_tag=None):
     nb, problem, size = extract.read_run(os.path.join(output, record["notebook"]), record.get("notebook_sha256"))
     run.output_bytes = size
     if problem:
@@ -211,6 +212,6 @@ def _read_notebook(output, run, record):
         return
     run.notebook = record["notebook"]
     run.notebook_sha256 = record.get("notebook_sha256") or ""
-    run.metrics = extract.metrics(nb)
+    run.metrics = extract.metrics(nb, metric_tag)
     run.python = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
     run.figures = extract.figure_places(nb)

@@ -1,5 +1,6 @@
 """Read one executed notebook's JSON and keep what the report needs: metrics, figures, errors."""
 
+import ast
 import base64
 import hashlib
 import json
@@ -30,16 +31,33 @@ def read_run(path, expected_sha256=None):
     return nb, None, len(data)
 
 
-def metrics(nb):
-    """Recorded values in cell order: our own MIME type and scrapbook's scraps."""
+def metrics(nb, tag=None):
+    """Recorded values in cell order: our own MIME type, scrapbook's scraps and, when ``tag`` is
+    given, the last expression of each code cell carrying that tag (named by that expression)."""
     found = {}
-    for _, output in _outputs(nb):
+    for index, output in _outputs(nb):
         data = output.get("data") or {}
         for mime, payload in data.items():
             if mime == MIME_TYPE or mime.startswith(SCRAP_PREFIX) and mime.endswith("+json"):
                 if isinstance(payload, dict) and isinstance(payload.get("name"), str):
                     found[payload["name"]] = payload.get("value", payload.get("data"))
+        cell = nb["cells"][index]
+        if tag and output.get("output_type") == "execute_result" and tag in (cell.get("metadata") or {}).get("tags", []):
+            found[_expression(cell)] = _plain_value(_text(data.get("text/plain", "")))
     return found
+
+
+def _expression(cell):
+    lines = [line for line in _text(cell.get("source", "")).splitlines() if line.strip()]
+    return (lines[-1].strip() if lines else "value")[:60]
+
+
+def _plain_value(text):
+    """The displayed value as a Python literal when it is one (a number, a string...), else its text."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
 
 
 def figures(nb):

@@ -36,6 +36,7 @@ class Settings:
     remote_python: str = "python3"
     retries: int = 2
     shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
+    metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
 
 
 def show(path):

@@ -17,11 +17,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 THUMBS = ".thumbnails.json"
 
 
-def collect(output, html=True):
+def collect(output, html=True, metric_tag=None):
     """Collect every planned run of ``output``; return the list of Runs."""
     output = Path(output)
     plan = load_plan(output)
-    runs = collect_runs(output, plan)
+    runs = collect_runs(output, plan, metric_tag=metric_tag)
     thumbs = _load_json(output / THUMBS)
     master = build_master(plan, runs, output, _load_json(output / "hosts.json"), thumbs)
     nbformat.validate(master)

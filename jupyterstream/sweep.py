@@ -99,7 +99,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     if todo:
         interrupted = _run_parallel(settings, todo, log, lock)
     lock.close()
-    runs = report.collect(settings.output)
+    runs = report.collect(settings.output, metric_tag=settings.metric_tag or None)
     print(report.summary(settings.output, runs), file=log, flush=True)
     if interrupted:
         return 130

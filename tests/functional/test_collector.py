@@ -78,3 +78,19 @@ def test_the_report_fetches_nothing_from_the_network(collected):
     output, _ = collected
     html = (output / "report.html").read_text()
     assert "<script src=" not in html and "cdnjs" not in html
+
+
+def test_the_last_expression_of_tagged_cells_is_a_metric(tmp_path, values):
+    from support import NOTEBOOKS, run_cli
+
+    output = tmp_path / "out"
+    result = run_cli("run", NOTEBOOKS / "tagged.ipynb", values("AL", "TX"), "-o", output, "--metric-tag", "metric")
+    assert result.returncode == 0, result.stderr
+    with open(output / "metrics.csv", newline="") as handle:
+        rows = {r["job"]: r for r in csv.DictReader(handle)}
+    assert rows["AL"]["rows"] == "20" and rows["TX"]["f'hello {state}'"] == "hello TX"
+    assert "12345" not in rows["AL"]
+    untagged = run_cli("collect", output)
+    with open(output / "metrics.csv", newline="") as handle:
+        assert "rows" not in next(csv.reader(handle))
+    assert untagged.returncode == 0
