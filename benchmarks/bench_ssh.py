@@ -8,6 +8,7 @@ SSH sweep it includes sending the job's files, the remote command and returning 
 """
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -20,19 +21,27 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from sshd import LoopbackHosts  # noqa: E402
+from jupyterstream.joblog import job_of  # noqa: E402
 
 CLI = Path(sys.executable).parent / "jupyterstream"
 STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA"]
 
 
 def sweep(output, values, extra):
-    """Run one demo sweep; return (wall seconds, [JobRuntime of each job])."""
+    """Run one demo sweep; return (wall seconds, [JobRuntime of each job], [what each job spent
+    outside run-one: JobRuntime minus the duration in its status record])."""
     start = time.perf_counter()
     subprocess.run([str(CLI), "run", "notebooks/births.ipynb", str(values), "-o", str(output), *extra],
                    cwd=REPO, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - start
     rows = [line.split("\t") for line in (output / "joblog.tsv").read_text().splitlines()]
-    return wall, [float(row[3]) for row in rows]
+    inside = {}
+    for path in (output / "status").glob("*.json"):
+        record = json.loads(path.read_text())
+        inside[record["job"]] = record["duration"]
+    runtimes = [float(row[3]) for row in rows]
+    outside = [float(row[3]) - inside[job_of(row[8])[0]] for row in rows]
+    return wall, runtimes, outside
 
 
 def main():
@@ -49,17 +58,21 @@ def main():
         servers.write_text("1/alpha\n1/beta\n")
         remote = ["--servers", "2", "--servers-file", str(servers), "--ssh", hosts.ssh_command,
                   "--remote-python", sys.executable]
-        local_jobs, remote_jobs, local_walls, remote_walls = [], [], [], []
+        local_jobs, remote_jobs, local_walls, remote_walls, local_out, remote_out = [], [], [], [], [], []
         for round_ in range(args.rounds):
-            for name, extra, jobs, walls in (("local", ["--jobs", "2"], local_jobs, local_walls),
-                                             ("ssh", remote, remote_jobs, remote_walls)):
-                wall, times = sweep(scratch / f"{name}-{round_}", values, extra)
+            for name, extra, jobs, walls, outs in (
+                    ("local", ["--jobs", "2"], local_jobs, local_walls, local_out),
+                    ("ssh", remote, remote_jobs, remote_walls, remote_out)):
+                wall, times, outside = sweep(scratch / f"{name}-{round_}", values, extra)
                 jobs += times
                 walls.append(wall)
+                outs += outside
         local, ssh = statistics.median(local_jobs), statistics.median(remote_jobs)
         print(f"{args.values} demo jobs x {args.rounds} rounds, 2 slots each way")
         print(f"per job, median: this machine {local:.2f} s, over ssh {ssh:.2f} s: "
               f"ratio {ssh / local:.2f} ({(ssh - local):.2f} s of ssh and transfers per job)")
+        print(f"per job outside run-one (JobRuntime minus the status record's duration), median: "
+              f"this machine {statistics.median(local_out):.2f} s, over ssh {statistics.median(remote_out):.2f} s")
         print(f"sweep wall, median: this machine {statistics.median(local_walls):.1f} s, "
               f"over ssh {statistics.median(remote_walls):.1f} s "
               f"(ratio {statistics.median(remote_walls) / statistics.median(local_walls):.2f}; the ssh sweep "

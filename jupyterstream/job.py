@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -35,13 +36,15 @@ def main(argv=None, started=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
-    job.sweep = args.sweep
+    job.sweep, job.cwd = args.sweep, args.cwd
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
         record = {"job": args.job_id, "sweep": args.sweep, "host": socket.gethostname(), "started": job.started,
                   "status": "job-error", "message": f"run-one failed: {type(exc).__name__}: {exc}"}
         code = job._finish(record, None)
+    for path in args.discard:
+        shutil.rmtree(path, ignore_errors=True)
     return 0 if args.retryable_only and code in NOT_RETRYABLE else code
 
 
@@ -52,6 +55,11 @@ def _parse(argv):
     parser.add_argument("output")
     parser.add_argument("job_id")
     parser.add_argument("--job-timeout", type=float, default=0)
+    parser.add_argument("--cwd", help="the folder the kernel runs in (default: the notebook's own folder, "
+                                      "as the plan recorded it); over SSH, the job's own work folder")
+    parser.add_argument("--discard", action="append", default=[], metavar="FOLDER",
+                        help="remove FOLDER when the job ends (over SSH: the files sent with the job, so "
+                             "that only its results go back)")
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
     parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
     parser.add_argument("--retryable-only", action="store_true",
@@ -73,7 +81,7 @@ class Job:
         self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
-        self.child, self.stopped_by, self.sweep = None, None, ""
+        self.child, self.stopped_by, self.sweep, self.cwd = None, None, "", None
         self.started = started or time.time()
 
     def run(self, attempts):
@@ -106,8 +114,8 @@ class Job:
             # NUL, and the kernel caps one at 128 KiB, so such values are left out of the environment.
             if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
                 env[name] = text
-        cwd = os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
-        env["JUPYTERSTREAM_CWD"] = cwd if os.path.isdir(cwd) else os.getcwd()
+        cwd = self.cwd or os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
+        env["JUPYTERSTREAM_CWD"] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
         env["JUPYTERSTREAM_PARTIAL"] = self.partial
         env["JUPYTERSTREAM_JOB"] = self.id
         env[TOKEN] = f"{self.id}-{os.getpid()}-{random.getrandbits(48):x}"

@@ -3,7 +3,8 @@
 On this machine, parallel runs in the current folder and jobs read and write OUTPUT directly.
 Over SSH, parallel runs inside OUTPUT so that every path it transfers is relative: each job gets a
 fresh work folder on its host (--workdir ...), receives ship/ID/ (its input notebook and the job's
-own code) in one transfer, and sends back runs/ID.ipynb, status/ID.json and logs/ID.log.
+own code) in one transfer, writes runs/ID.ipynb, status/ID.json and logs/ID.log there, and sends
+them back in one rsync of its work folder (--return .) into OUTPUT's own layout.
 """
 
 import math
@@ -18,7 +19,17 @@ NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "nbconvert_config.py")
 # Seconds between the TERM that parallel sends a job (--timeout, Ctrl-C) and its KILL: the time
 # a job has to save its partial notebook and status record.
 TERM_GRACE_MS = 5000
-RETURNED = ("runs/{}.ipynb", "status/{}.json", "logs/{}.log")
+# Over SSH every ssh call starts the host's login shell and an rsync or two, so a job makes as few
+# as parallel allows: one rsync brings its results home (--return . : its whole work folder) through
+# a filter that lets only these folders pass. rsync sends them in name order, so status/ (the
+# record, written last) also arrives last. The filter applies to sending the job's own files too, so
+# it lets SHIPPED pass as well; the job removes those when it ends (run-one --discard), and if it
+# could not, they come back as the same bytes OUTPUT already has. Files a notebook writes in its
+# work folder stay there, and --cleanup removes them.
+RESULT_FOLDERS = ("logs", "runs", "status")
+SHIPPED = ("inputs", "tool")
+RSYNC_OPTS = " ".join(["-rlDzR"] + [f"--include='/{name}/***'" for name in RESULT_FOLDERS + SHIPPED]
+                      + ["--exclude='*'"])
 
 
 @dataclass
@@ -70,6 +81,12 @@ def job_command(settings, placeholder="{}"):
         out = settings.output.rstrip("/") or "."
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
     command = [python, run_one, out, placeholder]
+    if shipping(settings):
+        # The notebook's folder is not on the host: its kernel runs in the job's own work folder,
+        # so that files a notebook writes by relative path are its own and are cleaned up after.
+        command += ["--cwd", "."]
+        for name in SHIPPED:
+            command += ["--discard", name]
     if settings.sweep:
         command += ["--sweep", settings.sweep]
     if settings.job_timeout:
@@ -86,6 +103,15 @@ def job_command(settings, placeholder="{}"):
     return command
 
 
+def ssh_calls_per_job(settings):
+    """How many ssh calls parallel makes for one job over SSH (each starts the host's login shell):
+    mkdir and rsync to send ship/ID/, the job, one rsync back, and for --cleanup one rm for the
+    transferred and one for the returned path plus the work folder's rm -rf."""
+    if not settings.remote:
+        return 0
+    return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
+
+
 def parallel_argv(settings, dry_run=False):
     """The full ``parallel`` argv (job ids come on stdin): options, then the job template."""
     out = "." if shipping(settings) else settings.output.rstrip("/") or "."
@@ -96,13 +122,10 @@ def parallel_argv(settings, dry_run=False):
     if settings.remote:
         logins = "sshlogins.txt" if shipping(settings) else f"{out}/sshlogins.txt"
         wrapper = os.path.abspath(os.path.join(settings.output, "ssh-wrapper"))
-        argv += ["--sshloginfile", logins, "--ssh", wrapper, "--controlmaster",
-                 "--retries", str(settings.retries)]
+        argv += ["--sshloginfile", logins, "--ssh", wrapper, "--retries", str(settings.retries)]
     if shipping(settings):
-        argv += ["--workdir", "...", "--transferfile", "ship/{}/./"]
-        for path in RETURNED:
-            argv += ["--return", path]
-        argv.append("--cleanup")
+        argv += ["--workdir", "...", "--transferfile", "ship/{}/./", "--return", ".", "--cleanup",
+                 "--rsync-opts", RSYNC_OPTS]
     if settings.job_timeout:
         argv += ["--timeout", seconds(settings.job_timeout)]
     if settings.progress:

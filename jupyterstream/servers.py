@@ -3,6 +3,7 @@ check that every host can run the notebook. GNU parallel does all the connecting
 
 import ast
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -39,8 +40,19 @@ for name in modules:
         __import__(name)
     except Exception as exc:
         found["missing"].append(f"{name} ({type(exc).__name__}: {exc})"[:160])
+# Every ssh call runs the login shell, which bash makes read ~/.bashrc: time one such start.
+import subprocess, time
+began = time.perf_counter()
+try:
+    subprocess.run([os.environ.get("SHELL") or "/bin/sh", "-c", "true"], env=dict(os.environ, SHLVL="0"),
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    found["login_shell_seconds"] = round(time.perf_counter() - began, 3)
+except Exception:
+    found["login_shell_seconds"] = None
 print("JUPYTERSTREAM-PROBE " + json.dumps(found))
 """
+# A login shell slower than this is named in the check: each job starts it about a dozen times.
+SLOW_SHELL_SECONDS = 0.05
 
 
 @dataclass
@@ -82,14 +94,55 @@ def read_servers(path, count=None):
     return logins[:count] if count else logins
 
 
-def write_ssh_wrapper(path, ssh):
-    """A one-word ssh command for parallel's --ssh: the user's SSH words plus fail-fast options."""
-    words = shlex.split(ssh or "ssh")
+# One connection per host, shared by every ssh call of a sweep (ssh's own ControlMaster): the
+# preflight opens it, the jobs reuse it, and it closes SHARE_SECONDS after its last call (or when
+# the sweep ends: close_connections). The sockets live in a folder of the user's own, short enough
+# for a socket path; where that folder is not safely ours, ssh runs without sharing. The wrapper
+# runs for every ssh call parallel makes (about a dozen a job), so it starts no other program.
+SHARE_SECONDS = 60
+WRAPPER = """#!/bin/sh
+# The ssh command this sweep hands to GNU parallel (--ssh): SSH, fail-fast options, and one shared
+# connection per host (ssh's ControlMaster: the first call opens it, the others reuse it).
+share={folder}
+if [ -d "$share" ] && [ -O "$share" ] && [ ! -L "$share" ]; then
+  exec {ssh} -o ControlMaster=auto -o "ControlPath=$share/%C" -o ControlPersist={seconds} "$@"
+fi
+exec {ssh} "$@"
+"""
+
+
+def share_folder(folder=None):
+    """The folder for this user's shared-connection sockets (made, mode 700, if missing)."""
+    folder = folder or f"/tmp/jupyterstream-ssh-{os.getuid()}"
+    try:
+        os.mkdir(folder, 0o700)
+    except OSError:
+        pass
+    return folder
+
+
+def write_ssh_wrapper(path, ssh, folder=None):
+    """A one-word ssh command for parallel's --ssh: the user's SSH words, fail-fast options and a
+    shared connection per host. (parallel's own --controlmaster is not used: with it, each host's
+    first job pays for the connection; this way the preflight has already opened it.)"""
+    words = shlex.join(shlex.split(ssh or "ssh") + SSH_OPTIONS)
     path = Path(path)
-    path.write_text("#!/bin/sh\n# The ssh command this sweep hands to GNU parallel (--ssh): SSH plus fail-fast options.\n"
-                    f"exec {shlex.join(words + SSH_OPTIONS)} \"$@\"\n", encoding="utf-8")
+    path.write_text(WRAPPER.format(folder=shlex.quote(share_folder(folder)), ssh=words, seconds=SHARE_SECONDS),
+                    encoding="utf-8")
     path.chmod(0o755)
     return path
+
+
+def close_connections(wrapper, logins):
+    """Ask each host's shared connection to close once its running calls end (ssh -O stop)."""
+    for name in dict.fromkeys(Host(login).name for login in logins):
+        if name == ":":
+            continue
+        try:
+            subprocess.run([str(wrapper), "-O", "stop", name], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=15, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def notebook_imports(nb):
@@ -160,9 +213,23 @@ def describe(host):
     facts = host.facts
     if host.ok:
         versions = facts["versions"]
+        shell = facts.get("login_shell_seconds")
         return (f"{host.name:<20} ok      python {facts['python']}, nbconvert {versions['nbconvert']}, "
-                f"ipykernel {versions['ipykernel']}, {facts['cores']} cores")
+                f"ipykernel {versions['ipykernel']}, {facts['cores']} cores"
+                + (f", login shell {shell:.2f} s" if shell is not None else ""))
     return f"{host.name:<20} FAILED  {'; '.join(host.problems)}"
+
+
+def slow_shells(hosts, calls_per_job):
+    """A warning naming the hosts whose login shell makes every job slower, or None."""
+    slow = [h for h in hosts if (h.facts.get("login_shell_seconds") or 0) > SLOW_SHELL_SECONDS]
+    if not slow:
+        return None
+    worst = max(h.facts["login_shell_seconds"] for h in slow)
+    return (f"the login shell on {', '.join(h.name for h in slow)} takes up to {worst:.2f} s to start, and "
+            f"every ssh call starts it: a job makes {calls_per_job} (send, run, return, clean up), so each "
+            f"job pays about {worst * calls_per_job:.1f} s for it. Make ~/.bashrc there return at once for "
+            "non-interactive shells: put  [ -z \"$PS1\" ] && return  at its top")
 
 
 def sshlogins(hosts, slots=""):

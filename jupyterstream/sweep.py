@@ -9,13 +9,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import report, servers
 from .checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
-from .parallel import command_line, parallel_argv, parallel_cwd, shipping
+from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
 from .status import is_done
@@ -39,16 +39,31 @@ class Servers:
         return self.count > 0
 
 
-def check_servers(nb, where, settings, log=sys.stderr):
-    """Preflight every host; print one line per host; return the Hosts."""
+def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False):
+    """Preflight every host; print one line per host; return the Hosts. With keep_connections,
+    the connections the check opened stay for the sweep (close them with close_servers)."""
     logins = servers.read_servers(where.file, where.count)
-    hosts = servers.check_hosts(logins, settings.output, where.ssh, settings.remote_python,
-                                kernel_name(nb), servers.notebook_imports(nb))
+    try:
+        hosts = servers.check_hosts(logins, settings.output, where.ssh, settings.remote_python,
+                                    kernel_name(nb), servers.notebook_imports(nb))
+    finally:
+        if not keep_connections:
+            close_servers(settings, logins)
     for host in hosts:
         print(servers.describe(host), file=log, flush=True)
+    slow = servers.slow_shells([h for h in hosts if h.ok], ssh_calls_per_job(replace(settings, remote=True)))
+    if slow:
+        print(f"jupyterstream: warning: {slow}", file=log, flush=True)
     facts = {h.name: h.facts for h in hosts if h.facts}
     Path(settings.output, "hosts.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
     return hosts
+
+
+def close_servers(settings, logins):
+    """Close the shared ssh connections of a check or sweep (each once its running calls end)."""
+    wrapper = Path(settings.output, "ssh-wrapper")
+    if wrapper.exists():
+        servers.close_connections(wrapper.resolve(), logins)
 
 
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout):
@@ -85,19 +100,22 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
-    if where.remote:
-        Path(settings.output).mkdir(parents=True, exist_ok=True)
-        hosts = check_servers(plan.source, where, settings, log)
-        _use_hosts(hosts, where, settings, log)
-    else:
-        check_kernel(plan.source, notebook)
-    todo = stage(plan, settings.output, chosen, rerun_ok)
-    kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
-    print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
-          (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
-    interrupted = False
-    if todo:
-        interrupted = _run_parallel(settings, todo, log, lock)
+    hosts = []
+    try:
+        if where.remote:
+            Path(settings.output).mkdir(parents=True, exist_ok=True)
+            hosts = check_servers(plan.source, where, settings, log, keep_connections=True)
+            _use_hosts(hosts, where, settings, log)
+        else:
+            check_kernel(plan.source, notebook)
+        todo = stage(plan, settings.output, chosen, rerun_ok)
+        kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
+        print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
+              (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
+        interrupted = _run_parallel(settings, todo, log, lock) if todo else False
+    finally:
+        if hosts:
+            close_servers(settings, [h.login for h in hosts])
     lock.close()
     runs = report.collect(settings.output, metric_tag=settings.metric_tag or None)
     print(report.summary(settings.output, runs), file=log, flush=True)

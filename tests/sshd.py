@@ -1,5 +1,12 @@
 """Throwaway OpenSSH servers on 127.0.0.1 for tests and benchmarks: one sshd per host alias, each
-with its own keys, config, port and environment, stopped by PID. Nothing in /etc/ssh is touched."""
+with its own keys, config, port, environment and home folder, stopped by PID. Nothing in /etc/ssh
+is touched.
+
+Every alias logs in as the user running the tests, but with HOME set to a folder of its own whose
+.bashrc moves there: the work folders parallel makes on a "host" (~/.parallel/tmp/...) are then that
+host's alone, as on separate machines, and the login shell that every ssh call starts (bash reads
+~/.bashrc for commands run by sshd) is a plain one, like a compute account's, rather than whatever
+this machine's own ~/.bashrc runs."""
 
 import os
 import shutil
@@ -24,10 +31,11 @@ def free_port():
 class LoopbackHosts:
     """Host aliases (e.g. alpha, beta), each served by its own sshd; plus aliases that are down."""
 
-    def __init__(self, folder, names=("alpha", "beta"), down=("gamma",), env=None):
+    def __init__(self, folder, names=("alpha", "beta"), down=("gamma",), env=None, bashrc=None):
         self.folder = Path(folder)
         self.names, self.down = list(names), list(down)
         self.env = env or {}
+        self.bashrc = bashrc or {}  # alias -> extra lines for its ~/.bashrc
         self.ports = {name: free_port() for name in self.names + self.down}
         self.processes = {}
         self.config = self.folder / "ssh_config"
@@ -57,17 +65,22 @@ class LoopbackHosts:
         path = (folder or self.folder) / name
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
+    def home(self, name):
+        """The home folder (and login folder) of an alias: where its ~/.parallel/tmp lives."""
+        return self.folder / name / "home"
+
     def _start_one(self, name):
         home = self.folder / name
-        home.mkdir(exist_ok=True)
+        self.home(name).mkdir(parents=True, exist_ok=True)
+        (self.home(name) / ".bashrc").write_text('cd "$HOME" || exit 1\n' + self.bashrc.get(name, ""))
         self._keygen("host_key", home)
         lines = ["ListenAddress 127.0.0.1", f"Port {self.ports[name]}", f"HostKey {home / 'host_key'}",
                  f"AuthorizedKeysFile {self.folder / 'authorized_keys'}", f"PidFile {home / 'sshd.pid'}",
                  "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
                  "StrictModes no", "PermitRootLogin prohibit-password", "MaxStartups 100:30:200",
                  "MaxSessions 100", "LogLevel ERROR"]
-        if self.env.get(name):
-            lines.append("SetEnv " + " ".join(f"{k}={v}" for k, v in self.env[name].items()))
+        env = {"HOME": str(self.home(name)), **self.env.get(name, {})}
+        lines.append("SetEnv " + " ".join(f"{k}={v}" for k, v in env.items()))
         (home / "sshd_config").write_text("\n".join(lines) + "\n")
         with open(self.folder / "known_hosts", "a") as known:
             kind, key = (home / "host_key.pub").read_text().split()[:2]

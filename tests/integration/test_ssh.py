@@ -19,12 +19,14 @@ pytestmark = pytest.mark.ssh
 
 @pytest.fixture(scope="module")
 def hosts(tmp_path_factory):
-    """alpha and beta are up; gamma is down. On beta, matplotlib cannot be imported (for preflight)."""
+    """alpha and beta are up; gamma is down. On beta, matplotlib cannot be imported (for preflight);
+    on slowshell, the login shell takes 0.3 s to start (every ssh call pays it)."""
     folder = tmp_path_factory.mktemp("sshd")
     shim = folder / "shim" / "matplotlib"
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text("raise ImportError('matplotlib is not installed on this host')\n")
-    servers = LoopbackHosts(folder / "hosts", env={"beta": {"PYTHONPATH": str(shim.parent)}}).start()
+    servers = LoopbackHosts(folder / "hosts", names=("alpha", "beta", "slowshell"),
+                            env={"beta": {"PYTHONPATH": str(shim.parent)}}, bashrc={"slowshell": "sleep 0.3\n"}).start()
     yield servers
     servers.stop()
 
@@ -47,25 +49,44 @@ def statuses(output):
     return {p.stem: json.loads(p.read_text()) for p in (output / "status").glob("*.json")}
 
 
-def parallel_workdirs():
-    """The per-job work folders parallel left under ~/.parallel/tmp."""
-    tmp = Path.home() / ".parallel" / "tmp"
-    return {p.name for p in tmp.iterdir() if p.is_dir() and p.name != "sshlogin"} if tmp.exists() else set()
+def parallel_workdirs(*homes):
+    """The per-job work folders parallel left under ~/.parallel/tmp of these home folders."""
+    found = set()
+    for home in homes:
+        tmp = Path(home) / ".parallel" / "tmp"
+        found |= {p for p in tmp.iterdir() if p.is_dir() and p.name != "sshlogin"} if tmp.exists() else set()
+    return found
 
 
 def test_a_sweep_over_two_hosts_returns_every_result_and_names_each_host(hosts, tmp_path, values):
-    before = parallel_workdirs()
-    result = remote_run(hosts, tmp_path, NOTEBOOKS / "echo.ipynb", values("AL", "CA", "NY", "DC"), "1/alpha", "1/beta")
+    # echo.ipynb plus a cell that records the folder its kernel ran in
+    nb = json.loads((NOTEBOOKS / "echo.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                        "source": "record('cwd', os.getcwd())"})
+    notebook = tmp_path / "where.ipynb"
+    notebook.write_text(json.dumps(nb))
+    before = parallel_workdirs(Path.home())
+    result = remote_run(hosts, tmp_path, notebook, values("AL", "CA", "NY", "DC"), "1/alpha", "1/beta")
     assert result.returncode == 0, result.stderr
     output = tmp_path / "out"
     assert sorted(statuses(output)) == ["AL", "CA", "DC", "NY"]
     assert all(s["status"] == "ok" for s in statuses(output).values())
     assert sorted(p.name for p in (output / "runs").glob("*.ipynb")) == ["AL.ipynb", "CA.ipynb", "DC.ipynb", "NY.ipynb"]
     with open(output / "runs.csv", newline="") as handle:
-        used = {row["host"] for row in csv.DictReader(handle)}
-    assert used == {"alpha", "beta"}
+        rows = list(csv.DictReader(handle))
+    assert {row["host"] for row in rows} == {"alpha", "beta"}
+    with open(output / "metrics.csv", newline="") as handle:
+        where = {row["job"]: row["cwd"] for row in csv.DictReader(handle)}
+    # each kernel ran in its job's own work folder under its host's home, and none is left behind
+    for row in rows:
+        row["cwd"] = where[row["job"]]
+        workdir = Path(row["cwd"])
+        assert workdir.parent == hosts.home(row["host"]) / ".parallel" / "tmp", row
+        assert not workdir.exists()
+    assert len({row["cwd"] for row in rows}) == 4
     assert "--sshloginfile" in result.stderr and "--return" in result.stderr
-    assert parallel_workdirs() == before
+    assert parallel_workdirs(Path.home()) == before
+    assert parallel_workdirs(hosts.home("alpha"), hosts.home("beta")) == set()
     assert not (output / "ship").exists()
 
 
@@ -150,6 +171,18 @@ def test_preflight_names_the_host_and_what_is_missing(hosts, tmp_path):
     assert " ok " in lines["alpha"] and f"{os.cpu_count()} cores" in lines["alpha"]
     assert "FAILED" in lines["beta"] and "cannot import: matplotlib" in lines["beta"]
     assert "not installed on this host" in lines["beta"]
+
+
+def test_preflight_warns_of_a_slow_login_shell_and_what_it_costs_each_job(hosts, tmp_path):
+    result = run_cli("check-servers", NOTEBOOKS / "echo.ipynb", "--servers", 2, "--servers-file",
+                     server_file(tmp_path, "alpha", "slowshell"), "--ssh", hosts.ssh_command,
+                     "--remote-python", sys.executable, "-o", tmp_path / "chk")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    fast, slow = (float(lines[h].split("login shell ")[1].split()[0]) for h in ("alpha", "slowshell"))
+    assert fast < 0.3 <= slow
+    warning = lines["jupyterstream:"]
+    assert "on slowshell takes up to" in warning and "alpha" not in warning and "a job makes 7" in warning
 
 
 def test_preflight_says_when_remote_python_has_no_jupyter(hosts, tmp_path):

@@ -2,6 +2,7 @@
 
 import os
 import shlex
+import subprocess
 import sys
 
 import pytest
@@ -168,3 +169,67 @@ def test_show_gives_paths_below_the_current_folder_relative(tmp_path, monkeypatc
     assert parallel.show(tmp_path / "sub" / "x") == os.path.join("sub", "x")
     assert parallel.show("/elsewhere/x") == "/elsewhere/x"
     assert parallel.show(str(tmp_path) + "-sibling/x") == str(tmp_path) + "-sibling/x"
+
+
+def test_over_ssh_each_job_ships_its_folder_returns_its_results_and_cleans_up():
+    argv = parallel_argv(Settings(output="out", remote=True, retries=3, remote_python="/opt/py"))
+    assert option(argv, "--sshloginfile") == "sshlogins.txt"
+    assert option(argv, "--ssh") == os.path.abspath(os.path.join("out", "ssh-wrapper"))
+    assert option(argv, "--retries") == "3"
+    assert "--controlmaster" not in argv  # the ssh wrapper shares one connection per host itself
+    assert option(argv, "--workdir") == "..." and option(argv, "--transferfile") == "ship/{}/./"
+    assert [argv[i + 1] for i, word in enumerate(argv) if word == "--return"] == ["."]  # one rsync back
+    assert "--cleanup" in argv and "--jobs" not in argv  # slots come from the sshloginfile
+    assert parallel.parallel_cwd(Settings(output="out", remote=True)) == "out"
+
+
+def test_over_ssh_the_job_runs_the_shipped_runner_with_relative_paths_in_its_work_folder():
+    words = job_command(Settings(output="out", remote=True, remote_python="/opt/py"), placeholder="AL")
+    assert words[:4] == ["/opt/py", "tool/bin/run-one", ".", "AL"]
+    assert words[words.index("--cwd") + 1] == "."  # the kernel runs in the job's own work folder
+    # what was sent with the job is removed when it ends, so that only results go back
+    assert [words[i + 1] for i, w in enumerate(words) if w == "--discard"] == ["inputs", "tool"]
+    assert "--retryable-only" in words
+    assert words[words.index("--config") + 1] == "tool/jupyterstream/nbconvert_config.py"
+    assert words[-1] == "./inputs/AL.ipynb"
+
+
+def test_on_a_shared_filesystem_nothing_travels_and_the_kernel_runs_in_the_notebooks_folder():
+    argv = parallel_argv(Settings(output="out", remote=True, shared_fs=True))
+    assert not {"--transferfile", "--return", "--cleanup", "--workdir", "--rsync-opts"} & set(argv)
+    words = job_command(Settings(output="out", remote=True, shared_fs=True), placeholder="AL")
+    assert words[2] == os.path.abspath("out") and "--cwd" not in words
+    assert parallel.parallel_cwd(Settings(output="out", remote=True, shared_fs=True)) is None
+
+
+def test_on_this_machine_the_kernel_runs_in_the_notebooks_folder():
+    assert "--cwd" not in job_command(Settings(output="out"))
+    assert "--retryable-only" not in job_command(Settings(output="out"))
+
+
+def test_a_job_over_ssh_makes_seven_ssh_calls_and_one_on_a_shared_filesystem():
+    # send (mkdir, rsync), run, one return, --cleanup (two rm and the work folder's rm -rf)
+    assert parallel.ssh_calls_per_job(Settings(remote=True)) == 7
+    assert parallel.ssh_calls_per_job(Settings(remote=True, shared_fs=True)) == 1
+    assert parallel.ssh_calls_per_job(Settings()) == 0
+
+
+def rsync_passes(tmp_path, tree, *, opts=parallel.RSYNC_OPTS):
+    """Which files of ``tree`` ({relative path: text}) a local rsync with our options copies."""
+    source, target = tmp_path / "source", tmp_path / "target"
+    for name, text in tree.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    target.mkdir()
+    subprocess.run(f"cd {shlex.quote(str(source))} && rsync {opts} . {shlex.quote(str(target))}",
+                   shell=True, check=True)
+    return sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+
+
+def test_the_return_filter_lets_results_and_the_jobs_own_files_pass_and_nothing_else(tmp_path):
+    # (the options go through a shell here, as parallel hands them to one)
+    tree = {"runs/AL.ipynb": "nb", "status/AL.json": "{}", "logs/AL.log": "log", "tool/bin/run-one": "x",
+            "inputs/AL.ipynb": "in", "scratch.csv": "written by the notebook", "plan.json": "{}",
+            "figures/a.png": "png", "deep/runs/x": "no"}
+    assert rsync_passes(tmp_path, tree) == ["inputs/AL.ipynb", "logs/AL.log", "runs/AL.ipynb",
+                                            "status/AL.json", "tool/bin/run-one"]
