@@ -186,10 +186,19 @@ def _host(logrow):
 
 def _lost(run, logrow, record):
     """The last attempt (per the joblog) left no status record here: say what parallel saw."""
-    code = logrow.get("Exitval")
+    code, signal_ = logrow.get("Exitval"), logrow.get("Signal")
+    limit, took = _number(logrow.get("job_timeout")), _number(logrow.get("JobRuntime"))
     if code == "255":
         run.state = "transport-failed"
         run.message = f"ssh to {run.host or 'the host'} failed (exit 255) on the last of {run.attempts} attempts"
+    elif signal_ not in (None, "", "0") and limit and took and took >= limit * 0.95:
+        # Over SSH, a job that parallel stops sends nothing back: its record stays on the host.
+        run.state = "job-timeout"
+        run.message = f"stopped by the job timeout of {limit:g} s on {run.host or 'its host'} (signal {signal_})"
+    elif signal_ not in (None, "", "0") and (record is None or record.get("status") == "running"):
+        run.state = "interrupted"
+        run.message = f"stopped by signal {signal_} on {run.host or 'its host'} when the sweep was stopped; " \
+                      "run the sweep again to finish it"
     elif record is None or record.get("status") != "running":
         run.state = "results-missing"
         run.message = f"the job ended on {run.host or 'its host'} (exit {code}, signal {logrow.get('Signal')}) " \
@@ -198,6 +207,13 @@ def _lost(run, logrow, record):
         run.state = "killed"
         run.message = f"the job ended (exit {code}, signal {logrow.get('Signal')}) without recording a result"
     return run
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def _read_notebook(output, run, record, metric_tag=None):

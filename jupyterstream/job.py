@@ -12,11 +12,13 @@ import hashlib
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from . import status
@@ -98,6 +100,7 @@ class Job:
         status.write(self.output, self.id, dict(base, status="running"))
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
+        threading.Thread(target=self._watch_hangup, daemon=True).start()
         env = self._environment(meta)
         for attempt in range(1, max(attempts, 1) + 1):
             record, nb = self._attempt(env)
@@ -192,11 +195,32 @@ class Job:
         except OSError as exc:
             print(f"run-one: {self.id}: cannot write its status record: {exc}", file=sys.stderr)
             return status.EXIT_CODES["job-error"]
-        print(f"{record['status']:<15} {self.id}  {record['duration']:.1f}s  {record.get('host', '')}", flush=True)
+        try:
+            print(f"{record['status']:<15} {self.id}  {record['duration']:.1f}s  {record.get('host', '')}", flush=True)
+        except OSError:  # nobody reads it any more (a sweep that hung up): the record says it all
+            pass
         return record["exit_code"]
 
+    def _watch_hangup(self):
+        """Stop the job when whoever reads its output has gone. Over SSH that is how a job learns
+        that the sweep stopped (Ctrl-C, SIGTERM, --timeout): parallel kills its ssh client, the
+        connection's channel closes, and sshd sends the job no signal, only closes its output."""
+        watch = select.poll()
+        try:
+            watch.register(sys.stdout.fileno(), 0)  # errors and hangups are always reported
+        except (AttributeError, OSError, ValueError):
+            return
+        while True:
+            for _, events in watch.poll(1000):
+                if events & (select.POLLERR | select.POLLHUP):
+                    self._stop("hangup (the sweep that started this job has gone)")
+                    return
+
     def _on_signal(self, signum, frame):
-        self.stopped_by = self.stopped_by or signal.Signals(signum).name
+        self._stop(signal.Signals(signum).name)
+
+    def _stop(self, reason):
+        self.stopped_by = self.stopped_by or reason
         child = self.child
         if child is None or child.poll() is not None:
             return

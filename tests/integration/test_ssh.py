@@ -4,6 +4,7 @@ Each host alias has its own sshd; jobs run in a fresh work folder per job, so no
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -160,6 +161,68 @@ def test_a_host_that_dies_mid_job_costs_only_a_retry_and_no_result_is_lost_or_do
     with open(tmp_path / "out" / "runs.csv", newline="") as handle:
         assert {row["host"] for row in csv.DictReader(handle)} == {"epsilon"}
     assert len(list((tmp_path / "out" / "runs").glob("*.ipynb"))) == 4
+
+
+def processes_in(*folders):
+    """PIDs of processes whose working folder is below one of these folders (on loopback "hosts",
+    the remote jobs and their kernels)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue
+            if any(cwd == str(f) or cwd.startswith(f"{f}/") for f in folders):
+                found.append(int(entry.name))
+    return found
+
+
+def test_sigterm_stops_the_remote_jobs_keeps_what_finished_and_a_rerun_does_the_rest(hosts, tmp_path, values):
+    homes = (hosts.home("alpha"), hosts.home("beta"))
+    output = tmp_path / "out"
+    table = values("ok", "sleep", "slow1")
+    command = [str(Path(sys.executable).parent / "jupyterstream"), "run", NOTEBOOKS / "faults.ipynb", table,
+               "--param", "fault", "-o", output, "--servers", "2",
+               "--servers-file", server_file(tmp_path, "1/alpha", "1/beta"), "--ssh", hosts.ssh_command,
+               "--remote-python", sys.executable]
+    sweep = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline and not (output / "status" / "ok.json").exists():
+            time.sleep(0.1)
+        while time.time() < deadline and len(processes_in(*homes)) < 2:  # sleep and slow1 are running
+            time.sleep(0.1)
+        assert processes_in(*homes), "no remote job was running"
+        sweep.send_signal(signal.SIGTERM)
+        _, err = sweep.communicate(timeout=60)
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+    assert sweep.returncode == 130, err
+    deadline = time.time() + 15
+    while processes_in(*homes) and time.time() < deadline:
+        time.sleep(0.2)
+    assert processes_in(*homes) == [], "remote jobs still running after the sweep was stopped"
+    kept = statuses(output)
+    assert kept["ok"]["status"] == "ok" and kept.get("sleep", {}).get("status") != "ok"
+    with open(output / "runs.csv", newline="") as handle:
+        first = {row["job"]: row for row in csv.DictReader(handle)}
+    # parallel logs no row for a job it stops on SIGTERM, and over SSH the job's own record stays on
+    # its host: the report counts it as still to run (as it does jobs that never started)
+    assert first["sleep"]["status"] == "pending", first["sleep"]
+    # again: ok is kept as it is, slow1 runs to the end, sleep runs into the job timeout
+    again = remote_run(hosts, tmp_path, NOTEBOOKS / "faults.ipynb", table, "1/alpha", "1/beta",
+                       extra=["--param", "fault", "--job-timeout", "10"])
+    assert again.returncode == 1, again.stderr
+    after = statuses(output)
+    assert after["ok"] == kept["ok"]
+    assert after["slow1"]["status"] == "ok"
+    # a job stopped over SSH sends nothing back; the report tells its timeout from the joblog
+    with open(output / "runs.csv", newline="") as handle:
+        rows = {row["job"]: row for row in csv.DictReader(handle)}
+    assert rows["sleep"]["status"] == "job-timeout" and "job timeout of 10 s" in rows["sleep"]["message"]
+    assert processes_in(*homes) == []
 
 
 def test_preflight_names_the_host_and_what_is_missing(hosts, tmp_path):

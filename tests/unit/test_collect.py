@@ -110,6 +110,40 @@ def test_the_joblog_gives_the_host_exit_and_attempts(output):
     assert (run.host, run.exit, run.signal, run.attempts) == ("1/server", "0", "0", 2)
 
 
+# --- what the joblog says when no record came back (over SSH) ---------------------------------
+
+
+def remote_row(job_id, code, signal_=0, runtime=2.0, timeout=None):
+    """A joblog line of a job run over SSH in this sweep, with parallel's exit value and signal."""
+    options = f" --job-timeout {timeout}" if timeout else ""
+    return (f"1\tnode1\t1.0\t{runtime}\t0\t0\t{code}\t{signal_}\t"
+            f"python tool/bin/run-one . {job_id} --cwd . --sweep {SWEEP}{options} -- jupyter nbconvert")
+
+
+def remote_joblog(output, *rows):
+    (output / "joblog.tsv").write_text("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\t"
+                                       "Command\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("row, state, words", [
+    (remote_row("AL", 255), "transport-failed", "ssh to node1 failed (exit 255)"),
+    (remote_row("AL", 0), "results-missing", "did not come back"),
+    (remote_row("AL", -1, 15, runtime=10.02, timeout=10), "job-timeout", "job timeout of 10 s on node1"),
+    (remote_row("AL", -1, 15, runtime=3.5, timeout=10), "interrupted", "run the sweep again"),
+    (remote_row("AL", -1, 15, runtime=3.5), "interrupted", "signal 15 on node1"),
+])
+def test_a_run_with_no_record_back_is_told_by_its_exit_signal_and_job_timeout(output, row, state, words):
+    remote_joblog(output, row)
+    run = collect.runs(output, make_plan("AL"))[0]
+    assert run.state == state and words in run.message, run.message
+
+
+def test_a_record_from_an_earlier_sweep_does_not_hide_that_this_sweep_lost_the_run(output):
+    finish(output, "AL", sweep="20240101T000000-old")
+    remote_joblog(output, remote_row("AL", 0))
+    assert collect.runs(output, make_plan("AL"))[0].state == "results-missing"
+
+
 # --- pending and missing ----------------------------------------------------------------------
 
 
