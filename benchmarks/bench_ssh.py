@@ -1,10 +1,12 @@
 """The per-job cost of SSH and transfers: the demo notebook on this machine vs over two loopback
 "hosts" (each its own sshd on 127.0.0.1), side by side in one run.
 
-    .venv/bin/python benchmarks/bench_ssh.py [--values 8] [--rounds 2]
+    .venv/bin/python benchmarks/bench_ssh.py [--values 8] [--rounds 2] [--login-shell-delay 0.1]
 
 Both sweeps have 2 job slots in all. Per-job time is parallel's JobRuntime from the joblog: for the
-SSH sweep it includes sending the job's files, the remote command and returning the results.
+SSH sweep it includes sending the job's files, the remote command, returning the results and the
+cleanup. Time outside run-one (JobRuntime minus the duration run-one records) isolates what parallel,
+ssh and rsync add to each job from the kernels' own run-to-run noise.
 """
 
 import argparse
@@ -48,9 +50,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--values", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--login-shell-delay", type=float, default=0,
+                        help="seconds the hosts' ~/.bashrc sleeps (a slow login shell, as conda init makes)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-ssh-"))
-    hosts = LoopbackHosts(scratch / "hosts", down=()).start()
+    slow = {name: f"sleep {args.login_shell_delay}\n" for name in ("alpha", "beta")} if args.login_shell_delay else {}
+    hosts = LoopbackHosts(scratch / "hosts", down=(), bashrc=slow).start()
     try:
         values = scratch / "values.txt"
         values.write_text("\n".join(STATES[:args.values]) + "\n")
@@ -71,8 +76,11 @@ def main():
         print(f"{args.values} demo jobs x {args.rounds} rounds, 2 slots each way")
         print(f"per job, median: this machine {local:.2f} s, over ssh {ssh:.2f} s: "
               f"ratio {ssh / local:.2f} ({(ssh - local):.2f} s of ssh and transfers per job)")
+        here, there = statistics.median(local_out), statistics.median(remote_out)
         print(f"per job outside run-one (JobRuntime minus the status record's duration), median: "
-              f"this machine {statistics.median(local_out):.2f} s, over ssh {statistics.median(remote_out):.2f} s")
+              f"this machine {here:.2f} s, over ssh {there:.2f} s: ssh and transfers add {there - here:.2f} s "
+              f"a job, ratio {(local + there - here) / local:.2f} on the median job here (steadier than the "
+              "ratio above, which also carries the kernels' own noise)")
         print(f"sweep wall, median: this machine {statistics.median(local_walls):.1f} s, "
               f"over ssh {statistics.median(remote_walls):.1f} s "
               f"(ratio {statistics.median(remote_walls) / statistics.median(local_walls):.2f}; the ssh sweep "

@@ -28,8 +28,27 @@ def hosts(tmp_path_factory):
     (shim / "__init__.py").write_text("raise ImportError('matplotlib is not installed on this host')\n")
     servers = LoopbackHosts(folder / "hosts", names=("alpha", "beta", "slowshell"),
                             env={"beta": {"PYTHONPATH": str(shim.parent)}}, bashrc={"slowshell": "sleep 0.3\n"}).start()
-    yield servers
-    servers.stop()
+    try:
+        yield servers
+        # every sweep and check closed the connections it shared (none is left waiting to expire)
+        deadline = time.time() + 10
+        while shared_connections() and time.time() < deadline:
+            time.sleep(0.2)
+        assert shared_connections() == []
+    finally:
+        servers.stop()
+
+
+def shared_connections():
+    """PIDs of ssh processes that hold a shared connection of ours open (ssh's mux masters)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().startswith(b"ssh: /tmp/jupyterstream-ssh-"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def server_file(tmp_path, *logins):
@@ -57,6 +76,17 @@ def parallel_workdirs(*homes):
         tmp = Path(home) / ".parallel" / "tmp"
         found |= {p for p in tmp.iterdir() if p.is_dir() and p.name != "sshlogin"} if tmp.exists() else set()
     return found
+
+
+def test_the_check_leaves_no_shared_connection_open(hosts, tmp_path):
+    result = run_cli("check-servers", NOTEBOOKS / "echo.ipynb", "--servers", 2, "--servers-file",
+                     server_file(tmp_path, "alpha", "beta"), "--ssh", hosts.ssh_command,
+                     "--remote-python", sys.executable, "-o", tmp_path / "chk")
+    assert result.returncode == 0, result.stdout + result.stderr
+    deadline = time.time() + 10
+    while shared_connections() and time.time() < deadline:
+        time.sleep(0.2)
+    assert shared_connections() == []
 
 
 def test_a_sweep_over_two_hosts_returns_every_result_and_names_each_host(hosts, tmp_path, values):
@@ -194,6 +224,7 @@ def test_sigterm_stops_the_remote_jobs_keeps_what_finished_and_a_rerun_does_the_
         while time.time() < deadline and len(processes_in(*homes)) < 2:  # sleep and slow1 are running
             time.sleep(0.1)
         assert processes_in(*homes), "no remote job was running"
+        assert shared_connections(), "the jobs do not share a connection per host"
         sweep.send_signal(signal.SIGTERM)
         _, err = sweep.communicate(timeout=60)
     finally:
