@@ -51,7 +51,7 @@ except Exception:
     found["login_shell_seconds"] = None
 print("JUPYTERSTREAM-PROBE " + json.dumps(found))
 """
-# A login shell slower than this is named in the check: each job starts it about a dozen times.
+# A login shell slower than this is named in the check: each job over SSH starts it 7 times.
 SLOW_SHELL_SECONDS = 0.05
 
 
@@ -98,7 +98,7 @@ def read_servers(path, count=None):
 # preflight opens it, the jobs reuse it, and it closes SHARE_SECONDS after its last call (or when
 # the sweep ends: close_connections). The sockets live in a folder of the user's own, short enough
 # for a socket path; where that folder is not safely ours, ssh runs without sharing. The wrapper
-# runs for every ssh call parallel makes (about a dozen a job), so it starts no other program.
+# runs for every ssh call parallel makes (7 a job), so it starts no other program.
 SHARE_SECONDS = 60
 WRAPPER = """#!/bin/sh
 # The ssh command this sweep hands to GNU parallel (--ssh): SSH, fail-fast options, and one shared

@@ -46,9 +46,11 @@ def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False):
     try:
         hosts = servers.check_hosts(logins, settings.output, where.ssh, settings.remote_python,
                                     kernel_name(nb), servers.notebook_imports(nb))
-    finally:
-        if not keep_connections:
-            close_servers(settings, logins)
+    except BaseException:
+        close_servers(settings, logins)
+        raise
+    if not keep_connections:
+        close_servers(settings, logins)
     for host in hosts:
         print(servers.describe(host), file=log, flush=True)
     slow = servers.slow_shells([h for h in hosts if h.ok], ssh_calls_per_job(replace(settings, remote=True)))
