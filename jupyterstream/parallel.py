@@ -28,8 +28,8 @@ TERM_GRACE_MS = 5000
 # work folder stay there, and --cleanup removes them.
 RESULT_FOLDERS = ("logs", "runs", "status")
 SHIPPED = ("inputs", "tool")
-RSYNC_OPTS = " ".join(["-rlDzR"] + [f"--include='/{name}/***'" for name in RESULT_FOLDERS + SHIPPED]
-                      + ["--exclude='*'"])
+RSYNC_OPTS = " ".join(["-rlDzR"] + [f'--include="/{name}/***"' for name in RESULT_FOLDERS + SHIPPED]
+                      + ['--exclude="*"'])
 
 
 @dataclass
