@@ -17,22 +17,22 @@ def read_joblog(path):
             fields = line.rstrip("\n").split("\t", len(COLUMNS) - 1)
             if len(fields) != len(COLUMNS) or fields[0] == "Seq":
                 continue
-            job_id, sweep = job_of(fields[-1])
-            if job_id is None:
+            words = _run_one_words(fields[-1])
+            if not words:
                 continue
-            row = dict(zip(COLUMNS, (f.strip() for f in fields)), sweep=sweep,
-                       job_timeout=_option(fields[-1], "--job-timeout"))
-            row["attempts"] = rows.get(job_id, {}).get("attempts", 0) + 1
-            rows[job_id] = row
+            row = dict(zip(COLUMNS, (f.strip() for f in fields)), sweep=_option(words, "--sweep"),
+                       job_timeout=_option(words, "--job-timeout"))
+            row["attempts"] = rows.get(words[0], {}).get("attempts", 0) + 1
+            rows[words[0]] = row
     return rows
 
 
 def job_of(command):
     """(job id, sweep id) of a run-one command line: the word after the output folder, and --sweep."""
     words = _run_one_words(command)
-    if words is None:
+    if not words:
         return None, None
-    return words[0], _option(command, "--sweep")
+    return words[0], _option(words, "--sweep")
 
 
 def _run_one_words(command):
@@ -48,7 +48,6 @@ def _run_one_words(command):
     return None
 
 
-def _option(command, name):
-    """The value of one of run-one's options in a command line, or None."""
-    words = _run_one_words(command) or []
+def _option(words, name):
+    """The value of one of run-one's options among its words (job id first), or None."""
     return words[words.index(name) + 1] if name in words[1:-1] else None

@@ -15,6 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from support import CLI, REPO
 
 TAG = "JS_FAULT_TAG"
@@ -127,6 +129,16 @@ def run_tagged(args, tag, logdir, timeout=180, env=None, name="cli"):
     cli = Cli(args, tag, logdir, env=env, name=name)
     code = cli.wait(timeout)
     return code, cli.stdout, cli.stderr
+
+
+def mount_tmpfs(mount, options):
+    """Mount a tmpfs with these options at ``mount``; skip only when not root (mounting needs it),
+    and fail when a mount as root fails."""
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0 and os.geteuid() != 0:
+        pytest.skip(f"mounting a tmpfs needs root (CI and make test run as root): {result.stderr.strip()}")
+    assert result.returncode == 0, f"mount failed as root: {result.stderr.strip()}"
 
 
 def plan_jobs(output):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from faultkit import kill_tagged, leftovers, plan_jobs, run_tagged, status_of
+from faultkit import kill_tagged, leftovers, mount_tmpfs, plan_jobs, run_tagged, status_of
 
 NOTEBOOK = Path(__file__).parent / "notebooks" / "big_output.ipynb"  # prints size_kb KiB
 
@@ -21,11 +21,7 @@ def disk(tmp_path_factory, module_tag):
     tmp = tmp_path_factory.mktemp("full-disk")
     mount = tmp / "disk"
     mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                            capture_output=True, text=True, timeout=30)
-    if result.returncode != 0 and os.geteuid() != 0:
-        pytest.skip(f"mounting a tmpfs needs root (CI and make test run as root): {result.stderr.strip()}")
-    assert result.returncode == 0, f"mount failed as root: {result.stderr.strip()}"
+    mount_tmpfs(mount, "size=2m")
     try:
         values = tmp / "sizes.txt"
         values.write_text("10\n20\n500\n501\n502\n503\n")

@@ -4,12 +4,11 @@ cannot keep ~/.parallel, a TMPDIR where it cannot buffer job output, a job's own
 clear error up front (exit 3, naming the place, no traceback) and start no job; a failure inside a
 job is reported as what it is."""
 
-import os
 import subprocess
 
 import pytest
 
-from faultkit import run_tagged, tagged_env
+from faultkit import mount_tmpfs, run_tagged, tagged_env
 from jupyterstream.report import collect
 from support import NOTEBOOKS
 
@@ -19,11 +18,7 @@ def read_only(tmp_path_factory):
     """A read-only tmpfs, unmounted at the end."""
     mount = tmp_path_factory.mktemp("ro") / "mnt"
     mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)],
-                            capture_output=True, text=True, timeout=30)
-    if result.returncode != 0 and os.geteuid() != 0:
-        pytest.skip(f"mounting a tmpfs needs root (CI and make test run as root): {result.stderr.strip()}")
-    assert result.returncode == 0, f"mount failed as root: {result.stderr.strip()}"
+    mount_tmpfs(mount, "ro,size=1m")
     yield mount
     subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
 
