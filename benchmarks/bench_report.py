@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from jupyterstream import report  # noqa: E402
 from jupyterstream.collect import load_plan, runs as collect_runs  # noqa: E402
-from jupyterstream.record import MIME_TYPE  # noqa: E402
+from jupyterstream.runner.record import MIME_TYPE  # noqa: E402
 
 
 def chart_png():

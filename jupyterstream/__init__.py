@@ -1,6 +1,6 @@
 """jupyterstream: run one parameterized notebook over many values with GNU parallel, then collect."""
 
-from .record import record
+from .runner.record import record
 
 __version__ = "0.1.0"
 __all__ = ["record", "__version__"]

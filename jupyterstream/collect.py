@@ -11,7 +11,8 @@ import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import extract, status
+from . import extract
+from .runner import status
 from .atomic import write_atomic
 from .errors import OutputError
 from .joblog import read_joblog

@@ -5,7 +5,7 @@ import base64
 import hashlib
 import json
 
-from .record import MIME_TYPE
+from .runner.record import MIME_TYPE
 
 SCRAP_PREFIX = "application/scrapbook.scrap."
 FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RUN_ONE = os.path.join(os.path.dirname(PACKAGE_DIR), "bin", "run-one")
-NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "nbconvert_config.py")
+NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "runner", "nbconvert_config.py")
 # Seconds between the TERM that parallel sends a job (--timeout, Ctrl-C) and its KILL: the time
 # a job has to save its partial notebook and status record.
 TERM_GRACE_MS = 5000
@@ -71,7 +71,7 @@ def job_command(settings, placeholder="{}"):
     if shipping(settings):
         # Inside each job's work folder on its host: everything is relative.
         python, out = settings.remote_python, "."
-        run_one, config = "tool/bin/run-one", "tool/jupyterstream/nbconvert_config.py"
+        run_one, config = "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
     elif settings.remote:
         # A shared filesystem: every host sees the same absolute paths.
         python, out = settings.remote_python, os.path.abspath(settings.output)

@@ -8,7 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import params, status
+from . import params
+from .runner import status
 from .atomic import write_atomic
 from .errors import ParameterError, ValuesError
 from .values import read_values

@@ -1,5 +1,9 @@
-"""What travels to an SSH host with each job: ship/ID/ holds its input notebook and the job's own
-code (hard links, so a thousand jobs cost no space), sent in one rsync by parallel's --transferfile."""
+"""What travels to an SSH host with each job: ship/ID/ holds its input notebook and the runner
+(hard links, so a thousand jobs cost no space), sent in one rsync by parallel's --transferfile.
+
+The runner is the whole ``jupyterstream/runner/`` folder plus the package's ``__init__.py`` (which
+only re-exports ``record`` for notebooks): what runs on a host is exactly that, nothing hand-picked.
+"""
 
 import os
 import shutil
@@ -7,19 +11,18 @@ from pathlib import Path
 
 from .parallel import PACKAGE_DIR, RUN_ONE
 
-# The modules a job needs on a host that has only Python and Jupyter (standard library + nbconvert).
-JOB_MODULES = ("__init__.py", "record.py", "job.py", "status.py", "atomic.py", "errors.py", "keep_partial.py",
-               "nbconvert_config.py")
+RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 
 
 def stage_tool(output):
-    """Copy the job's own code into OUTPUT/tool/ (what `:` hosts run, and what ship/ links to)."""
+    """Copy the runner into OUTPUT/tool/ (what `:` hosts run, and what ship/ links to)."""
     tool = Path(output) / "tool"
-    (tool / "bin").mkdir(parents=True, exist_ok=True)
-    (tool / "jupyterstream").mkdir(exist_ok=True)
+    shutil.rmtree(tool, ignore_errors=True)
+    (tool / "bin").mkdir(parents=True)
     shutil.copy2(RUN_ONE, tool / "bin" / "run-one")
-    for name in JOB_MODULES:
-        shutil.copy2(os.path.join(PACKAGE_DIR, name), tool / "jupyterstream" / name)
+    shutil.copytree(RUNNER_DIR, tool / "jupyterstream" / "runner",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(os.path.join(PACKAGE_DIR, "__init__.py"), tool / "jupyterstream" / "__init__.py")
     return tool
 
 

@@ -18,7 +18,7 @@ from .errors import SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
-from .status import is_done
+from .runner.status import is_done
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id

@@ -48,7 +48,7 @@ def executed(figures, cells=None, python="3.11.4", metrics=()):
     Cells without figures are code cells without outputs, so a figure sits at the cell index given.
     ``metrics`` is [(name, value)] recorded in cell 0.
     """
-    from jupyterstream.record import MIME_TYPE
+    from jupyterstream.runner.record import MIME_TYPE
 
     count = max([*figures, -1]) + 1 if cells is None else cells
     nb = {"nbformat": 4, "nbformat_minor": 5, "cells": [],

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from jupyterstream import collect, status
+from jupyterstream import collect
+from jupyterstream.runner import status
 
 from .helpers import executed, places, png, save
 

@@ -8,7 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from jupyterstream import extract
-from jupyterstream.record import MIME_TYPE, record
+from jupyterstream.runner.record import MIME_TYPE, record
 
 from .helpers import notebook
 

@@ -190,7 +190,7 @@ def test_over_ssh_the_job_runs_the_shipped_runner_with_relative_paths_in_its_wor
     # what was sent with the job is removed when it ends, so that only results go back
     assert [words[i + 1] for i, w in enumerate(words) if w == "--discard"] == ["inputs", "tool"]
     assert "--retryable-only" in words
-    assert words[words.index("--config") + 1] == "tool/jupyterstream/nbconvert_config.py"
+    assert words[words.index("--config") + 1] == "tool/jupyterstream/runner/nbconvert_config.py"
     assert words[-1] == "./inputs/AL.ipynb"
 
 

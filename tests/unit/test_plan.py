@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyterstream import params, status
+from jupyterstream import params
+from jupyterstream.runner import status
 from jupyterstream.errors import ParameterError, ValuesError
 from jupyterstream.plan import build_plan, make_id, notebook_hash, select, stage
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from jupyterstream.record import MIME_TYPE, _plain, record
+from jupyterstream.runner.record import MIME_TYPE, _plain, record
 
 
 class Scalar:
@@ -32,7 +32,7 @@ def test_record_returns_the_payload_with_name_and_value():
 def test_record_is_exported_by_the_package():
     import jupyterstream
 
-    assert jupyterstream.record is importlib.import_module("jupyterstream.record").record
+    assert jupyterstream.record is importlib.import_module("jupyterstream.runner.record").record
     assert MIME_TYPE.startswith("application/") and MIME_TYPE.endswith("+json")
 
 

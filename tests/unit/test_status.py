@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from jupyterstream import atomic, status
+from jupyterstream import atomic
+from jupyterstream.runner import status
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_titles_name_the_class_error_cell_and_count():
 
 
 def test_every_failed_status_of_a_job_has_a_class_name():
-    from jupyterstream import status
+    from jupyterstream.runner import status
 
     for state in status.FAILED:
         assert state in triage.CLASSES, state

@@ -3,7 +3,7 @@
 # `--execute` and every `--ExecutePreprocessor.*` option still apply to it.
 from nbconvert.exporters.exporter import Exporter
 
-from jupyterstream.keep_partial import KeepPartialExecutePreprocessor
+from jupyterstream.runner.keep_partial import KeepPartialExecutePreprocessor
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 c.Exporter.default_preprocessors = [

@@ -4,7 +4,7 @@
 
 Standard library only, so that it runs on an SSH host that has only Python and Jupyter.
 Whatever happens, the job leaves OUTPUT/runs/JOB_ID.ipynb (complete or partial, when nbconvert
-got as far as a kernel) and, written last, OUTPUT/status/JOB_ID.json. Exit codes: status.EXIT_CODES.
+got as far as a kernel) and, written last, OUTPUT/status/JOB_ID.json. Exit codes: outcome.EXIT_CODES.
 """
 
 import argparse
@@ -23,14 +23,12 @@ import time
 
 from . import status
 from .atomic import replace_file
+from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, exit_code
 
 GRACE_SECONDS = 3.0
-# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits this variable, so
-# the job can find and stop what a notebook left running in the background.
-TOKEN = "JUPYTERSTREAM_JOB_TOKEN"
+# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
+# can find and stop what a notebook left running in the background.
 ENV_LIMIT = 100_000
-# Failures of the notebook itself: the same notebook fails the same way on any host.
-NOT_RETRYABLE = {status.EXIT_CODES[s] for s in ("cell-error", "cell-timeout", "stopped-early")}
 ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -118,14 +116,14 @@ class Job:
             if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
                 env[name] = text
         cwd = self.cwd or os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
-        env["JUPYTERSTREAM_CWD"] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
-        env["JUPYTERSTREAM_PARTIAL"] = self.partial
-        env["JUPYTERSTREAM_JOB"] = self.id
+        env[CWD_ENV] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
+        env[PARTIAL_ENV] = self.partial
+        env[JOB_ENV] = self.id
         env[TOKEN] = f"{self.id}-{os.getpid()}-{random.getrandbits(48):x}"
         # The kernels of the Python that runs this job come first, before any user-wide ones.
         kernels = os.path.join(sys.prefix, "share", "jupyter")
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels, env.get("JUPYTER_PATH")]))
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
         return env
 
@@ -188,13 +186,13 @@ class Job:
             _remove(self.partial)
         if nb is None:
             _remove(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
-        record["exit_code"] = status.EXIT_CODES[record["status"]]
+        record["exit_code"] = exit_code(record["status"])
         record["log"] = f"logs/{self.id}.log"
         try:
             status.write(self.output, self.id, record)
         except OSError as exc:
             print(f"run-one: {self.id}: cannot write its status record: {exc}", file=sys.stderr)
-            return status.EXIT_CODES["job-error"]
+            return exit_code("job-error")
         try:
             print(f"{record['status']:<15} {self.id}  {record['duration']:.1f}s  {record.get('host', '')}", flush=True)
         except OSError:  # nobody reads it any more (a sweep that hung up): the record says it all

@@ -8,22 +8,9 @@ import os
 import socket
 
 from .atomic import replace_file
+from .outcome import EXIT_CODES, FAILED, RECORDED  # noqa: F401 (re-exported for the collector)
 
 SCHEMA = 1
-
-# status -> exit code of bin/run-one. Never 255: over SSH that means the transport failed.
-EXIT_CODES = {
-    "ok": 0,
-    "cell-error": 1,
-    "cell-timeout": 2,
-    "job-timeout": 3,
-    "dead-kernel": 4,
-    "stopped-early": 5,
-    "could-not-start": 6,
-    "interrupted": 7,
-    "job-error": 8,
-}
-FAILED = tuple(s for s in EXIT_CODES if s != "ok")
 
 
 def path_for(output, job_id):
@@ -56,7 +43,7 @@ def read(output, job_id):
 
 def _shape_problem(record):
     """What is wrong with a record that is JSON but not of our shape, else None."""
-    if not isinstance(record["status"], str) or record["status"] not in EXIT_CODES and record["status"] != "running":
+    if not isinstance(record["status"], str) or record["status"] not in RECORDED:
         return f"unknown status {record['status']!r}"
     for key, kinds in (("notebook", str), ("notebook_sha256", str), ("identity", str), ("sweep", str),
                        ("message", str), ("host", str), ("attempts", int), ("duration", (int, float)),

@@ -13,10 +13,8 @@ import time
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors import ExecutePreprocessor
 
-PARTIAL_ENV = "JUPYTERSTREAM_PARTIAL"
-CWD_ENV = "JUPYTERSTREAM_CWD"
-META_KEY = "jupyterstream"
-SIGNAL_EXIT = 7
+from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT
+
 
 
 class Stopped(BaseException):
