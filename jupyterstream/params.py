@@ -7,12 +7,13 @@ import math
 
 import nbformat
 
+from . import lang
 from .errors import NotebookError, ParameterError
+from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 META_KEY = "jupyterstream"
-NO_LITERAL = object()
 
 
 def read_notebook(path):
@@ -55,29 +56,10 @@ def parameters_cell(nb, path):
 
 
 def read_defaults(nb, path):
-    """Return {name: default} from the parameters cell; a default that is not a literal maps to NO_LITERAL."""
+    """Return {name: default} from the parameters cell, read in the kernel's own language; a default
+    that is not a literal maps to NO_LITERAL."""
     cell = nb.cells[parameters_cell(nb, path)]
-    # IPython magics and shell escapes are not Python: leave them out of the defaults.
-    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise NotebookError(path, f"the '{PARAMETERS_TAG}' cell is not valid Python: {exc.msg} (line {exc.lineno})") from None
-    defaults = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name):
-                try:
-                    defaults[target.id] = ast.literal_eval(value)
-                except (ValueError, SyntaxError, TypeError):
-                    defaults[target.id] = NO_LITERAL
-    return defaults
+    return lang.for_notebook(nb, path).read_defaults(cell.source, path)
 
 
 def convert(name, text, default):
@@ -122,32 +104,6 @@ def check_names(names, defaults, path):
                              f"its parameters cell defines: {known}")
 
 
-def literal(value):
-    """Return Python source that evaluates to ``value``; never anything but a literal."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    if isinstance(value, (list, tuple, set)) and _has_non_finite(value):
-        items = ", ".join(literal(v) for v in value)
-        return {list: f"[{items}]", tuple: f"({items}{',' if len(value) == 1 else ''})",
-                set: f"{{{items}}}"}[type(value)]
-    if isinstance(value, dict) and _has_non_finite(value):
-        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    source = repr(value)
-    if ast.literal_eval(source) != value and value == value:
-        raise ParameterError(f"{value!r} cannot be written as a Python literal")
-    return source
-
-
-def _has_non_finite(value):
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in (*value.keys(), *value.values()))
-    if isinstance(value, (list, tuple, set)):
-        return any(_has_non_finite(v) for v in value)
-    return False
-
-
 def jsonable(value):
     """A value as standard JSON allows it: non-finite floats become their text ('inf', 'nan')."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -164,8 +120,8 @@ def inject(nb, values, texts, extra_metadata=None):
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
     index = parameters_cell(nb, "notebook")
-    lines = ["# Parameters injected by jupyterstream"] + [f"{k} = {literal(v)}" for k, v in values.items()]
-    cell = nbformat.v4.new_code_cell("\n".join(lines) + "\n", metadata={"tags": [INJECTED_TAG]})
+    source = lang.for_notebook(nb, "notebook").cell_source(values)
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
     if nb.get("nbformat_minor", 0) >= 5:
         cell["id"] = INJECTED_TAG
     else:
