@@ -29,13 +29,14 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
 
-.PHONY: help setup tools preview run collect check-servers test bench clean
+.PHONY: help setup tools preview run collect check-servers inspect test bench clean
 
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
+	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"
 	@echo "make test      install what the tests need and run them"
 	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
 	@echo "make clean     remove OUTPUT (the virtual environment stays)"
@@ -72,6 +73,9 @@ collect: setup ## Collect OUTPUT again.
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
+
+inspect: setup ## List the notebook's parameters and the environment variables it reads.
+	@$(JS) inspect '$(NOTEBOOK)'
 
 test: setup
 	@bin/ensure-tools parallel sshd rsync chromium

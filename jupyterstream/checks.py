@@ -57,8 +57,12 @@ def check_kernel(nb, notebook):
 
 
 def kernel_name(nb):
-    """The kernel a notebook asks for."""
-    return nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    """The kernel a notebook asks for, resolved as jupyter_client's kernel manager does: no name
+    is the native kernel, and so is 'python' (which Jupyter and papermill run as 'python3')."""
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+
+    name = nb.metadata.get("kernelspec", {}).get("name") or NATIVE_KERNEL_NAME
+    return NATIVE_KERNEL_NAME if name == "python" else name
 
 
 def take_lock(output):

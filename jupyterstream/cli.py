@@ -143,6 +143,24 @@ def check_servers(notebook, **options):
 
 
 @main.command()
+@click.argument("notebook", type=click.Path(dir_okay=False))
+def inspect(notebook):
+    """Print the notebook's parameters (name, type, default, the comment on its line) and the
+    environment variables it reads.
+
+    \b
+    Example:
+      jupyterstream inspect notebooks/births.ipynb
+    """
+    from .inspection import report as inspection_report
+
+    def step():
+        click.echo(inspection_report(notebook))
+        return 0
+    _exit(step)
+
+
+@main.command()
 @click.argument("output", default="output")
 @click.option("--no-html", is_flag=True, help="Skip report.html (faster for huge sweeps).")
 @click.option("--metric-tag", default=None, metavar="TAG",

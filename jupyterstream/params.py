@@ -1,19 +1,26 @@
-"""The notebook's parameter contract: read its defaults, convert values to their types, inject them."""
+"""The notebook's parameter contract: read its defaults, convert values to their types, inject them.
 
-import ast
+A notebook with no ``parameters`` cell (the seed's kind, which reads ``os.environ``) is parameterized
+through the environment: its defaults are the variables it reads, its values stay text, and the
+injected cell goes at the top, as papermill puts it.
+"""
+
 import copy
 import json
 import math
+import sys
 
 import nbformat
 
 from . import lang
+from .conversion import FROM_ENVIRONMENT, convert, infer  # noqa: F401 (re-exported)
 from .errors import NotebookError, ParameterError
 from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 META_KEY = "jupyterstream"
+PAPERMILL_KEY = "papermill"
 
 
 def read_notebook(path):
@@ -41,67 +48,73 @@ def read_notebook(path):
 
 def parameters_cell(nb, path):
     """Return the index of the one code cell tagged ``parameters``."""
+    index = find_parameters_cell(nb, path)
+    if index is None:
+        raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}': tag the code cell that holds "
+                            "the defaults (in Jupyter: View > Cell Toolbar > Tags)")
+    return index
+
+
+def find_parameters_cell(nb, path):
+    """The index of the one code cell tagged ``parameters``, or None when no cell is tagged."""
     tagged = [i for i, c in enumerate(nb.cells) if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
     for index in tagged:
         if nb.cells[index].cell_type != "code":
             raise NotebookError(path, f"cell {index} is a {nb.cells[index].cell_type} cell tagged "
                                 f"'{PARAMETERS_TAG}': only a code cell can hold the parameters")
-    if not tagged:
-        raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}': tag the code cell that holds "
-                            "the defaults (in Jupyter: View > Cell Toolbar > Tags)")
     if len(tagged) > 1:
         raise NotebookError(path, f"cells {', '.join(map(str, tagged))} are all tagged '{PARAMETERS_TAG}': "
                             "keep the tag on one cell")
-    return tagged[0]
+    return tagged[0] if tagged else None
 
 
-def read_defaults(nb, path):
+class EnvironmentReads(dict):
+    """The defaults of a notebook with no parameters cell: {name: FROM_ENVIRONMENT} for each
+    environment variable it reads."""
+
+
+def read_defaults(nb, path, log=None):
     """Return {name: default} from the parameters cell, read in the kernel's own language; a default
-    that is not a literal maps to NO_LITERAL."""
-    cell = nb.cells[parameters_cell(nb, path)]
-    return lang.for_notebook(nb, path).read_defaults(cell.source, path)
+    that is not a literal maps to NO_LITERAL. With no parameters cell, EnvironmentReads (and a
+    one-line warning on ``log``) when the language can tell what the notebook reads and it reads some."""
+    index = find_parameters_cell(nb, path)
+    language = lang.for_notebook(nb, path)
+    if index is not None:
+        return language.read_defaults(nb.cells[index].source, path)
+    names = environment_reads(nb, path)
+    if not names:  # no value could reach such a notebook
+        raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}', and the notebook reads no environment "
+                            "variable by name (os.environ['x'], os.getenv('x')): tag the code cell that holds the "
+                            "defaults (in Jupyter: View > Cell Toolbar > Tags)")
+    print(f"jupyterstream: warning: {path}: no cell is tagged '{PARAMETERS_TAG}': each run's values go in a "
+          f"cell injected at the top and in environment variables, as text (it reads: {', '.join(names) or 'none'})",
+          file=log or sys.stderr, flush=True)
+    return EnvironmentReads((name, FROM_ENVIRONMENT) for name in names)
 
 
-def convert(name, text, default):
-    """Convert a value's text to the type of the parameter's default."""
-    kind = type(default)
-    try:
-        if default is NO_LITERAL or kind is str:
-            return text
-        if kind is bool:
-            return _to_bool(text)
-        if kind is int:
-            return int(text.strip())
-        if kind is float:
-            return float(text.strip())
-        if default is None:
-            return None if text.strip() in ("", "None") else text
-        if kind in (list, tuple, dict, set):
-            value = ast.literal_eval(text)
-            if isinstance(value, kind):
-                return value
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        pass
-    raise ParameterError(f"{text!r} is not a valid {kind.__name__} for parameter {name!r} "
-                         f"(its default in the notebook is {default!r})")
+def environment_reads(nb, path):
+    """The environment variables the notebook's code reads by a constant name ([] when its language
+    cannot tell)."""
+    language = lang.for_notebook(nb, path)
+    if not hasattr(language, "environment_reads"):
+        return []
+    return list(language.environment_reads([c.source for c in nb.cells if c.cell_type == "code"]))
 
 
-def _to_bool(text):
-    lowered = text.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise ValueError(text)
-
-
-def check_names(names, defaults, path):
-    """Raise unless every name is a parameter of the notebook."""
+def check_names(names, defaults, path, values_file=None):
+    """Raise unless every name is a parameter of the notebook (or, with no parameters cell, an
+    environment variable it reads)."""
     unknown = [n for n in names if n not in defaults]
-    if unknown:
-        known = ", ".join(defaults) or "(none)"
-        raise ParameterError(f"{path}: the notebook has no parameter {unknown[0]!r}; "
-                             f"its parameters cell defines: {known}")
+    if not unknown:
+        return
+    known = ", ".join(defaults) or "(none)"
+    column = f"{values_file}: the column {unknown[0]!r}" if values_file else f"the name {unknown[0]!r}"
+    if isinstance(defaults, EnvironmentReads):
+        raise ParameterError(f"{column} reaches nothing in {path}: no cell is tagged '{PARAMETERS_TAG}', and "
+                             f"the notebook never reads {unknown[0]!r} from the environment (it reads: {known}); "
+                             f"rename the column, or tag the cell that holds the defaults '{PARAMETERS_TAG}'")
+    raise ParameterError(f"{path}: the notebook has no parameter {unknown[0]!r}"
+                         f"{f' (from {values_file})' if values_file else ''}; its parameters cell defines: {known}")
 
 
 def jsonable(value):
@@ -116,18 +129,28 @@ def jsonable(value):
 
 
 def inject(nb, values, texts, extra_metadata=None):
-    """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell."""
+    """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
+    top when it has none) and the values in its metadata, ours and papermill's."""
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
-    index = parameters_cell(nb, "notebook")
+    index = find_parameters_cell(nb, "notebook")
     source = lang.for_notebook(nb, "notebook").cell_source(values)
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
     if nb.get("nbformat_minor", 0) >= 5:
         cell["id"] = INJECTED_TAG
     else:
         cell.pop("id", None)
-    nb.cells.insert(index + 1, cell)
+    nb.cells.insert(0 if index is None else index + 1, cell)
     meta = {"parameters": jsonable(values), "environment": texts}
     meta.update(extra_metadata or {})
     nb.metadata[META_KEY] = meta
+    _papermill_metadata(nb, meta["parameters"])
     return nb
+
+
+def _papermill_metadata(nb, parameters):
+    """What papermill's readers (scrapbook, papermill itself) look at, made true for this run: its
+    parameters; what an earlier papermill run left (its timings, paths, exception) is dropped."""
+    nb.metadata[PAPERMILL_KEY] = {"parameters": parameters}
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop(PAPERMILL_KEY, None)

@@ -54,7 +54,7 @@ def build_plan(notebook, values_file, param="state"):
     defaults = params.read_defaults(nb, notebook)
     rows = read_values(values_file, param)
     names = list(rows[0].texts)
-    params.check_names(names, defaults, notebook)
+    params.check_names(names, defaults, notebook, values_file)
     nb_hash = notebook_hash(nb)
     jobs, taken = [], {}
     for row in rows:

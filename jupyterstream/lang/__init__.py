@@ -1,8 +1,23 @@
 """The languages whose notebooks jupyterstream can parameterize, each a module with one interface:
 
-    read_defaults(source, path) -> {name: default}   the parameters cell's defaults
+    read_defaults(source, path) -> {name: default}   the parameters cell's defaults (a default the
+                                                     language cannot read as a value: NO_LITERAL,
+                                                     from jupyterstream.lang.python_source)
     cell_source(values) -> str                       the injected cell: values as that language's literals
 
+and, optionally (a language without them still runs; jupyterstream then does without what they give):
+
+    describe(source, path) -> [{"name", "default", "text", "comment"}]
+        each parameter in the cell's order: its default, the default's source text and the comment on
+        its line (for `jupyterstream inspect`; without it, inspect shows read_defaults' values)
+    environment_reads(sources) -> [name]
+        the environment variables the notebook's code cells (their sources, in order) read by a
+        constant name, first seen first. A notebook with no parameters cell runs only in a language
+        that has it: its values then reach it as environment variables, checked against these names
+        (without it, such a notebook is refused as before: "no cell is tagged 'parameters'").
+
+A default of None or NO_LITERAL gives no type: values for it are inferred from their text
+(jupyterstream.conversion.infer), and cell_source must write the int, float, bool, None or str it gets.
 A notebook's language is its kernelspec's (or language_info's) language.
 """
 

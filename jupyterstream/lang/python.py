@@ -1,38 +1,58 @@
-"""Parameters in Python: read the defaults of a parameters cell, write an injected cell of literals."""
+"""Parameters in Python: read the defaults of a parameters cell (IPython syntax and every simple
+assignment form), describe them, find what the notebook reads from the environment, and write an
+injected cell of literals."""
 
 import ast
 import math
 
 from ..errors import NotebookError, ParameterError
+from . import python_environment, python_source
+from .python_source import NO_LITERAL
 
 PARAMETERS_TAG = "parameters"
-NO_LITERAL = object()
 
 
 def read_defaults(source, path):
     """Return {name: default} from a parameters cell's source; a default that is not a literal maps
-    to NO_LITERAL."""
-    # IPython magics and shell escapes are not Python: leave them out of the defaults.
-    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise NotebookError(path, f"the '{PARAMETERS_TAG}' cell is not valid Python: {exc.msg} (line {exc.lineno})") from None
-    defaults = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
+    to NO_LITERAL. A name assigned twice keeps its last value, as Python would."""
+    return {b.name: b.value for b in _bindings(source, path)}
+
+
+def describe(source, path):
+    """Each parameter as {name, default, text, comment}: its default, that default's source text and
+    the comment on its line, in the order the cell first assigns them."""
+    tree, python = _parse(source, path)
+    notes = python_source.comments(python)
+    found = {}
+    for b in python_source.bindings(tree, python):
+        found[b.name] = {"name": b.name, "default": b.value, "text": b.text, "comment": notes.get(b.line, "")}
+    return list(found.values())
+
+
+def environment_reads(sources):
+    """The environment variables the code cells ``sources`` read by a constant name, first seen first;
+    cells that are not valid Python are skipped (running them shows the error)."""
+    trees = []
+    for source in sources:
+        try:
+            trees.append(python_source.parse(source)[0])
+        except (SyntaxError, ValueError):
             continue
-        for target in targets:
-            if isinstance(target, ast.Name):
-                try:
-                    defaults[target.id] = ast.literal_eval(value)
-                except (ValueError, SyntaxError, TypeError):
-                    defaults[target.id] = NO_LITERAL
-    return defaults
+    return python_environment.reads(trees)
+
+
+def _bindings(source, path):
+    tree, python = _parse(source, path)
+    return python_source.bindings(tree, python)
+
+
+def _parse(source, path):
+    try:
+        return python_source.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise NotebookError(path, f"the '{PARAMETERS_TAG}' cell is not valid Python, even read as IPython "
+                            f"would run it: {getattr(exc, 'msg', exc)}{where}; fix the cell") from None
 
 
 def literal(value):

@@ -167,7 +167,7 @@ def test_read_defaults_reads_literals_annotated_and_chained_assignments():
               "n = 3\n")
     defaults = params.read_defaults(notebook(source), "nb")
     assert defaults == {"n": 3, "ratio": 0.5, "flag": False, "code": "06", "a": None, "b": None,
-                        "items": [1, 2], "path": params.NO_LITERAL}
+                        "items": [1, 2], "path": params.NO_LITERAL, "x": 1, "y": 2}
 
 
 # --- convert ----------------------------------------------------------------------------------
@@ -222,9 +222,11 @@ def test_bad_bool_is_a_parameter_error(text):
         params.convert("flag", text, True)
 
 
-@pytest.mark.parametrize("text, expected", [("", None), ("None", None), (" None ", None), ("x", "x"), ("0", "0")])
-def test_none_default_gives_none_for_empty_or_none_else_the_text(text, expected):
-    assert params.convert("opt", text, None) == expected
+@pytest.mark.parametrize("text, expected", [("", None), ("None", None), (" None ", None), ("x", "x"), ("0", 0),
+                                            ("3", 3), ("False", False), ("2.5", 2.5), ("06", 6)])
+def test_none_default_gives_none_for_empty_or_none_else_infers_the_type(text, expected):
+    value = params.convert("opt", text, None)
+    assert value == expected and type(value) is type(expected)
 
 
 @pytest.mark.parametrize("text, default, expected", [
@@ -250,7 +252,7 @@ def test_unhashable_key_in_a_dict_or_set_value_is_a_parameter_error(text, defaul
         params.convert("x", text, default)
 
 
-def test_non_literal_default_takes_the_text():
+def test_non_literal_default_keeps_a_text_that_is_no_number_bool_or_none():
     assert params.convert("p", "/tmp/x", params.NO_LITERAL) == "/tmp/x"
 
 
@@ -409,8 +411,27 @@ def test_injected_notebook_survives_a_json_round_trip_through_nbformat():
     assert ast.literal_eval(rhs_of(again.cells[1].source)["s"]) == values["s"]
 
 
-def test_inject_without_a_parameters_cell_is_a_notebook_error():
-    nb = notebook()
+def test_inject_without_a_parameters_cell_puts_the_injected_cell_at_the_top():
+    nb = notebook("import os\n", "print(os.environ['state'])")
     nb.cells[0].metadata = {}
-    with pytest.raises(NotebookError):
-        params.inject(nb, {"state": "AL"}, {"state": "AL"})
+    out = params.inject(nb, {"state": "AL"}, {"state": "AL"})
+    assert out.cells[0].metadata["tags"] == [params.INJECTED_TAG]
+    assert rhs_of(out.cells[0].source) == {"state": "'AL'"}
+    assert [c.source for c in out.cells[1:]] == ["import os\n", "print(os.environ['state'])"]
+
+
+def test_injecting_twice_without_a_parameters_cell_keeps_one_cell_at_the_top():
+    nb = notebook("import os\n")
+    nb.cells[0].metadata = {}
+    twice = params.inject(params.inject(nb, {"s": "a"}, {"s": "a"}), {"s": "b"}, {"s": "b"})
+    assert len(injected(twice)) == 1 and twice.cells.index(injected(twice)[0]) == 0
+    assert rhs_of(twice.cells[0].source) == {"s": "'b'"}
+
+
+def test_inject_records_the_values_as_papermill_parameters_dropping_a_stale_papermill_run():
+    nb = notebook("n = 1\n", "print(n)")
+    nb.metadata["papermill"] = {"parameters": {"n": 1}, "exception": True, "duration": 3.2}
+    nb.cells[1].metadata["papermill"] = {"status": "failed", "exception": True}
+    out = params.inject(nb, {"n": 7, "r": float("inf")}, {"n": "7", "r": "inf"})
+    assert out.metadata["papermill"] == {"parameters": {"n": 7, "r": "inf"}}
+    assert all("papermill" not in c.metadata for c in out.cells)
