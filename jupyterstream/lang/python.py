@@ -21,11 +21,13 @@ def read_defaults(source, path):
 def describe(source, path):
     """Each parameter as {name, default, text, comment}: its default, that default's source text and
     the comment on its line, in the order the cell first assigns them."""
-    tree, python = _parse(source, path)
+    tree, python, written = _parse(source, path)
     notes = python_source.comments(python)
     found = {}
     for b in python_source.bindings(tree, python):
-        found[b.name] = {"name": b.name, "default": b.value, "text": b.text, "comment": notes.get(b.line, "")}
+        text, comment = python_source.as_written(b, python, written)
+        comment = notes.get(b.line, "") if comment is None else comment
+        found[b.name] = {"name": b.name, "default": b.value, "text": text, "comment": comment}
     return list(found.values())
 
 
@@ -42,7 +44,7 @@ def environment_reads(sources):
 
 
 def _bindings(source, path):
-    tree, python = _parse(source, path)
+    tree, python, _ = _parse(source, path)
     return python_source.bindings(tree, python)
 
 

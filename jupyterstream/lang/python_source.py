@@ -29,12 +29,22 @@ def transform(source):
 
 
 def parse(source):
-    """(ast.Module, python source) of a cell; a Python-bodied cell magic is read as its body.
-    Raises SyntaxError."""
+    """(ast.Module, the Python IPython runs, the cell's own text of it) of a cell; a Python-bodied
+    cell magic is read as its body. Raises SyntaxError."""
     python = transform(source)
     tree = ast.parse(python)
     body = _cell_magic_body(tree)
-    return parse(body) if body is not None else (tree, python)
+    return parse(body) if body is not None else (tree, python, source)
+
+
+def as_written(binding, python, source):
+    """(text, comment) of a binding as the cell has it: ``!ls`` rather than the call IPython turns it
+    into, and the comment IPython leaves inside that call; comment None when the line is plain Python."""
+    lines = source.splitlines()
+    if "get_ipython()" not in binding.text or len(lines) != len(python.splitlines()):
+        return binding.text, None
+    text, _, comment = lines[binding.line - 1].partition("=")[2].partition(" #")
+    return text.strip() or binding.text, comment.lstrip("#").strip()
 
 
 def _cell_magic_body(tree):

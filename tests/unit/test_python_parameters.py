@@ -114,3 +114,8 @@ def test_environment_reads_reads_ipython_cells_and_skips_cells_that_are_not_pyth
     cells = ["files = !ls\nimport os\n%env X=1\nstate = os.environ['state']\n", "def broken(:\n",
              "%%capture\nyear = os.getenv('year')\n"]
     assert python.environment_reads(cells) == ["state", "year"]
+
+
+def test_describe_shows_an_ipython_default_as_written_with_its_comment():
+    found = python.describe("files = !ls  # the inputs\nenv = %env\nn = 1\n", "nb.ipynb")
+    assert [(p["text"], p["comment"]) for p in found] == [("!ls", "the inputs"), ("%env", ""), ("1", "")]
