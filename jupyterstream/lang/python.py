@@ -7,7 +7,7 @@ import math
 
 from ..errors import NotebookError, ParameterError
 from . import python_environment, python_source
-from .python_source import NO_LITERAL
+from .python_source import NO_LITERAL  # noqa: F401 (re-exported: the default that is no literal)
 
 PARAMETERS_TAG = "parameters"
 

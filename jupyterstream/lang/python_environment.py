@@ -14,11 +14,13 @@ class _Aliases(ast.NodeVisitor):
         self.os, self.environ, self.getenv = {"os"}, set(), set()
 
     def visit_Import(self, node):
+        """``import os`` or ``import os as o``."""
         for alias in node.names:
             if alias.name == "os":
                 self.os.add(alias.asname or "os")
 
     def visit_ImportFrom(self, node):
+        """``from os import environ, getenv`` (with or without ``as``)."""
         if node.module != "os":
             return
         for alias in node.names:

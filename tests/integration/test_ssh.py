@@ -299,6 +299,17 @@ def test_preflight_names_a_missing_kernel(hosts, tmp_path):
     assert result.returncode == 1 and "kernel 'julia-1.9' not found" in result.stdout
 
 
+def test_preflight_resolves_a_kernel_named_python_as_jupyter_does(hosts, tmp_path):
+    nb = json.loads((NOTEBOOKS / "echo.ipynb").read_text())
+    nb["metadata"]["kernelspec"]["name"] = "python"
+    path = tmp_path / "python.ipynb"
+    path.write_text(json.dumps(nb))
+    result = run_cli("check-servers", path, "--servers", 1, "--servers-file", server_file(tmp_path, "alpha"),
+                     "--ssh", hosts.ssh_command, "--remote-python", sys.executable, "-o", tmp_path / "chk")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not found" not in result.stdout
+
+
 def test_preview_over_servers_prints_the_sshlogin_line_and_runs_nothing(tmp_path, values):
     result = run_cli("preview", NOTEBOOKS / "echo.ipynb", values("AL", "CA"), "-o", tmp_path / "out",
                      "--servers", 2, "--servers-file", server_file(tmp_path, "4/user@host1.invalid", "host2.invalid"))
