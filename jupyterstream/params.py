@@ -81,11 +81,13 @@ def read_defaults(nb, path, log=None):
     language = lang.for_notebook(nb, path)
     if index is not None:
         return language.read_defaults(nb.cells[index].source, path)
+    if not hasattr(language, "environment_reads"):
+        parameters_cell(nb, path)  # raises: what such a notebook reads cannot be told in its language
     names = environment_reads(nb, path)
     if not names:  # no value could reach such a notebook
         raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}', and the notebook reads no environment "
-                            "variable by name (os.environ['x'], os.getenv('x')): tag the code cell that holds the "
-                            "defaults (in Jupyter: View > Cell Toolbar > Tags)")
+                            "variable by a constant name (in Python: os.environ['x'], os.getenv('x')): tag the "
+                            "code cell that holds the defaults (in Jupyter: View > Cell Toolbar > Tags)")
     print(f"jupyterstream: warning: {path}: no cell is tagged '{PARAMETERS_TAG}': each run's values go in a "
           f"cell injected at the top and in environment variables, as text (it reads: {', '.join(names) or 'none'})",
           file=log or sys.stderr, flush=True)

@@ -75,3 +75,32 @@ def test_an_unknown_name_for_a_tagged_notebook_still_lists_its_parameters(make_n
     with pytest.raises(ParameterError, match=rf"no parameter 'county' \(from {table}\); its parameters cell "
                                              r"defines: state"):
         build_plan(make_notebook(), table)
+
+
+def only_the_required_interface(monkeypatch):
+    """A language module with read_defaults and cell_source only (no describe, no environment_reads)."""
+    from types import SimpleNamespace
+
+    from jupyterstream import lang
+    from jupyterstream.lang import python
+
+    bare = SimpleNamespace(read_defaults=python.read_defaults, cell_source=python.cell_source)
+    monkeypatch.setattr(lang, "for_notebook", lambda nb, path: bare)
+
+
+def test_a_language_without_the_optional_functions_still_reads_injects_and_inspects(monkeypatch, tmp_path):
+    from jupyterstream.inspection import report
+
+    only_the_required_interface(monkeypatch)
+    nb = notebook("n = 1  # the comment is not shown\nrun_fast = 1 > 2\n")
+    assert params.read_defaults(nb, "nb") == {"n": 1, "run_fast": params.NO_LITERAL}
+    assert params.inject(nb, {"n": 2}, {"n": "2"}).cells[1].source.endswith("n = 2\n")
+    lines = [" ".join(line.split()) for line in report(save(nb, tmp_path / "nb.ipynb")).splitlines()]
+    assert lines[3:5] == ["n int 1", "run_fast inferred (not a literal)"]
+    assert lines[-1] == "reads from the environment: nothing (by a constant name)"
+
+
+def test_a_language_that_cannot_tell_environment_reads_refuses_a_notebook_without_parameters_cell(monkeypatch):
+    only_the_required_interface(monkeypatch)
+    with pytest.raises(NotebookError, match="no cell is tagged 'parameters': tag the code cell"):
+        params.read_defaults(untagged("import os\nos.environ['state']\n"), "nb.ipynb", log=io.StringIO())
