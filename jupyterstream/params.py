@@ -89,7 +89,7 @@ def read_defaults(nb, path, log=None):
                             "variable by a constant name (in Python: os.environ['x'], os.getenv('x')): tag the "
                             "code cell that holds the defaults (in Jupyter: View > Cell Toolbar > Tags)")
     print(f"jupyterstream: warning: {path}: no cell is tagged '{PARAMETERS_TAG}': each run's values go in a "
-          f"cell injected at the top and in environment variables, as text (it reads: {', '.join(names) or 'none'})",
+          f"cell injected at the top and in environment variables, as text (it reads: {', '.join(names)})",
           file=log or sys.stderr, flush=True)
     return EnvironmentReads((name, FROM_ENVIRONMENT) for name in names)
 
@@ -146,7 +146,7 @@ def inject(nb, values, texts, extra_metadata=None):
     meta = {"parameters": jsonable(values), "environment": texts}
     meta.update(extra_metadata or {})
     nb.metadata[META_KEY] = meta
-    _papermill_metadata(nb, meta["parameters"])
+    _papermill_metadata(nb, jsonable(values))
     return nb
 
 
