@@ -4,6 +4,7 @@ assignment bound to its names, and every environment variable the code reads by 
 import ast
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 NO_LITERAL = object()
@@ -31,8 +32,12 @@ def transform(source):
 def parse(source):
     """(ast.Module, the Python IPython runs, the cell's own text of it) of a cell; a Python-bodied
     cell magic is read as its body. Raises SyntaxError."""
-    python = transform(source)
-    tree = ast.parse(python)
+    with warnings.catch_warnings():
+        # Warnings about the user's code (IPython's about odd line breaks, Python's SyntaxWarning)
+        # are for the run to show, not for reading the cell.
+        warnings.simplefilter("ignore")
+        python = transform(source)
+        tree = ast.parse(python)
     body = _cell_magic_body(tree)
     return parse(body) if body is not None else (tree, python, source)
 

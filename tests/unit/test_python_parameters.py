@@ -119,3 +119,9 @@ def test_environment_reads_reads_ipython_cells_and_skips_cells_that_are_not_pyth
 def test_describe_shows_an_ipython_default_as_written_with_its_comment():
     found = python.describe("files = !ls  # the inputs\nenv = %env\nn = 1\n", "nb.ipynb")
     assert [(p["text"], p["comment"]) for p in found] == [("!ls", "the inputs"), ("%env", ""), ("1", "")]
+
+
+@pytest.mark.parametrize("source, expected", [('s = "a\u2028b"\n', {"s": "a\u2028b"}), ("x = 1\x0c\ny = 2\n", {"x": 1, "y": 2}),
+                                              ("n = 1 if 1else 2\n", {"n": NO_LITERAL})])
+def test_odd_line_breaks_and_syntax_warnings_in_the_cell_are_read_without_a_warning(source, expected):
+    assert defaults(source) == expected
