@@ -7,38 +7,29 @@ import ast
 ENVIRON_METHODS = ("get", "setdefault", "pop")
 
 
-class _Aliases(ast.NodeVisitor):
-    """The names under which a module's code reaches ``os``, ``os.environ`` and ``os.getenv``."""
+class _Aliases:
+    """The names under which a notebook's code reaches ``os``, ``os.environ`` and ``os.getenv``."""
 
-    def __init__(self):
+    def __init__(self, nodes):
         self.os, self.environ, self.getenv = {"os"}, set(), set()
-
-    def visit_Import(self, node):
-        """``import os`` or ``import os as o``."""
-        for alias in node.names:
-            if alias.name == "os":
-                self.os.add(alias.asname or "os")
-
-    def visit_ImportFrom(self, node):
-        """``from os import environ, getenv`` (with or without ``as``)."""
-        if node.module != "os":
-            return
-        for alias in node.names:
-            if alias.name in ("environ", "getenv"):
-                getattr(self, alias.name).add(alias.asname or alias.name)
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                self.os.update(a.asname or "os" for a in node.names if a.name == "os")
+            elif isinstance(node, ast.ImportFrom) and node.module == "os":
+                for alias in node.names:
+                    if alias.name in ("environ", "getenv"):
+                        getattr(self, alias.name).add(alias.asname or alias.name)
 
 
 def reads(trees):
     """The names read from the environment by constant, over several parsed cells, first seen first."""
-    aliases = _Aliases()
-    for tree in trees:
-        aliases.visit(tree)
+    nodes = [node for tree in trees for node in ast.walk(tree)]
+    aliases = _Aliases(nodes)
     found = {}
-    for tree in trees:
-        for node in ast.walk(tree):
-            name = _read_by(node, aliases)
-            if name is not None:
-                found.setdefault(name, None)
+    for node in nodes:
+        name = _read_by(node, aliases)
+        if name is not None:
+            found.setdefault(name, None)
     return list(found)
 
 

@@ -2,6 +2,7 @@
 assignment bound to its names, and every environment variable the code reads by a constant name."""
 
 import ast
+import functools
 import io
 import tokenize
 import warnings
@@ -24,20 +25,28 @@ class Binding:
 
 def transform(source):
     """The cell as the Python IPython would run (``!ls`` and ``%env`` become calls)."""
+    return _transformer().transform_cell(source)
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer():
     from IPython.core.inputtransformer2 import TransformerManager
 
-    return TransformerManager().transform_cell(source)
+    return TransformerManager()
 
 
 def parse(source):
     """(ast.Module, the Python IPython runs, the cell's own text of it) of a cell; a Python-bodied
-    cell magic is read as its body. Raises SyntaxError."""
+    cell magic is read as its body. Raises SyntaxError (or ValueError for a NUL character)."""
     with warnings.catch_warnings():
         # Warnings about the user's code (IPython's about odd line breaks, Python's SyntaxWarning)
         # are for the run to show, not for reading the cell.
         warnings.simplefilter("ignore")
-        python = transform(source)
-        tree = ast.parse(python)
+        try:  # IPython runs valid Python as it is: importing IPython is needed only for the rest
+            return ast.parse(source), source, source
+        except (SyntaxError, ValueError):
+            python = transform(source)
+            tree = ast.parse(python)
     body = _cell_magic_body(tree)
     return parse(body) if body is not None else (tree, python, source)
 

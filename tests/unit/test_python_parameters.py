@@ -125,3 +125,13 @@ def test_describe_shows_an_ipython_default_as_written_with_its_comment():
                                               ("n = 1 if 1else 2\n", {"n": NO_LITERAL})])
 def test_odd_line_breaks_and_syntax_warnings_in_the_cell_are_read_without_a_warning(source, expected):
     assert defaults(source) == expected
+
+
+@pytest.mark.parametrize("source", ['s = """\n%env X\n!ls\n"""\n', "x = 5 %2\n", "y = (1\n    ,2)\n", "x = 1;\n",
+                                    "# %env X=1\nx = 1\n", 's = """\n  ?x\n"""\n', "a = [\n  1,\n]\n"])
+def test_valid_python_is_read_as_it_is_because_ipython_runs_it_unchanged(source):
+    import ast
+
+    from jupyterstream.lang.python_source import parse, transform
+
+    assert ast.dump(parse(source)[0]) == ast.dump(ast.parse(transform(source)))
