@@ -126,3 +126,13 @@ def test_a_column_a_seed_notebook_never_reads_is_refused_before_any_job(tmp_path
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_make_inspect_lists_each_parameter_with_its_type_default_and_comment():
+    result = subprocess.run(["make", "--no-print-directory", "inspect", f"NOTEBOOK={CORPUS / 'untyped_defaults.ipynb'}"],
+                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert "threshold inferred None a count, or None for no limit" in rows
+    assert "run_fast inferred 1 > 2 skip the slow part" in rows
+    assert rows[-1] == "reads from the environment: nothing (by a constant name)"
