@@ -26,7 +26,8 @@ def describe(source, path):
     found = {}
     for b in python_source.bindings(tree, python):
         text, comment = python_source.as_written(b, python, written)
-        comment = notes.get(b.line, "") if comment is None else comment
+        if comment is None:  # a comment closes the assignment's last line, or sits on its first
+            comment = notes.get(b.end) or notes.get(b.line, "")
         found[b.name] = {"name": b.name, "default": b.value, "text": text, "comment": comment}
     return list(found.values())
 

@@ -1,5 +1,5 @@
-"""Python cells read the way IPython runs them: magics turned into Python, then every simple
-assignment bound to its names, and every environment variable the code reads by a constant name."""
+"""Python cells read the way IPython runs them (magics and shell escapes turned into Python), every
+simple assignment bound to its names, and the comments inspect shows beside them."""
 
 import ast
 import functools
@@ -15,12 +15,14 @@ PYTHON_BODY_MAGICS = ("capture", "time", "timeit", "prun")
 
 @dataclass(frozen=True)
 class Binding:
-    """One name a cell assigns: its literal value (or NO_LITERAL), the source text and the line."""
+    """One name a cell assigns: its literal value (or NO_LITERAL), its source text, and the first and
+    last lines of the assignment."""
 
     name: str
     value: object
     text: str
     line: int
+    end: int
 
 
 def transform(source):
@@ -82,20 +84,20 @@ def bindings(tree, source):
     for node in tree.body:
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                found += _bind(target, node.value, source, node.lineno)
+                found += _bind(target, node.value, source, (node.lineno, node.end_lineno))
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            found += _bind(node.target, node.value, source, node.lineno)
+            found += _bind(node.target, node.value, source, (node.lineno, node.end_lineno))
     return found
 
 
-def _bind(target, value, source, line):
+def _bind(target, value, source, lines):
     if isinstance(target, ast.Name):
-        return [Binding(target.id, _literal(value), ast.get_source_segment(source, value) or "", line)]
+        return [Binding(target.id, _literal(value), ast.get_source_segment(source, value) or "", *lines)]
     if not isinstance(target, (ast.Tuple, ast.List)):
         return []  # an attribute or an item: no name of the cell's own
     if isinstance(value, (ast.Tuple, ast.List)) and _fits(target.elts, value.elts):
-        return _unpack(target.elts, value.elts, source, line)
-    return [Binding(name, NO_LITERAL, ast.get_source_segment(source, value) or "", line)
+        return _unpack(target.elts, value.elts, source, lines)
+    return [Binding(name, NO_LITERAL, ast.get_source_segment(source, value) or "", *lines)
             for name in _names(target)]
 
 
@@ -106,18 +108,18 @@ def _fits(targets, values):
                                   starred == 1 and len(values) >= len(targets) - 1)
 
 
-def _unpack(targets, values, source, line):
+def _unpack(targets, values, source, lines):
     star = next((i for i, t in enumerate(targets) if isinstance(t, ast.Starred)), None)
     if star is None:
-        return [b for t, v in zip(targets, values) for b in _bind(t, v, source, line)]
+        return [b for t, v in zip(targets, values) for b in _bind(t, v, source, lines)]
     after = len(targets) - star - 1
     middle = values[star:len(values) - after]
-    found = [b for t, v in zip(targets[:star], values) for b in _bind(t, v, source, line)]
+    found = [b for t, v in zip(targets[:star], values) for b in _bind(t, v, source, lines)]
     gathered = targets[star].value
     if isinstance(gathered, ast.Name):  # its list has no text of its own in the cell: give its items'
         items = ", ".join(ast.get_source_segment(source, v) or "" for v in middle)
-        found.append(Binding(gathered.id, _literal(ast.List(elts=middle, ctx=ast.Load())), f"[{items}]", line))
-    found += [b for t, v in zip(targets[star + 1:], values[len(values) - after:]) for b in _bind(t, v, source, line)]
+        found.append(Binding(gathered.id, _literal(ast.List(elts=middle, ctx=ast.Load())), f"[{items}]", *lines))
+    found += [b for t, v in zip(targets[star + 1:], values[len(values) - after:]) for b in _bind(t, v, source, lines)]
     return found
 
 

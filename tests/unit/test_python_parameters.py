@@ -135,3 +135,8 @@ def test_valid_python_is_read_as_it_is_because_ipython_runs_it_unchanged(source)
     from jupyterstream.lang.python_source import parse, transform
 
     assert ast.dump(parse(source)[0]) == ast.dump(ast.parse(transform(source)))
+
+
+def test_describe_finds_the_comment_closing_a_multi_line_default():
+    found = python.describe("items = [1,\n         2]  # the items\nlabel = (  # the label\n    'x')\n", "nb.ipynb")
+    assert [(p["name"], p["comment"]) for p in found] == [("items", "the items"), ("label", "the label")]
