@@ -10,7 +10,7 @@ import importlib
 
 from ..errors import NotebookError
 
-MODULES = {"python": "python"}
+MODULES = {"python": "python", "r": "r", "bash": "bash"}
 
 
 def language_of(nb):
