@@ -36,7 +36,7 @@ help: ## Show the targets and the variables they take.
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
-	@echo "make test      install what the tests need and run them"
+	@echo "make test      install what the tests need (R and its kernel too) and run them"
 	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
 	@echo "make clean     remove OUTPUT (the virtual environment stays)"
 	@echo
@@ -56,6 +56,7 @@ $(VENV)/.ready: pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[demo,test]'
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyterstream)" >/dev/null
+	$(VENV)/bin/python -m bash_kernel.install --sys-prefix >/dev/null
 	@touch $@
 
 tools:
@@ -74,7 +75,7 @@ check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
 
 test: setup
-	@bin/ensure-tools parallel sshd rsync chromium
+	@bin/ensure-tools parallel sshd rsync chromium irkernel
 	$(VENV)/bin/python -m pytest $(TESTS)
 
 bench: setup

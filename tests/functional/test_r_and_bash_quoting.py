@@ -13,8 +13,6 @@ from jupyter_client.manager import KernelManager
 
 from jupyterstream.lang import bash, r
 
-# bash_kernel's kernelspec carries a key jupyter_client's KernelSpec does not know; traitlets warns.
-pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments to super:DeprecationWarning")
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 NASTY = ["$(touch pwned)", "`touch pwned`", "'); system(\"touch pwned\") #", "\"; system('touch pwned'); \"",
          "a\\\\b\\", "line\nbreak\r\n", "\x01\x03\x04\x15\x1a\x7f\t", "!!", "\u00e9\U0001f600\u202e", "\\u{41}\\x41"]
