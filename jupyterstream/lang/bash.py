@@ -12,19 +12,22 @@ import shlex
 
 from ..errors import NotebookError, ParameterError
 
-ASSIGNMENT = re.compile(r"""\s*(?:(?:declare|typeset|export|readonly|local)((?:\s+-\w+)*)\s+)?
+ASSIGNMENT = re.compile(r"""\s*(?:(declare|typeset|export|readonly|local)((?:\s+-\w+)*)\s+)?
                             ([A-Za-z_][A-Za-z0-9_]*)=(.*)""", re.VERBOSE)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def read_defaults(source, path):
     """Return {name: default} from a bash parameters cell: each default its text, an int for
-    ``declare -i``, a list of texts for an array."""
+    ``declare -i``, a list of texts for an array; read-only variables are left out."""
     defaults = {}
     for number, line in enumerate(source.splitlines(), 1):
         match = ASSIGNMENT.match(line)
-        if match:
-            options, name, raw = match.groups()
+        if not match:
+            continue
+        keyword, options, name, raw = match.groups()
+        # A read-only variable cannot take an injected value: it is no parameter.
+        if keyword != "readonly" and "r" not in (options or ""):
             defaults[name] = _default(raw, "i" in (options or ""), path, number)
     return defaults
 

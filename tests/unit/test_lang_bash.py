@@ -12,7 +12,9 @@ plain=CA
 n=10
 declare -i count=3
 export region='West coast' # where
-readonly kind="a b";
+readonly fixed="a b";
+declare -r also=1
+local kind="a b";
 empty=
 when=$(date +%Y)
 home="$HOME/data"
@@ -24,7 +26,7 @@ echo "not a parameter"
 '''
 
 
-def test_bash_cell_defaults_are_texts_except_declare_i_and_arrays():
+def test_bash_cell_defaults_are_texts_except_declare_i_and_arrays_and_read_only_ones_are_no_parameters():
     assert bash.read_defaults(CELL, "nb.ipynb") == {
         "state": "CA", "plain": "CA", "n": "10", "count": 3, "region": "West coast", "kind": "a b",
         "empty": "", "when": "$(date +%Y)", "home": '"$HOME/data"', "literal": "$HOME", "hash": "a#b",
