@@ -5,11 +5,12 @@ import math
 import pytest
 
 from jupyterstream import lang, params
-from jupyterstream.errors import NotebookError, ParameterError
+from jupyterstream.errors import NotebookError, ParameterError, ValuesError
 from jupyterstream.lang import r
 from jupyterstream.lang.python import NO_LITERAL
+from jupyterstream.plan import build_plan
 
-from .helpers import notebook
+from .helpers import notebook, save
 
 CELL = '''# defaults for one run
 state <- "CA"   # a state code
@@ -98,3 +99,12 @@ def test_notebooks_of_irkernel_and_bash_kernel_are_read_in_their_own_language():
     assert params.read_defaults(r_nb, "r.ipynb") == {"state": "CA"}
     injected = params.inject(r_nb, {"state": "NY"}, {"state": "NY"})
     assert injected.cells[1].source == '# Parameters injected by jupyterstream\nstate <- "NY"\n'
+
+
+def test_value_r_cannot_hold_is_refused_when_planning_naming_file_line_and_parameter(tmp_path):
+    nb = notebook('state <- "CA"\n', kernel="ir")
+    nb.metadata["kernelspec"]["language"] = "R"
+    table = tmp_path / "values.csv"
+    table.write_text('state\nok\n"a\x00b"\n', encoding="utf-8")
+    with pytest.raises(ValuesError, match=r"values.csv:3: parameter 'state'.*NUL"):
+        build_plan(save(nb, tmp_path / "r.ipynb"), table)
