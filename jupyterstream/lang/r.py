@@ -78,6 +78,8 @@ def literal(value):
     if isinstance(value, str):
         return string(value)
     if isinstance(value, dict):
+        if any(str(key) == "" for key in value):
+            raise ParameterError(f"{value!r} has an empty key, which an R list cannot take as a name")
         return "list(" + ", ".join(f"{string(str(k))} = {literal(v)}" for k, v in value.items()) + ")"
     if isinstance(value, (list, tuple, set, frozenset)):
         return _vector(list(value))

@@ -78,7 +78,7 @@ def test_r_string_escapes_quotes_backslashes_controls_and_non_ascii_to_printable
 
 
 @pytest.mark.parametrize("value, problem", [("a\x00b", "NUL"), ("\ud800", "surrogate"), (2**31, "integer range"),
-                                            (object(), "no R literal")])
+                                            ({"": 1}, "empty key"), (object(), "no R literal")])
 def test_value_r_cannot_hold_is_a_parameter_error_naming_the_parameter(value, problem):
     with pytest.raises(ParameterError, match=f"parameter 'state'.*{problem}"):
         r.cell_source({"state": value})
