@@ -14,8 +14,14 @@ from jupyter_client.manager import KernelManager
 from jupyterstream.lang import bash, r
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
-NASTY = ["$(touch pwned)", "`touch pwned`", "'); system(\"touch pwned\") #", "\"; system('touch pwned'); \"",
-         "a\\\\b\\", "line\nbreak\r\n", "\x01\x03\x04\x15\x1a\x7f\t", "!!", "\u00e9\U0001f600\u202e", "\\u{41}\\x41"]
+NASTY = [
+    "$(touch pwned)", "`touch pwned`", "'); system(\"touch pwned\") #", "\"; system('touch pwned'); \"",
+    # shlex.quote keeps a Ctrl-A as it is; bash_kernel's readline then moves to the start of the line and
+    # the rest of the value becomes a command in front of the assignment: touch ran (seen, with papermill's
+    # way of quoting).
+    "\x01touch pwned; #",
+    "a\\\\b\\", "line\nbreak\r\n", "\x01\x03\x04\x15\x1a\x7f\t", "!!", "\u00e9\U0001f600\u202e", "\\u{41}\\x41",
+]
 
 
 class Kernel:
