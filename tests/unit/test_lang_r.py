@@ -6,7 +6,7 @@ import pytest
 
 from jupyterstream import lang, params
 from jupyterstream.errors import NotebookError, ParameterError, ValuesError
-from jupyterstream.lang import r
+from jupyterstream.lang import bash, r
 from jupyterstream.lang.python import NO_LITERAL
 from jupyterstream.plan import build_plan
 
@@ -95,7 +95,7 @@ def test_notebooks_of_irkernel_and_bash_kernel_are_read_in_their_own_language():
     bash_nb = notebook('state="CA"\n', kernel="bash")
     bash_nb.metadata["kernelspec"]["language"] = "bash"
     assert lang.for_notebook(r_nb, "r.ipynb") is r
-    assert lang.for_notebook(bash_nb, "b.ipynb") is lang.bash
+    assert lang.for_notebook(bash_nb, "b.ipynb") is bash
     assert params.read_defaults(r_nb, "r.ipynb") == {"state": "CA"}
     injected = params.inject(r_nb, {"state": "NY"}, {"state": "NY"})
     assert injected.cells[1].source == '# Parameters injected by jupyterstream\nstate <- "NY"\n'
