@@ -78,20 +78,30 @@ def _expands(raw):
 
 
 def cell_source(values):
-    """The injected cell: one exported assignment of a quoted value per parameter, nothing else."""
+    """The injected cell: one exported assignment of a quoted value per parameter, nothing else (and
+    first, for values that are text, the removal of any attribute that would evaluate them)."""
     lines = ["# Parameters injected by jupyterstream"]
+    texts = [_checked(name) for name, value in values.items()
+             if isinstance(value, bool) or not isinstance(value, int)]
+    if texts:
+        # A variable declared -i evaluates what it is given as arithmetic, and a[$(cmd)] there runs cmd.
+        lines.append("declare +i +n " + " ".join(texts))
     for name, value in values.items():
-        if not NAME.match(name):
-            raise ParameterError(f"parameter {name!r} is not a bash variable name: use letters, digits "
-                                 "and '_' (not first a digit)")
         try:
             if isinstance(value, (list, tuple)):
-                lines.append(f"{name}=(" + " ".join(quote(_as_text(v)) for v in value) + ")")
+                lines.append(f"{_checked(name)}=(" + " ".join(quote(_as_text(v)) for v in value) + ")")
             else:
-                lines.append(f"export {name}={quote(_as_text(value))}")
+                lines.append(f"export {_checked(name)}={quote(_as_text(value))}")
         except ParameterError as exc:
             raise ParameterError(f"parameter {name!r}: {exc}") from None
     return "\n".join(lines) + "\n"
+
+
+def _checked(name):
+    if not NAME.match(name):
+        raise ParameterError(f"parameter {name!r} is not a bash variable name: use letters, digits "
+                             "and '_' (not first a digit)")
+    return name
 
 
 def _as_text(value):

@@ -113,3 +113,14 @@ def test_doubles_written_as_r_are_the_same_doubles_in_irkernel(kernels, value):
     out, error = kernel("ir").run(r.cell_source({"x": value}) + 'cat(sprintf("%a", x))')
     assert error is None, error
     assert float.fromhex(out.strip()) == value
+
+
+def test_a_bash_variable_declared_integer_or_nameref_takes_a_text_value_without_evaluating_it(kernels):
+    folder, kernel = kernels
+    value = "a[$(touch pwned)]"
+    injected = bash.cell_source({"iv": value, "nv": value})
+    code = f'declare -i iv\ndeclare -n nv\n{injected}printf "%s|%s" "$iv" "$nv"'
+    out, error = kernel("bash").run(code)
+    assert error is None, error
+    assert out.rstrip("\n") == f"{value}|{value}"
+    assert not (folder / "pwned").exists()

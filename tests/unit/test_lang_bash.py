@@ -53,8 +53,13 @@ def test_unclosed_bash_quote_is_a_notebook_error_naming_the_line():
 
 def test_injected_bash_cell_exports_each_scalar_and_assigns_arrays():
     source = bash.cell_source({"state": "NY", "n": 3, "flag": True, "none": None, "names": ["a", "b'c"]})
-    assert source.splitlines()[1:] == ["export state='NY'", "export n='3'", "export flag='true'",
+    assert source.splitlines()[2:] == ["export state='NY'", "export n='3'", "export flag='true'",
                                        "export none=''", "names=('a' 'b'\\''c')"]
+
+
+def test_injected_bash_cell_first_drops_integer_and_nameref_attributes_of_text_values_only():
+    source = bash.cell_source({"state": "NY", "n": 3, "flag": True, "names": ["a"]})
+    assert source.splitlines()[1] == "declare +i +n state flag names"
 
 
 @pytest.mark.parametrize("text, source", [
