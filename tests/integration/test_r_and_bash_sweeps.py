@@ -79,18 +79,19 @@ def test_r_sweep_reports_the_failing_cell_with_the_r_error(r_sweep):
 
 
 def _bytes_seen(output, job_id):
-    """{label: hex} from the lines 'value=HEX' and 'child=HEX' the bash notebook prints."""
+    """{label: hex} from the lines 'value=HEX', 'child=HEX' and 'environ=HEX' the bash notebook prints."""
     nb = json.loads((output / "runs" / f"{job_id}.ipynb").read_text())
     text = "".join("".join(o.get("text", "")) for o in nb["cells"][2]["outputs"] if o["output_type"] == "stream")
     return dict(line.strip().split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def test_bash_sweep_values_reach_bash_and_its_children_exactly_and_nothing_runs(bash_sweep):
+def test_bash_sweep_values_reach_bash_its_environment_and_children_exactly_and_nothing_runs(bash_sweep):
     output, result, runs, values, marker = bash_sweep
     assert result.returncode != 0 and "3 runs: 2 ok, 1 cell-error" in result.stderr, result.stderr
     for value in values:
         seen = _bytes_seen(output, runs[value]["id"])
-        assert seen == {"value": value.encode().hex(), "child": value.encode().hex()}
+        assert seen == {"value": value.encode().hex(), "child": value.encode().hex(),
+                        "environ": value.encode().hex()}
     assert not marker.exists()
 
 
