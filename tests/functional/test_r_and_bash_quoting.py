@@ -4,6 +4,7 @@ One kernel per language serves every example: the injected cell is executed as t
 execute it, then the kernel prints what it holds as code points (R) or UTF-8 bytes (bash).
 """
 
+import json
 import queue
 
 import pytest
@@ -124,3 +125,16 @@ def test_a_bash_variable_declared_integer_or_nameref_takes_a_text_value_without_
     assert error is None, error
     assert out.rstrip("\n") == f"{value}|{value}"
     assert not (folder / "pwned").exists()
+
+
+def test_typed_values_written_as_r_have_the_r_type_and_value_the_default_implies(kernels):
+    _, kernel = kernels
+    values = {"i": 7, "b": False, "n": None, "v": [1, 2], "s": ["a", "é"], "l": [1, "a"], "m": {"k": True, "j": 1.5}}
+    show = ('cat(sapply(list(i, b, v, s, l, m), function(x) class(x)[1]), is.null(n), "\\n")\n'
+            'cat(jsonlite::toJSON(list(i = i, b = b, v = v, s = s, l = l, m = m), auto_unbox = TRUE))')
+    out, error = kernel("ir").run(r.cell_source(values) + show)
+    assert error is None, error
+    classes, data = out.splitlines()
+    assert classes.split() == ["integer", "logical", "integer", "character", "list", "list", "TRUE"]
+    assert json.loads(data) == {"i": 7, "b": False, "v": [1, 2], "s": ["a", "é"], "l": [1, "a"],
+                                "m": {"k": True, "j": 1.5}}
