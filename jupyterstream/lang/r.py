@@ -49,17 +49,20 @@ def cell_source(values):
     lines = ["# Parameters injected by jupyterstream"]
     for name, value in values.items():
         try:
-            lines.append(f"{r_name(name)} <- {literal(value)}")
+            lines.append(assignment(name, literal(value)))
         except ParameterError as exc:
             raise ParameterError(f"parameter {name!r}: {exc}") from None
     return "\n".join(lines) + "\n"
 
 
-def r_name(name):
-    """A name as R reads it: as is when syntactic, else in backquotes."""
+def assignment(name, source):
+    """``name <- source``; a name R cannot read bare goes in backquotes, or (when it is not printable
+    ASCII, which backquotes cannot escape) through ``base::assign`` with the name as a string."""
     if SYNTACTIC.match(name) and name not in RESERVED:
-        return name
-    return "`" + string(name)[1:-1].replace("`", "\\`") + "`"
+        return f"{name} <- {source}"
+    if all(" " <= char <= "~" for char in name):
+        return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + f"` <- {source}"
+    return f"base::assign({string(name)}, {source})"
 
 
 def literal(value):

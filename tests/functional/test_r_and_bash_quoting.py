@@ -138,3 +138,12 @@ def test_typed_values_written_as_r_have_the_r_type_and_value_the_default_implies
     assert classes.split() == ["integer", "logical", "integer", "character", "list", "list", "TRUE"]
     assert json.loads(data) == {"i": 7, "b": False, "v": [1, 2], "s": ["a", "é"], "l": [1, "a"],
                                 "m": {"k": True, "j": 1.5}}
+
+
+def test_parameter_names_r_cannot_read_bare_still_name_their_values_in_irkernel(kernels):
+    _, kernel = kernels
+    names = ["odd name", "caf\u00e9", "q\"`\\", "if"]
+    show = "for (n in c(" + ", ".join(r.string(n) for n in names) + ')) cat(get(n), "")'
+    out, error = kernel("ir").run(r.cell_source({n: i for i, n in enumerate(names, 1)}) + show)
+    assert error is None, error
+    assert out.split() == ["1", "2", "3", "4"]

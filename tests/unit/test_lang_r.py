@@ -84,9 +84,13 @@ def test_value_r_cannot_hold_is_a_parameter_error_naming_the_parameter(value, pr
         r.cell_source({"state": value})
 
 
-def test_r_names_that_are_not_syntactic_are_backquoted():
-    assert r.cell_source({"odd name": 1, "if": 2, "ok.name_2": 3}).splitlines()[1:] == [
-        "`odd name` <- 1L", "`if` <- 2L", "ok.name_2 <- 3L"]
+def test_r_names_that_are_not_syntactic_are_backquoted_or_assigned_by_string():
+    assert r.cell_source({"odd name": 1, "if": 2, "ok.name_2": 3, "caf\u00e9": 4}).splitlines()[1:] == [
+        "`odd name` <- 1L", "`if` <- 2L", "ok.name_2 <- 3L", 'base::assign("caf\\u{00e9}", 4L)']
+
+
+def test_r_names_with_letters_beyond_ascii_are_read():
+    assert r.read_defaults("caf\u00e9 <- 1L\n", "nb.ipynb") == {"caf\u00e9": 1}
 
 
 def test_notebooks_of_irkernel_and_bash_kernel_are_read_in_their_own_language():
