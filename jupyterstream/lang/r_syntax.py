@@ -47,7 +47,7 @@ def statements(toks):
     result, current, depth = [], [], 0
     for kind, text, line in toks:
         if kind == "newline" and depth == 0:
-            if current and (text == ";" or current[-1][1] not in CONTINUES):
+            if current and (text == ";" or not _continues(current[-1])):
                 result.append(current)
                 current = []
             continue
@@ -56,6 +56,12 @@ def statements(toks):
         depth += (text in OPENS) - (text in CLOSES) if kind == "op" else 0
         current.append((kind, text, line))
     return result + ([current] if current else [])
+
+
+def _continues(token):
+    """Whether a line ending in ``token`` goes on on the next line (it ends in a binary operator)."""
+    kind, text, _ = token
+    return kind == "op" and (text in CONTINUES or text.startswith("%") and len(text) > 1)
 
 
 def unquote(text):

@@ -57,8 +57,9 @@ def test_unclosed_r_string_is_a_notebook_error_naming_the_line():
 
 
 def test_r_expression_that_is_not_a_literal_has_no_literal_default():
-    defaults = r.read_defaults("a <- 1 + 2\nb <- c(1, x)\nc <- paste('a', 'b')\n", "nb.ipynb")
-    assert defaults == {"a": NO_LITERAL, "b": NO_LITERAL, "c": NO_LITERAL}
+    defaults = r.read_defaults("a <- 1 + 2\nb <- c(1, x)\nc <- paste('a', 'b')\nd <- 1 %in%\n  2\ne <- 3\n",
+                               "nb.ipynb")
+    assert defaults == {"a": NO_LITERAL, "b": NO_LITERAL, "c": NO_LITERAL, "d": NO_LITERAL, "e": 3.0}
 
 
 @pytest.mark.parametrize("value, source", [
