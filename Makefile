@@ -37,7 +37,7 @@ help: ## Show the targets and the variables they take.
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"
-	@echo "make test      install what the tests need and run them"
+	@echo "make test      install what the tests need (R and its kernel too) and run them"
 	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
 	@echo "make clean     remove OUTPUT (the virtual environment stays)"
 	@echo
@@ -57,6 +57,7 @@ $(VENV)/.ready: pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[demo,test]'
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyterstream)" >/dev/null
+	$(VENV)/bin/python -m bash_kernel.install --sys-prefix >/dev/null
 	@touch $@
 
 tools:
@@ -78,7 +79,7 @@ inspect: setup ## List the notebook's parameters and the environment variables i
 	@$(JS) inspect '$(NOTEBOOK)'
 
 test: setup
-	@bin/ensure-tools parallel sshd rsync chromium
+	@bin/ensure-tools parallel sshd rsync chromium irkernel
 	$(VENV)/bin/python -m pytest $(TESTS)
 
 bench: setup

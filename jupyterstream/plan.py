@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import params
+from . import lang, params
 from .runner import status
 from .atomic import write_atomic
 from .errors import ParameterError, ValuesError
@@ -56,10 +56,12 @@ def build_plan(notebook, values_file, param="state"):
     names = list(rows[0].texts)
     params.check_names(names, defaults, notebook, values_file)
     nb_hash = notebook_hash(nb)
+    writer = lang.for_notebook(nb, notebook)
     jobs, taken = [], {}
     for row in rows:
         try:
             values = {n: params.convert(n, t, defaults[n]) for n, t in row.texts.items()}
+            writer.cell_source(values)  # a value the kernel's language cannot hold is refused here, by line
         except ParameterError as exc:
             raise ValuesError(values_file, row.line, str(exc)) from None
         job_id = make_id(row.texts)

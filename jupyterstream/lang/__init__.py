@@ -25,7 +25,7 @@ import importlib
 
 from ..errors import NotebookError
 
-MODULES = {"python": "python"}
+MODULES = {"python": "python", "r": "r", "bash": "bash"}
 
 
 def language_of(nb):

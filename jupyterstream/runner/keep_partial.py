@@ -75,6 +75,8 @@ def describe(exc, nb, cell_index):
     if error:
         failure.update(ename=error.get("ename", ""), evalue=error.get("evalue", ""),
                        traceback=error.get("traceback", []))
+        if not failure["ename"]:
+            failure.update(_unnamed(error, nb.cells[cell_index]))
     if isinstance(exc, CellTimeoutError):
         failure["status"] = "cell-timeout"
     elif isinstance(exc, DeadKernelError):
@@ -86,6 +88,15 @@ def describe(exc, nb, cell_index):
     else:
         failure["status"] = "dead-kernel"
     return failure
+
+
+def _unnamed(error, cell):
+    """Name an error its kernel left unnamed (bash_kernel sends only the exit status) by that status and
+    the last line the cell printed, which is where bash shows what went wrong."""
+    lines = [line for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+             for line in "".join(output.get("text", "")).splitlines() if line.strip()]
+    status = f"exit status {error.get('evalue')}" if error.get("evalue") else "failed"
+    return {"ename": "Error", "evalue": f"{status}: {lines[-1].strip()}" if lines else status}
 
 
 def _error_output(nb, cell_index):
