@@ -170,7 +170,7 @@ def test_a_pending_job_becomes_missing_when_todo_no_longer_lists_it(output):
 # --- the index --------------------------------------------------------------------------------
 
 
-def test_a_second_collect_of_unchanged_files_reads_no_run_and_gives_the_same_runs(output, summarized):
+def test_a_second_collect_of_unchanged_files_reads_no_finished_run_and_gives_the_same_runs(output, summarized):
     for job_id in ("AL", "CA"):
         finish(output, job_id, figures={1: [("image/png", png())]})
     (output / "todo.txt").write_text("AL CA TX\n")
@@ -179,7 +179,7 @@ def test_a_second_collect_of_unchanged_files_reads_no_run_and_gives_the_same_run
     assert summarized == ["AL", "CA", "TX"] and (output / collect.INDEX).is_file()
     summarized.clear()
     assert collect.runs(output, plan) == first
-    assert summarized == []
+    assert summarized == ["TX"]  # pending: that depends on a live sweep, never on files alone
 
 
 def test_a_changed_status_record_rereads_only_that_run(output, summarized):
