@@ -102,6 +102,18 @@ def why_not_done(output, job):
     return f"{outcome.status}: {outcome.message}" if outcome.message else str(outcome.status)
 
 
+def untrusted(output, job):
+    """Why the ok result of a job (with this identity) can no longer be trusted, or None: say, its
+    notebook was re-saved, truncated or removed after the run. Such a job must run again."""
+    try:
+        record = read(output, job.id)
+    except ValueError:
+        return None
+    if not record or record["status"] != Status.OK.value or record.get("identity") not in (None, job.identity):
+        return None
+    return why_not_done(output, job)
+
+
 def read_result(path, expected_sha256=None, parse=True):
     """Read a run's executed notebook: (notebook dict or None, (Check, detail), size in bytes). With
     ``expected_sha256`` it must be exactly those bytes; ``parse=False`` skips reading its JSON."""
