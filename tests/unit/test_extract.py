@@ -183,3 +183,26 @@ def test_figure_data_of_a_place_that_is_not_there_is_none():
     assert extract.figure_data(nb, 1, 1) is None
     assert extract.figure_data(nb, 0, 0) is None
     assert extract.figure_data(nb, 9, 0) is None
+
+
+# --- recorded values no reader takes as numbers, and papermill's records --------------------------
+
+
+def test_papermill_1_records_are_metrics_every_name_of_their_payload():
+    pm = display({"application/papermill.record+json": {"score": 0.5, "flag": True}})
+    assert extract.metrics(ran_notebook([pm, display({"application/papermill.record+json": "not a dict"})])) == \
+        {"score": 0.5, "flag": True}
+
+
+def test_values_written_raw_that_no_reader_takes_as_numbers_are_read_as_text():
+    raw = [display({MIME_TYPE: {"name": "big", "value": 10 ** 400}}),
+           display({MIME_TYPE: {"name": "nan", "value": float("nan")}}),
+           display({"application/scrapbook.scrap.json+json": {"name": "inf", "data": [float("-inf")]}})]
+    assert extract.metrics(ran_notebook(raw)) == {"big": "1" + "0" * 400, "nan": "nan", "inf": ["-inf"]}
+
+
+def test_a_notebook_nested_too_deep_for_the_json_reader_is_corrupt_not_a_crash(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    path.write_text('{"cells": [' + "[" * 200_000 + "]" * 200_000 + "]}")
+    nb, problem, _ = extract.read_run(path)
+    assert nb is None and problem[0] is Check.DAMAGED
