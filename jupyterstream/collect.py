@@ -76,11 +76,13 @@ def runs(output, plan, use_index=True, metric_tag=None):
     for job in plan["jobs"]:
         logrow = log.get(job["id"])
         key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
-        run = _cached(old.get(job["id"]), key)
+        entry = old.get(job["id"])
+        run = _cached(entry, key)
         if run is None:
             run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
-        if run.state not in TRANSIENT:
-            new[job["id"]] = {"key": key, "run": asdict(run)}
+            entry = {"key": key, "run": asdict(run)} if use_index else None
+        if use_index and run.state not in TRANSIENT:
+            new[job["id"]] = entry
         result.append(run)
     if use_index:
         _save_index(output, new)
