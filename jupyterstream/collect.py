@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import extract
 from .runner import status
-from .runner.outcome import TRANSIENT, Check, Status, reconcile, superseded
+from .runner.outcome import TRANSIENT, Status, host_of, reconcile, superseded
 from .atomic import write_atomic
 from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
@@ -166,7 +166,7 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
     """Join one job's status record, executed notebook and joblog row; outcome.reconcile decides its status."""
     run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), values=job.get("values", {}))
     if logrow:
-        run.host, run.attempts = _host(logrow), logrow["attempts"]
+        run.host, run.attempts = host_of(logrow), logrow["attempts"]
         run.exit, run.signal = logrow.get("Exitval", ""), logrow.get("Signal", "")
     try:
         record = status.read(output, job["id"])
@@ -176,10 +176,10 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
     if record is not None and not superseded(record, logrow):
         _from_record(run, record)
         if record.get("notebook"):
-            nb, check, run.output_bytes = extract.read_run(os.path.join(output, record["notebook"]),
-                                                           record.get("notebook_sha256"))
+            nb, check, run.output_bytes = status.read_result(os.path.join(output, record["notebook"]),
+                                                             record.get("notebook_sha256"))
     alive = status.runner_alive(record) if record and record["status"] == Status.RUNNING.value else None
-    outcome = reconcile(record, logrow=logrow, notebook=check or ((Check.WHOLE, "") if nb else None),
+    outcome = reconcile(record, logrow=logrow, notebook=check,
                         identity=job.get("identity"), queued=queued, alive=alive, edited=edited)
     _decided(run, outcome)
     if record is not None and run.state in status.FAILED:
@@ -200,12 +200,6 @@ def _from_record(run, record):
     run.duration, run.kernel_ready = record.get("duration"), record.get("kernel_ready")
     run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
-
-
-def _host(logrow):
-    """The host as parallel names it; ':' is this machine."""
-    host = logrow.get("Host", "")
-    return "" if host == ":" else host
 
 
 def _read_notebook(run, record, nb, metric_tag=None):

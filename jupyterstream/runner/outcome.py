@@ -151,7 +151,7 @@ def _with_notebook(outcome, notebook):
 
 def _lost(logrow, record):
     """The last attempt (per the joblog) left no status record here: say what parallel saw."""
-    code, signal_, host = logrow.get("Exitval"), logrow.get("Signal"), _host_of(logrow)
+    code, signal_, host = logrow.get("Exitval"), logrow.get("Signal"), host_of(logrow)
     limit, took = _number(logrow.get("job_timeout")), _number(logrow.get("JobRuntime"))
     signalled = signal_ not in (None, "", "0")
     if code == "255":
@@ -170,7 +170,7 @@ def _lost(logrow, record):
     return Outcome(Status.KILLED, f"the job ended (exit {code}, signal {signal_}) without recording a result")
 
 
-def _host_of(logrow):
+def host_of(logrow):
     """The host as parallel names it; ':' is this machine."""
     host = logrow.get("Host", "")
     return "" if host == ":" else host
