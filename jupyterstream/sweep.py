@@ -132,7 +132,7 @@ def _say_why_again(output, todo, log, limit=10):
     """A line for each ok run that runs again because its result can no longer be trusted."""
     again = [(job.id, why) for job in todo if (why := untrusted(output, job))]
     for job_id, why in again[:limit]:
-        print(f"jupyterstream: {job_id} runs again: its ok result cannot be trusted ({why})", file=log, flush=True)
+        print(f"jupyterstream: {job_id} runs again, its ok result cannot be trusted: {why}", file=log, flush=True)
     if len(again) > limit:
         print(f"jupyterstream: ... and {len(again) - limit} more ok runs whose results cannot be trusted",
               file=log, flush=True)

@@ -93,10 +93,7 @@ def why_not_done(output, job):
         return str(exc)
     if record is None:
         return "not run yet"
-    path = os.path.join(output, record.get("notebook") or os.path.join("runs", f"{job.id}.ipynb"))
-    sha = record.get("notebook_sha256")
-    _, check, _ = read_result(path, sha, parse=not sha)
-    outcome = reconcile(record, notebook=check, identity=job.identity)
+    outcome = _judged(output, job, record)
     if outcome.status is Status.OK:
         return None
     return f"{outcome.status}: {outcome.message}" if outcome.message else str(outcome.status)
@@ -111,7 +108,16 @@ def untrusted(output, job):
         return None
     if not record or record["status"] != Status.OK.value or record.get("identity") not in (None, job.identity):
         return None
-    return why_not_done(output, job)
+    outcome = _judged(output, job, record)
+    return None if outcome.status is Status.OK else outcome.message or str(outcome.status)
+
+
+def _judged(output, job, record):
+    """reconcile's outcome of a job from what resume sees: its record and its executed notebook."""
+    path = os.path.join(output, record.get("notebook") or os.path.join("runs", f"{job.id}.ipynb"))
+    sha = record.get("notebook_sha256")
+    _, check, _ = read_result(path, sha, parse=not sha)  # the hash alone says the bytes are the job's
+    return reconcile(record, notebook=check, identity=job.identity)
 
 
 def read_result(path, expected_sha256=None, parse=True):

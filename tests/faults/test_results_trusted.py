@@ -56,8 +56,9 @@ def test_an_ok_run_whose_notebook_was_resaved_or_truncated_runs_again_and_ends_o
     code, _, err = run(sweep, "again")
     assert code == 0, err
     assert "3 jobs, 2 to run (1 already ok: kept)" in err, err
-    assert f"jupyterstream: {job['alpha']} runs again: its ok result cannot be trusted" in err, err
-    assert "does not match its status record" in err
+    assert f"jupyterstream: {job['alpha']} runs again, its ok result cannot be trusted: results corrupt: the " \
+           "notebook does not match its status record (it was re-saved, truncated or replaced after the run)" in err, err
+    assert f"jupyterstream: {job['beta']} runs again, its ok result cannot be trusted: results corrupt" in err, err
     assert counts(sweep["counter"]) == {"alpha": 2, "beta": 2, "gamma": 1}
     assert states(output) == {"alpha": "ok", "beta": "ok", "gamma": "ok"}
 
