@@ -35,7 +35,7 @@ def plain(value, strict=False, depth=0):
     """``value`` as plain JSON that any reader takes safely (see the module's docstring). numpy
     scalars are unwrapped. Any other object is refused with TypeError when ``strict``, else its type
     name is kept as text."""
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", None) == 0:
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
         value = value.item()
     elif hasattr(value, "tolist") and callable(value.tolist) and not isinstance(value, (str, bytes)):
         value = value.tolist()  # numpy arrays, pandas Series
