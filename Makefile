@@ -66,11 +66,12 @@ tools:
 preview: setup ## Print the parallel command and per-job lines.
 	@$(JS) preview $(SWEEP)
 
+# make exits 2 whenever a recipe fails; bin/tell-exit prints the CLI's own code and its meaning first.
 run: setup ## Run the sweep, then collect.
-	$(JS) run $(SWEEP)
+	bin/tell-exit $(JS) run $(SWEEP)
 
 collect: setup ## Collect OUTPUT again.
-	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
+	bin/tell-exit $(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)

@@ -7,16 +7,24 @@ from .escape import esc
 
 BARS_LIMIT = 100
 WIDTH, HEIGHT = 640, 180
+SPAN_LIMIT = 1e307
 MAD_CUTOFF = 3.5  # modified z-score above which a value is an outlier (Iglewicz and Hoaglin)
 
 
 def numeric(runs, name):
-    """[(label, value)] of the runs whose metric ``name`` is a finite number."""
+    """[(label, value)] of the runs whose metric ``name`` is a number a float holds finitely; any
+    other value (text, an integer past a float's range, NaN, a container) is left out, and so is a
+    number beyond SPAN_LIMIT, where the distance between two values would overflow a float."""
     found = []
     for run in runs:
         value = run.metrics.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            found.append((run.label, float(value)))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:
+                continue
+            if math.isfinite(number) and abs(number) <= SPAN_LIMIT:
+                found.append((run.label, number))
     return found
 
 

@@ -7,18 +7,18 @@ record and notebook, and its joblog row), so refreshing a 5,000-run report mid-s
 
 import json
 import os
-import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import extract
 from .runner import status
+from .runner.outcome import TRANSIENT, Status, host_of, reconcile, superseded
 from .atomic import write_atomic
-from .errors import OutputError
+from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Run:
     id: str
     label: str
     texts: dict
-    state: str = "missing"
+    state: str = Status.MISSING.value
     duration: float = None
     host: str = ""
     attempts: int = 0
@@ -44,6 +44,7 @@ class Run:
     started: float = None
     python: str = ""
     notebook_sha256: str = ""
+    values: dict = field(default_factory=dict)   # what the kernel received (plan.json), as JSON
 
     @property
     def ok(self):
@@ -64,19 +65,24 @@ def load_plan(output):
 
 def runs(output, plan, use_index=True, metric_tag=None):
     """Return a Run for every planned job, re-reading only runs whose files changed. With
-    ``metric_tag``, the last expression of code cells carrying that tag is a metric too."""
+    ``metric_tag``, the last expression of code cells carrying that tag is a metric too. The index
+    keeps only outcomes that the files alone decide: a run that is running, pending, missing or
+    killed (which depend on live processes) is read again each time."""
     log = read_joblog(Path(output) / "joblog.tsv")
-    queued = _queued(output)
+    queued = _queued(output) if _sweep_may_start(output) else set()
+    edited = _notebook_edited(plan)
     old = _load_index(output) if use_index else {}
     new, result = {}, []
     for job in plan["jobs"]:
         logrow = log.get(job["id"])
-        key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag]
+        key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
         entry = old.get(job["id"])
         run = _cached(entry, key)
         if run is None:
-            run = summarize(output, job, logrow, job["id"] in queued, metric_tag)
-        new[job["id"]] = {"key": key, "run": asdict(run)}
+            run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
+            entry = {"key": key, "run": asdict(run)} if use_index else None
+        if use_index and run.state not in TRANSIENT:
+            new[job["id"]] = entry
         result.append(run)
     if use_index:
         _save_index(output, new)
@@ -85,7 +91,7 @@ def runs(output, plan, use_index=True, metric_tag=None):
 
 def _cached(entry, key):
     """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
-    if not entry or entry["key"] != key:
+    if not entry or entry["key"] != key or entry["run"].get("state") in TRANSIENT:
         return None
     try:
         return Run(**entry["run"])
@@ -99,6 +105,33 @@ def _queued(output):
         return set(Path(output, "todo.txt").read_text(encoding="utf-8").split())
     except OSError:
         return set()
+
+
+def _sweep_may_start(output):
+    """False when the sweep that wrote todo.txt is over: its lock (OUTPUT/.sweep.lock, held by the CLI,
+    parallel and every job) is there and nobody holds it. A sweep run without the CLI (the README's
+    own parallel line) takes no lock, so with no lock file its queued jobs may still start."""
+    try:
+        inode = os.stat(Path(output, ".sweep.lock")).st_ino
+        table = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    # A line per lock: "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5392199 0 EOF" (device:inode in field 6 or 7).
+    return any(field.endswith(f":{inode}") and field.count(":") == 2 for line in table.splitlines()
+               if "FLOCK" in line for field in line.split())
+
+
+def _notebook_edited(plan):
+    """True when the plan's notebook now holds other code than it did when the plan was made: one read
+    of the notebook, so that collect alone shows results of the old code as stale."""
+    from .params import read_notebook
+    from .plan import notebook_hash
+
+    try:
+        nb = read_notebook(plan["notebook"])
+    except (JupyterstreamError, OSError, KeyError, TypeError, ValueError):
+        return False  # moved, or collected from another folder: nothing to compare with
+    return notebook_hash(nb) != plan.get("notebook_sha256")
 
 
 def _signature(output, job, logrow):
@@ -129,104 +162,48 @@ def _save_index(output, entries):
         pass  # only a cache: the next collect reads everything again
 
 
-def summarize(output, job, logrow=None, queued=False, metric_tag=None):
-    """Join one job's status record, executed notebook and joblog row."""
-    run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), state="pending" if queued else "missing")
+def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
+    """Join one job's status record, executed notebook and joblog row; outcome.reconcile decides its status."""
+    run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), values=job.get("values", {}))
     if logrow:
-        run.host, run.attempts = _host(logrow), logrow["attempts"]
+        run.host, run.attempts = host_of(logrow), logrow["attempts"]
         run.exit, run.signal = logrow.get("Exitval", ""), logrow.get("Signal", "")
     try:
         record = status.read(output, job["id"])
     except ValueError as exc:
-        run.state, run.message = "corrupt", str(exc)
-        return run
-    # Sweep ids start with the time they began, so an older record sorts before the joblog's sweep.
-    if logrow and logrow.get("sweep") and (record is None or (record.get("sweep") or "") < logrow["sweep"]):
-        return _lost(run, logrow, record)
-    if record is None:
-        return run
+        return _decided(run, reconcile(None, record_problem=str(exc)))
+    nb = check = None
+    if record is not None and not superseded(record, logrow):
+        _from_record(run, record)
+        if record.get("notebook"):
+            nb, check, run.output_bytes = status.read_result(os.path.join(output, record["notebook"]),
+                                                             record.get("notebook_sha256"))
+    alive = status.runner_alive(record) if record and record["status"] == Status.RUNNING.value else None
+    outcome = reconcile(record, logrow=logrow, notebook=check,
+                        identity=job.get("identity"), queued=queued, alive=alive, edited=edited)
+    _decided(run, outcome)
+    if record is not None and run.state in status.FAILED:
+        run.failure = {k: record.get(k) for k in ("cell_index", "ename", "evalue", "traceback")}
+    if nb is not None:
+        _read_notebook(run, record, nb, metric_tag)
+    return run
+
+
+def _decided(run, outcome):
+    run.state, run.message = outcome.status.value, outcome.message
+    return run
+
+
+def _from_record(run, record):
+    """What a status record tells of a run besides its status."""
     run.host = run.host or record.get("host", "")
     run.duration, run.kernel_ready = record.get("duration"), record.get("kernel_ready")
     run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
-    run.state = record["status"]
-    run.message = record.get("message", "")
-    if record.get("identity") not in (None, job.get("identity")):
-        run.state, run.message = "stale", "this result is from another version of the notebook or values"
-    if run.state in status.FAILED:
-        run.failure = {k: record.get(k) for k in ("cell_index", "ename", "evalue", "traceback")}
-    if run.state == "running" and logrow:
-        run.state, run.message = "killed", f"the job ended (exit {logrow.get('Exitval')}, signal " \
-                                           f"{logrow.get('Signal')}) without recording a result"
-    elif run.state == "running" and _dead_here(record):
-        run.state, run.message = "killed", f"its runner (pid {record.get('pid')}) is gone without recording a " \
-                                           "result: the sweep was killed, or its status record could not be written"
-    if record.get("notebook"):
-        _read_notebook(output, run, record, metric_tag)
-    return run
 
 
-def _dead_here(record):
-    """True when a 'running' record names a process of this machine that no longer exists."""
-    if record.get("host") != socket.gethostname() or not isinstance(record.get("pid"), int):
-        return False
-    try:
-        os.kill(record["pid"], 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return not status.still_running_pid(record["pid"], record.get("job", ""))
-
-
-def _host(logrow):
-    """The host as parallel names it; ':' is this machine."""
-    host = logrow.get("Host", "")
-    return "" if host == ":" else host
-
-
-def _lost(run, logrow, record):
-    """The last attempt (per the joblog) left no status record here: say what parallel saw."""
-    code, signal_ = logrow.get("Exitval"), logrow.get("Signal")
-    limit, took = _number(logrow.get("job_timeout")), _number(logrow.get("JobRuntime"))
-    if code == "255":
-        run.state = "transport-failed"
-        run.message = f"ssh to {run.host or 'the host'} failed (exit 255) on the last of {run.attempts} attempts"
-    elif signal_ not in (None, "", "0") and limit and took and took >= limit * 0.95:
-        # Over SSH, a job that parallel stops sends nothing back: its record stays on the host.
-        run.state = "job-timeout"
-        run.message = f"stopped by the job timeout of {limit:g} s on {run.host or 'its host'} (signal {signal_})"
-    elif signal_ not in (None, "", "0") and (record is None or record.get("status") == "running"):
-        run.state = "interrupted"
-        run.message = f"stopped by signal {signal_} on {run.host or 'its host'} when the sweep was stopped; " \
-                      "run the sweep again to finish it"
-    elif record is None or record.get("status") != "running":
-        run.state = "results-missing"
-        run.message = f"the job ended on {run.host or 'its host'} (exit {code}, signal {logrow.get('Signal')}) " \
-                      "but its results did not come back"
-    else:
-        run.state = "killed"
-        run.message = f"the job ended (exit {code}, signal {logrow.get('Signal')}) without recording a result"
-    return run
-
-
-def _number(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _read_notebook(output, run, record, metric_tag=None):
-    nb, problem, size = extract.read_run(os.path.join(output, record["notebook"]), record.get("notebook_sha256"))
-    run.output_bytes = size
-    if problem:
-        if "corrupt" in problem:
-            run.state = "corrupt"
-        elif run.ok:
-            run.state = "results-missing"
-        run.message = problem
-        return
+def _read_notebook(run, record, nb, metric_tag=None):
+    """What the report takes from a run's executed notebook (one that matched its record)."""
     run.notebook = record["notebook"]
     run.notebook_sha256 = record.get("notebook_sha256") or ""
     run.metrics = extract.metrics(nb, metric_tag)

@@ -2,49 +2,48 @@
 
 import ast
 import base64
-import hashlib
-import json
 
-from .runner.record import MIME_TYPE
+from .runner.outcome import Check
+from .runner.record import MIME_TYPE, plain
+from .runner.status import read_result
 
 SCRAP_PREFIX = "application/scrapbook.scrap."
+PAPERMILL_RECORD = "application/papermill.record+json"  # papermill 1.x: pm.record(name, value)
 FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
 
 def read_run(path, expected_sha256=None):
-    """Return (notebook dict, problem, size in bytes); problem says why it cannot be used, else None."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return None, "results missing: no executed notebook", 0
-    except OSError as exc:
-        return None, f"results unreadable: {exc.strerror}", 0
-    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
-        return None, "results corrupt: the notebook does not match its status record", len(data)
-    try:
-        nb = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return None, f"results corrupt: not valid JSON ({exc})", len(data)
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        return None, "results corrupt: not a notebook", len(data)
-    return nb, None, len(data)
+    """Return (notebook dict, problem, size in bytes); problem is None, or (outcome.Check, why in words)
+    when the notebook cannot be used as the run's result."""
+    nb, check, size = read_result(path, expected_sha256)
+    return nb, (None if check[0] is Check.WHOLE else check), size
 
 
 def metrics(nb, tag=None):
-    """Recorded values in cell order: our own MIME type, scrapbook's scraps and, when ``tag`` is
-    given, the last expression of each code cell carrying that tag (named by that expression)."""
+    """Recorded values in cell order: our own MIME type, scrapbook's scraps, papermill 1.x's
+    ``pm.record`` outputs and, when ``tag`` is given, the last expression of each code cell carrying
+    that tag (named by that expression). Values no reader takes safely are kept as text (record.plain)."""
     found = {}
     for index, output in _outputs(nb):
         data = output.get("data") or {}
         for mime, payload in data.items():
-            if mime == MIME_TYPE or mime.startswith(SCRAP_PREFIX) and mime.endswith("+json"):
-                if isinstance(payload, dict) and isinstance(payload.get("name"), str):
-                    found[payload["name"]] = payload.get("value", payload.get("data"))
+            found.update(_recorded(mime, payload))
         cell = nb["cells"][index]
         if tag and output.get("output_type") == "execute_result" and tag in (cell.get("metadata") or {}).get("tags", []):
             found[_expression(cell)] = _plain_value(_text(data.get("text/plain", "")))
-    return found
+    return {name: plain(value) for name, value in found.items()}
+
+
+def _recorded(mime, payload):
+    """{name: value} of one output's MIME bundle entry, when it is a recorded value."""
+    if not isinstance(payload, dict):
+        return {}
+    if mime == PAPERMILL_RECORD:
+        return {k: v for k, v in payload.items() if isinstance(k, str)}
+    if mime == MIME_TYPE or mime.startswith(SCRAP_PREFIX) and mime.endswith("+json"):
+        if isinstance(payload.get("name"), str):
+            return {payload["name"]: payload.get("value", payload.get("data"))}
+    return {}
 
 
 def _expression(cell):

@@ -18,7 +18,7 @@ from .errors import SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
-from .runner.status import is_done
+from .runner.status import is_done, untrusted
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
@@ -114,6 +114,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
               (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
+        _say_why_again(settings.output, todo, log)
         interrupted = _run_parallel(settings, todo, log, lock) if todo else False
     finally:
         if hosts:
@@ -125,6 +126,16 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         return 130
     chosen_ids = {j.id for j in chosen}
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
+
+
+def _say_why_again(output, todo, log, limit=10):
+    """A line for each ok run that runs again because its result can no longer be trusted."""
+    again = [(job.id, why) for job in todo if (why := untrusted(output, job))]
+    for job_id, why in again[:limit]:
+        print(f"jupyterstream: {job_id} runs again, its ok result cannot be trusted: {why}", file=log, flush=True)
+    if len(again) > limit:
+        print(f"jupyterstream: ... and {len(again) - limit} more ok runs whose results cannot be trusted",
+              file=log, flush=True)
 
 
 def _use_hosts(hosts, where, settings, log):

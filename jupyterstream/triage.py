@@ -2,14 +2,16 @@
 
 from dataclasses import dataclass, field
 
-# The classes, in the order the report lists them (collector states map onto them).
-CLASSES = {
-    "cell-error": "cell error", "cell-timeout": "cell timeout", "job-timeout": "job timeout",
-    "dead-kernel": "dead kernel", "stopped-early": "stopped early", "could-not-start": "could not start",
-    "transport-failed": "transport failure", "results-missing": "results missing", "corrupt": "results corrupt",
-    "killed": "killed", "interrupted": "interrupted", "job-error": "job error", "stale": "stale",
-    "running": "running", "pending": "pending", "missing": "not run",
-}
+from .runner.outcome import Status
+
+# The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
+CLASSES = {s.value: name for s, name in (
+    (Status.CELL_ERROR, "cell error"), (Status.CELL_TIMEOUT, "cell timeout"), (Status.JOB_TIMEOUT, "job timeout"),
+    (Status.DEAD_KERNEL, "dead kernel"), (Status.STOPPED_EARLY, "stopped early"),
+    (Status.COULD_NOT_START, "could not start"), (Status.TRANSPORT_FAILED, "transport failure"),
+    (Status.RESULTS_MISSING, "results missing"), (Status.CORRUPT, "results corrupt"), (Status.KILLED, "killed"),
+    (Status.INTERRUPTED, "interrupted"), (Status.JOB_ERROR, "job error"), (Status.STALE, "stale"),
+    (Status.RUNNING, "running"), (Status.PENDING, "pending"), (Status.MISSING, "not run"))}
 
 
 @dataclass

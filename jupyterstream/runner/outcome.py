@@ -7,6 +7,7 @@ Standard library only.
 """
 
 import enum
+import typing
 
 
 class Status(str, enum.Enum):
@@ -63,3 +64,120 @@ JOB_ENV = "JUPYTERSTREAM_JOB"           # the job id
 TOKEN_ENV = "JUPYTERSTREAM_JOB_TOKEN"   # carried by every process of a job, to find its leftovers
 # The exit code of nbconvert when the preprocessor stopped it on a signal.
 SIGNAL_EXIT = 7
+
+
+# --- One place that decides a run's outcome ------------------------------------------------------
+# The job side records what it saw; the collector and resume add what only they can see (the joblog,
+# the executed notebook on disk, the plan, the runner's process). reconcile() weighs it all, once.
+
+class Check(str, enum.Enum):
+    """What reading a run's executed notebook found."""
+
+    WHOLE = "whole"             # readable, and the very bytes its status record vouches for
+    ABSENT = "absent"           # no executed notebook
+    UNREADABLE = "unreadable"   # there, but cannot be read (permissions, a folder)
+    MISMATCH = "mismatch"       # not the bytes its record vouches for: re-saved, truncated, replaced
+    DAMAGED = "damaged"         # not valid JSON, or JSON but not a notebook
+
+    def __str__(self):
+        return self.value
+
+
+# Checks that mean the notebook cannot be trusted as the run's result.
+UNTRUSTED = (Check.MISMATCH, Check.DAMAGED)
+# Outcomes that depend on more than the files (a live process, a sweep still under way): never cached.
+TRANSIENT = tuple(s.value for s in (Status.RUNNING, Status.PENDING, Status.MISSING, Status.KILLED))
+
+
+class Outcome(typing.NamedTuple):
+    """A run's outcome: its Status, and why in words."""
+
+    status: Status
+    message: str = ""
+
+
+def reconcile(record, *, logrow=None, notebook=None, identity=None, queued=False, alive=None, edited=False,
+              record_problem=None):
+    """The outcome of one run from everything known about it.
+
+    ``record``: its status record (a dict) or None; ``record_problem``: why the record is unusable.
+    ``logrow``: its last GNU parallel joblog row (with our ``sweep``, ``attempts`` and ``job_timeout``).
+    ``notebook``: (Check, detail) of its executed notebook, or None when not looked at.
+    ``identity``: the plan's identity of the job; ``edited``: the notebook changed since the plan.
+    ``queued``: handed to a sweep that may still start it; ``alive``: its runner's process is alive
+    (True/False), or None when that cannot be told (another host)."""
+    if record_problem:
+        return Outcome(Status.CORRUPT, record_problem)
+    if superseded(record, logrow):
+        return _lost(logrow, record)
+    if record is None:
+        return Outcome(Status.PENDING if queued else Status.MISSING)
+    outcome = _recorded(record, logrow, identity, alive, edited)
+    return _with_notebook(outcome, notebook) if notebook else outcome
+
+
+def superseded(record, logrow):
+    """True when the joblog's last attempt of a job is newer than its status record (or it has none):
+    that attempt left nothing here, and the record says nothing about it."""
+    # Sweep ids start with the time they began, so an older record sorts before the joblog's sweep.
+    return bool(logrow and logrow.get("sweep") and (record is None or (record.get("sweep") or "") < logrow["sweep"]))
+
+
+def _recorded(record, logrow, identity, alive, edited):
+    """What a run's own record says, corrected by what only the collector sees."""
+    state = Status(record["status"])
+    if edited and state is not Status.RUNNING:
+        return Outcome(Status.STALE, "the notebook changed since this result: run again to bring it up to date")
+    if record.get("identity") not in (None, identity):
+        return Outcome(Status.STALE, "this result is from another version of the notebook or values")
+    if state is Status.RUNNING and logrow:
+        return Outcome(Status.KILLED, f"the job ended (exit {logrow.get('Exitval')}, signal {logrow.get('Signal')}) "
+                                      "without recording a result")
+    if state is Status.RUNNING and alive is False:
+        return Outcome(Status.KILLED, f"its runner (pid {record.get('pid')}) is gone without recording a result: "
+                                      "the sweep was killed, or its status record could not be written")
+    return Outcome(state, record.get("message") or "")
+
+
+def _with_notebook(outcome, notebook):
+    """A result whose notebook cannot be trusted is corrupt; an ok one without it, results-missing."""
+    check, detail = notebook
+    if Check(check) is Check.WHOLE:
+        return outcome
+    if Check(check) in UNTRUSTED:
+        return Outcome(Status.CORRUPT, detail)
+    return Outcome(Status.RESULTS_MISSING if outcome.status is Status.OK else outcome.status, detail)
+
+
+def _lost(logrow, record):
+    """The last attempt (per the joblog) left no status record here: say what parallel saw."""
+    code, signal_, host = logrow.get("Exitval"), logrow.get("Signal"), host_of(logrow)
+    limit, took = _number(logrow.get("job_timeout")), _number(logrow.get("JobRuntime"))
+    signalled = signal_ not in (None, "", "0")
+    if code == "255":
+        return Outcome(Status.TRANSPORT_FAILED, f"ssh to {host or 'the host'} failed (exit 255) on the last of "
+                                                f"{logrow.get('attempts')} attempts")
+    if signalled and limit and took and took >= limit * 0.95:
+        # Over SSH, a job that parallel stops sends nothing back: its record stays on the host.
+        return Outcome(Status.JOB_TIMEOUT, f"stopped by the job timeout of {limit:g} s on {host or 'its host'} "
+                                           f"(signal {signal_})")
+    if signalled and (record is None or record.get("status") == Status.RUNNING.value):
+        return Outcome(Status.INTERRUPTED, f"stopped by signal {signal_} on {host or 'its host'} when the sweep "
+                                           "was stopped; run the sweep again to finish it")
+    if record is None or record.get("status") != Status.RUNNING.value:
+        return Outcome(Status.RESULTS_MISSING, f"the job ended on {host or 'its host'} (exit {code}, signal "
+                                               f"{signal_}) but its results did not come back")
+    return Outcome(Status.KILLED, f"the job ended (exit {code}, signal {signal_}) without recording a result")
+
+
+def host_of(logrow):
+    """The host as parallel names it; ':' is this machine."""
+    host = logrow.get("Host", "")
+    return "" if host == ":" else host
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None

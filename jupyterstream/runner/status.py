@@ -3,12 +3,14 @@
 Standard library only: this module also runs on SSH hosts that have only Python and Jupyter.
 """
 
+import hashlib
 import json
 import os
 import socket
 
 from .atomic import replace_file
 from .outcome import EXIT_CODES, FAILED, RECORDED  # noqa: F401 (re-exported for the collector)
+from .outcome import Check, Status, reconcile
 
 SCHEMA = 1
 
@@ -61,7 +63,7 @@ def still_running(output, job_id):
         record = read(output, job_id)
     except ValueError:
         return None
-    if not record or record.get("status") != "running" or record.get("host") != socket.gethostname():
+    if not record or record.get("status") != Status.RUNNING.value or record.get("host") != socket.gethostname():
         return None
     pid = record.get("pid")
     return pid if still_running_pid(pid, job_id) else None
@@ -78,10 +80,80 @@ def still_running_pid(pid, job_id):
 
 
 def is_done(output, job):
-    """True when the job already ran ok with this notebook and these values."""
+    """True when the job already ran ok with this notebook and these values, and its executed notebook
+    is still the one its record vouches for (not re-saved, truncated or removed)."""
+    return why_not_done(output, job) is None
+
+
+def why_not_done(output, job):
+    """None when the job is done (see is_done); else why it must run, in words."""
+    try:
+        record = read(output, job.id)
+    except ValueError as exc:
+        return str(exc)
+    if record is None:
+        return "not run yet"
+    outcome = _judged(output, job, record)
+    if outcome.status is Status.OK:
+        return None
+    return f"{outcome.status}: {outcome.message}" if outcome.message else str(outcome.status)
+
+
+def untrusted(output, job):
+    """Why the ok result of a job (with this identity) can no longer be trusted, or None: say, its
+    notebook was re-saved, truncated or removed after the run. Such a job must run again."""
     try:
         record = read(output, job.id)
     except ValueError:
+        return None
+    if not record or record["status"] != Status.OK.value or record.get("identity") not in (None, job.identity):
+        return None
+    outcome = _judged(output, job, record)
+    return None if outcome.status is Status.OK else outcome.message or str(outcome.status)
+
+
+def _judged(output, job, record):
+    """reconcile's outcome of a job from what resume sees: its record and its executed notebook."""
+    path = os.path.join(output, record.get("notebook") or os.path.join("runs", f"{job.id}.ipynb"))
+    sha = record.get("notebook_sha256")
+    _, check, _ = read_result(path, sha, parse=not sha)  # the hash alone says the bytes are the job's
+    return reconcile(record, notebook=check, identity=job.identity)
+
+
+def read_result(path, expected_sha256=None, parse=True):
+    """Read a run's executed notebook: (notebook dict or None, (Check, detail), size in bytes). With
+    ``expected_sha256`` it must be exactly those bytes; ``parse=False`` skips reading its JSON."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None, (Check.ABSENT, "results missing: no executed notebook"), 0
+    except OSError as exc:
+        return None, (Check.UNREADABLE, f"results unreadable: {exc.strerror}"), 0
+    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+        return None, (Check.MISMATCH, "results corrupt: the notebook does not match its status record (it was "
+                                      "re-saved, truncated or replaced after the run)"), len(data)
+    if not parse:
+        return None, (Check.WHOLE, ""), len(data)
+    try:
+        nb = json.loads(data)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, (Check.DAMAGED, f"results corrupt: not valid JSON ({str(exc)[:200]})"), len(data)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return None, (Check.DAMAGED, "results corrupt: not a notebook"), len(data)
+    return nb, (Check.WHOLE, ""), len(data)
+
+
+def runner_alive(record):
+    """Whether the runner a record names is alive: True or False, or None when that cannot be told
+    from here (another host, no pid)."""
+    pid = record.get("pid")
+    if record.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    return bool(record) and record["status"] == "ok" and record.get("identity") == job.identity \
-        and os.path.exists(os.path.join(output, "runs", f"{job.id}.ipynb"))
+    except OSError:
+        return None
+    return still_running_pid(pid, record.get("job", ""))

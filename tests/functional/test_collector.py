@@ -59,7 +59,7 @@ def test_metrics_include_our_records_and_scrapbook_scraps(collected):
     output, _ = collected
     with open(output / "metrics.csv", newline="") as handle:
         rows = {r["job"]: r for r in csv.DictReader(handle)}
-    assert rows["ok"]["fault"] == "ok" and rows["ok"]["legacy_scrap"] == "42"
+    assert rows["ok"]["params.fault"] == "ok" and rows["ok"]["metrics.legacy_scrap"] == "42"
     assert rows["ok"]["status"] == "ok" and rows["missing"]["status"] == "missing"
 
 
@@ -88,9 +88,9 @@ def test_the_last_expression_of_tagged_cells_is_a_metric(tmp_path, values):
     assert result.returncode == 0, result.stderr
     with open(output / "metrics.csv", newline="") as handle:
         rows = {r["job"]: r for r in csv.DictReader(handle)}
-    assert rows["AL"]["rows"] == "20" and rows["TX"]["f'hello {state}'"] == "hello TX"
+    assert rows["AL"]["metrics.rows"] == "20" and rows["TX"]["metrics.f'hello {state}'"] == "hello TX"
     assert "12345" not in rows["AL"]
     untagged = run_cli("collect", output)
     with open(output / "metrics.csv", newline="") as handle:
-        assert "rows" not in next(csv.reader(handle))
+        assert "metrics.rows" not in next(csv.reader(handle))
     assert untagged.returncode == 0

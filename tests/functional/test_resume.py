@@ -56,7 +56,7 @@ def test_a_changed_notebook_marks_old_results_stale_and_reruns_them(tmp_path, va
     nb["cells"][-1]["source"] = "print('changed')"
     path.write_text(json.dumps(nb))
     collected = run_cli("collect", output)
-    assert collected.returncode == 0
+    assert collected.returncode == 1 and "1 runs: 1 stale" in collected.stderr  # collect alone sees the edit
     rerun = run_cli("run", path, values("AL"), "-o", output)
     assert rerun.returncode == 0 and "1 to run" in rerun.stderr
     assert read_status(output, "AL")["started"] > started

@@ -35,11 +35,11 @@ def test_make_run_runs_all_51_states_ok(demo):
 def test_the_report_has_every_state_metrics_and_figure(demo):
     output, _ = demo
     with open(output / "metrics.csv", newline="") as handle:
-        rows = {r["state"]: r for r in csv.DictReader(handle)}
+        rows = {r["params.state"]: r for r in csv.DictReader(handle)}
     assert len(rows) == 51
-    assert rows["CA"]["first_year"] == "1968" and rows["CA"]["last_year"] == "2004"
-    assert 0 < float(rows["DC"]["share_of_us_pct"]) < float(rows["CA"]["share_of_us_pct"])
-    assert abs(sum(float(r["share_of_us_pct"]) for r in rows.values()) - 100) < 0.5
+    assert rows["CA"]["metrics.first_year"] == "1968" and rows["CA"]["metrics.last_year"] == "2004"
+    assert 0 < float(rows["DC"]["metrics.share_of_us_pct"]) < float(rows["CA"]["metrics.share_of_us_pct"])
+    assert abs(sum(float(r["metrics.share_of_us_pct"]) for r in rows.values()) - 100) < 0.5
     html = (output / "report.html").read_text()
     assert len(re.findall(r"<img [^>]*src=['\"]data:image/png;base64,", html)) == 51
     master = nbformat.read(output / "master.ipynb", as_version=4)

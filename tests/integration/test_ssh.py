@@ -107,7 +107,7 @@ def test_a_sweep_over_two_hosts_returns_every_result_and_names_each_host(hosts, 
         rows = list(csv.DictReader(handle))
     assert {row["host"] for row in rows} == {"alpha", "beta"}
     with open(output / "metrics.csv", newline="") as handle:
-        where = {row["job"]: row["cwd"] for row in csv.DictReader(handle)}
+        where = {row["job"]: row["metrics.cwd"] for row in csv.DictReader(handle)}
     # each kernel ran in its job's own work folder under its host's home, and none is left behind
     for row in rows:
         row["cwd"] = where[row["job"]]

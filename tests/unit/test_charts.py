@@ -37,6 +37,19 @@ def test_numeric_skips_values_that_are_not_finite_numbers(value):
     assert charts.numeric([Run("a", "a", {}, metrics={"m": value})], "m") == []
 
 
+@pytest.mark.parametrize("value", [10 ** 400, -(10 ** 400), 2e307, -1.7e308])
+def test_numeric_skips_numbers_past_a_floats_range_or_too_far_apart_to_draw(value):
+    assert charts.numeric([Run("a", "a", {}, metrics={"m": value})], "m") == []
+
+
+def test_the_widest_numbers_a_chart_takes_draw_without_overflow():
+    extremes = [Run(str(i), str(i), {}, metrics={"m": v}) for i, v in
+                enumerate([charts.SPAN_LIMIT, -charts.SPAN_LIMIT, 0.0] * 40)]
+    pairs = charts.numeric(extremes, "m")
+    assert len(pairs) == 120 and "histogram of 120 runs" in charts.chart("m", pairs, charts.outliers(pairs))
+    assert "sorted" in charts.chart("m", pairs[:3], [])
+
+
 # --- outliers ---------------------------------------------------------------------------------
 
 

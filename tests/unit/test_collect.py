@@ -170,7 +170,7 @@ def test_a_pending_job_becomes_missing_when_todo_no_longer_lists_it(output):
 # --- the index --------------------------------------------------------------------------------
 
 
-def test_a_second_collect_of_unchanged_files_reads_no_run_and_gives_the_same_runs(output, summarized):
+def test_a_second_collect_of_unchanged_files_reads_no_finished_run_and_gives_the_same_runs(output, summarized):
     for job_id in ("AL", "CA"):
         finish(output, job_id, figures={1: [("image/png", png())]})
     (output / "todo.txt").write_text("AL CA TX\n")
@@ -179,7 +179,7 @@ def test_a_second_collect_of_unchanged_files_reads_no_run_and_gives_the_same_run
     assert summarized == ["AL", "CA", "TX"] and (output / collect.INDEX).is_file()
     summarized.clear()
     assert collect.runs(output, plan) == first
-    assert summarized == []
+    assert summarized == ["TX"]  # pending: that depends on a live sweep, never on files alone
 
 
 def test_a_changed_status_record_rereads_only_that_run(output, summarized):
@@ -283,3 +283,58 @@ def test_a_rerun_job_gets_a_new_thumbnail(output, monkeypatch):
     report.collect(output, html=False)
     assert tile() != old
     assert (output / "figures" / "AL-cell1-0.png").read_bytes() == base64.b64decode(new_image)
+
+
+# --- what the index never keeps, and what collect sees for itself --------------------------------
+
+
+def test_the_index_keeps_no_state_that_depends_on_a_live_process(output, summarized):
+    import os
+    import socket
+
+    finish(output, "AL")
+    status.write(output, "CA", {"status": "running", "job": "CA", "identity": "id-CA", "sweep": SWEEP,
+                                "host": socket.gethostname(), "pid": os.getpid()})  # not a run-one: gone
+    (output / "todo.txt").write_text("TX\n")
+    plan = make_plan("AL", "CA", "TX", "NY")
+    assert [r.state for r in collect.runs(output, plan)] == ["ok", "killed", "pending", "missing"]
+    index = json.loads((output / collect.INDEX).read_text())["runs"]
+    assert list(index) == ["AL"]
+    summarized.clear()
+    collect.runs(output, plan)
+    assert summarized == ["CA", "TX", "NY"]
+
+
+def test_a_queued_job_is_pending_while_the_sweep_lock_is_held_and_missing_once_it_is_free(output):
+    import fcntl
+
+    (output / "todo.txt").write_text("AL\n")
+    plan = make_plan("AL")
+    with open(output / ".sweep.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert collect.runs(output, plan)[0].state == "pending"
+    assert collect.runs(output, plan)[0].state == "missing"
+
+
+def test_collect_shows_results_of_an_edited_notebook_as_stale_and_current_again_once_it_is_undone(output):
+    from jupyterstream.params import read_notebook
+    from jupyterstream.plan import notebook_hash
+
+    from .helpers import notebook
+
+    finish(output, "AL")
+    source = save(notebook("state = 'CA'\n", "print(state)"), output / "nb.ipynb")
+    plan = dict(make_plan("AL"), notebook=str(source), notebook_sha256=notebook_hash(read_notebook(source)))
+    assert collect.runs(output, plan)[0].state == "ok"
+    save(notebook("state = 'CA'\n", "print(state * 2)"), source)
+    run = collect.runs(output, plan)[0]
+    assert run.state == "stale" and "notebook changed" in run.message
+    save(notebook("state = 'CA'\n", "print(state)"), source)
+    assert collect.runs(output, plan)[0].state == "ok"
+
+
+def test_a_run_keeps_the_values_its_kernel_received_from_the_plan(output):
+    finish(output, "AL")
+    plan = make_plan("AL")
+    plan["jobs"][0]["values"] = {"state": "AL", "verbose": True}
+    assert collect.runs(output, plan)[0].values == {"state": "AL", "verbose": True}

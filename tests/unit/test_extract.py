@@ -8,6 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from jupyterstream import extract
+from jupyterstream.runner.outcome import Check
 from jupyterstream.runner.record import MIME_TYPE, record
 
 from .helpers import notebook
@@ -47,7 +48,7 @@ def test_read_run_checks_the_sha256_of_the_status_record(tmp_path):
     good = hashlib.sha256(path.read_bytes()).hexdigest()
     assert extract.read_run(path, good)[1] is None
     nb, problem, _ = extract.read_run(path, "0" * 64)
-    assert nb is None and problem.startswith("results corrupt") and "status record" in problem
+    assert nb is None and problem[0] is Check.MISMATCH and "status record" in problem[1]
 
 
 def test_read_run_gives_the_size_of_the_file_in_bytes(tmp_path):
@@ -65,12 +66,12 @@ def test_read_run_gives_the_size_even_when_the_notebook_is_corrupt(tmp_path):
 
 
 def test_read_run_of_a_missing_file_says_results_missing(tmp_path):
-    assert extract.read_run(tmp_path / "nope.ipynb") == (None, "results missing: no executed notebook", 0)
+    assert extract.read_run(tmp_path / "nope.ipynb") == (None, (Check.ABSENT, "results missing: no executed notebook"), 0)
 
 
 def test_read_run_of_a_folder_says_unreadable(tmp_path):
     nb, problem, _ = extract.read_run(tmp_path)
-    assert nb is None and problem.startswith("results unreadable")
+    assert nb is None and problem[0] is Check.UNREADABLE and problem[1].startswith("results unreadable")
 
 
 def test_read_run_of_truncated_or_non_utf8_json_says_corrupt(tmp_path):
@@ -78,14 +79,14 @@ def test_read_run_of_truncated_or_non_utf8_json_says_corrupt(tmp_path):
         path = tmp_path / "AL.ipynb"
         path.write_bytes(data)
         nb, problem, _ = extract.read_run(path)
-        assert nb is None and problem.startswith("results corrupt: not valid JSON"), data
+        assert nb is None and problem[0] is Check.DAMAGED and problem[1].startswith("results corrupt: not valid JSON"), data
 
 
 def test_read_run_of_json_that_is_not_a_notebook_says_corrupt(tmp_path):
     for content in ([], {"cells": "no"}, {"metadata": {}}, "x"):
         path = tmp_path / "AL.ipynb"
         path.write_text(json.dumps(content))
-        assert extract.read_run(path) == (None, "results corrupt: not a notebook", path.stat().st_size)
+        assert extract.read_run(path) == (None, (Check.DAMAGED, "results corrupt: not a notebook"), path.stat().st_size)
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -104,8 +105,8 @@ def test_metrics_from_execute_results_count_and_from_streams_do_not():
     assert extract.metrics(ran_notebook([result, stream])) == {"a": 1}
 
 
-def test_a_nan_metric_is_read_as_none():
-    assert extract.metrics(ran_notebook([metric("x", float("nan"))])) == {"x": None}
+def test_a_nan_metric_is_read_as_text():
+    assert extract.metrics(ran_notebook([metric("x", float("nan"))])) == {"x": "nan"}
 
 
 def test_scrapbook_scraps_are_read_too():
@@ -182,3 +183,26 @@ def test_figure_data_of_a_place_that_is_not_there_is_none():
     assert extract.figure_data(nb, 1, 1) is None
     assert extract.figure_data(nb, 0, 0) is None
     assert extract.figure_data(nb, 9, 0) is None
+
+
+# --- recorded values no reader takes as numbers, and papermill's records --------------------------
+
+
+def test_papermill_1_records_are_metrics_every_name_of_their_payload():
+    pm = display({"application/papermill.record+json": {"score": 0.5, "flag": True}})
+    assert extract.metrics(ran_notebook([pm, display({"application/papermill.record+json": "not a dict"})])) == \
+        {"score": 0.5, "flag": True}
+
+
+def test_values_written_raw_that_no_reader_takes_as_numbers_are_read_as_text():
+    raw = [display({MIME_TYPE: {"name": "big", "value": 10 ** 400}}),
+           display({MIME_TYPE: {"name": "nan", "value": float("nan")}}),
+           display({"application/scrapbook.scrap.json+json": {"name": "inf", "data": [float("-inf")]}})]
+    assert extract.metrics(ran_notebook(raw)) == {"big": "1" + "0" * 400, "nan": "nan", "inf": ["-inf"]}
+
+
+def test_a_notebook_nested_too_deep_for_the_json_reader_is_corrupt_not_a_crash(tmp_path):
+    path = tmp_path / "AL.ipynb"
+    path.write_text('{"cells": [' + "[" * 200_000 + "]" * 200_000 + "]}")
+    nb, problem, _ = extract.read_run(path)
+    assert nb is None and problem[0] is Check.DAMAGED

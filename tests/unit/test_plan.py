@@ -1,5 +1,6 @@
 """plan: job ids, identities, --only, and staging input notebooks (resume skips what is done)."""
 
+import hashlib
 import json
 import os
 import re
@@ -213,9 +214,13 @@ def test_select_of_an_unknown_value_is_a_values_error(plan):
 
 
 def mark_ok(output, job, identity=None, notebook_file=True):
-    status.write(str(output), job.id, {"status": "ok", "identity": identity or job.identity})
+    """What a job that ran ok leaves: its executed notebook and a record that vouches for its bytes."""
+    data = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
     if notebook_file:
-        (output / "runs" / f"{job.id}.ipynb").write_text("{}")
+        (output / "runs" / f"{job.id}.ipynb").write_bytes(data)
+    status.write(str(output), job.id, {"status": "ok", "identity": identity or job.identity,
+                                       "notebook": f"runs/{job.id}.ipynb",
+                                       "notebook_sha256": hashlib.sha256(data).hexdigest()})
 
 
 def test_stage_writes_an_input_per_job_plan_json_and_the_folders(plan, tmp_path):

@@ -1,11 +1,13 @@
 """status: the per-job status record (written atomically, read back, trusted by resume)."""
 
+import hashlib
 import json
 import os
 import stat
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
 import pytest
 
 from jupyterstream import atomic
@@ -21,6 +23,17 @@ def output(tmp_path):
 
 def job(job_id="AL", identity="id-1"):
     return SimpleNamespace(id=job_id, identity=identity)
+
+
+def ran(output, state="ok", identity="id-1", job_id="AL"):
+    """What a finished job leaves: its executed notebook, and a record that vouches for its bytes."""
+    path = Path(output, "runs", f"{job_id}.ipynb")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=True) + "\n")  # as run-one writes it
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    status.write(output, job_id, {"status": state, "identity": identity, "notebook": f"runs/{job_id}.ipynb",
+                                  "notebook_sha256": sha})
+    return path
 
 
 def test_write_then_read_round_trips_and_adds_the_schema(output):
@@ -83,27 +96,47 @@ def test_read_of_a_record_without_a_status_field_raises_value_error(output, cont
         status.read(output, "AL")
 
 
-def test_is_done_when_ok_with_the_same_identity_and_the_run_notebook_exists(output):
-    status.write(output, "AL", {"status": "ok", "identity": "id-1"})
-    open(os.path.join(output, "runs", "AL.ipynb"), "w").close()
-    assert status.is_done(output, job())
+def test_is_done_when_ok_with_the_same_identity_and_the_run_notebook_its_record_vouches_for(output):
+    ran(output)
+    assert status.is_done(output, job()) and status.why_not_done(output, job()) is None
 
 
 def test_is_not_done_with_another_identity(output):
-    status.write(output, "AL", {"status": "ok", "identity": "id-0"})
-    open(os.path.join(output, "runs", "AL.ipynb"), "w").close()
+    ran(output, identity="id-0")
     assert not status.is_done(output, job())
+    assert status.why_not_done(output, job()).startswith("stale")
 
 
 def test_is_not_done_without_the_run_notebook(output):
-    status.write(output, "AL", {"status": "ok", "identity": "id-1"})
+    os.unlink(ran(output))
     assert not status.is_done(output, job())
+    assert status.why_not_done(output, job()).startswith("results-missing")
+
+
+@pytest.mark.parametrize("damage", ["re-saved", "truncated", "emptied"])
+def test_is_not_done_when_the_ok_notebook_is_no_longer_what_its_record_vouches_for(output, damage):
+    path = ran(output)
+    if damage == "re-saved":  # what Jupyter does when someone opens the run and saves it
+        nbformat.write(nbformat.read(path, as_version=4), path)
+    else:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"")
+    assert not status.is_done(output, job())
+    assert "does not match its status record" in status.why_not_done(output, job())
+
+
+def test_an_ok_record_that_vouches_for_no_bytes_needs_a_readable_notebook(output):
+    status.write(output, "AL", {"status": "ok", "identity": "id-1"})
+    open(os.path.join(output, "runs", "AL.ipynb"), "w").close()
+    assert not status.is_done(output, job())
+    with open(os.path.join(output, "runs", "AL.ipynb"), "w") as handle:
+        handle.write('{"cells": []}')
+    assert status.is_done(output, job())
 
 
 @pytest.mark.parametrize("state", status.FAILED + ("running",))
 def test_is_not_done_unless_ok(output, state):
-    status.write(output, "AL", {"status": state, "identity": "id-1"})
-    open(os.path.join(output, "runs", "AL.ipynb"), "w").close()
+    ran(output, state)
     assert not status.is_done(output, job())
 
 

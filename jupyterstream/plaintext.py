@@ -1,0 +1,31 @@
+"""Text taken from a run (values, messages, metric names) made safe for a terminal and a spreadsheet."""
+
+import re
+
+# Escape sequences whole (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, two-byte `ESC x`), then
+# any other C0 or C1 control character: a terminal would act on them (set its title, clear the screen).
+ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A spreadsheet evaluates a cell that starts with one of these (CSV injection, as OWASP describes it).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Longer text is cut short: spreadsheets hold at most 32,767 characters a cell, and Python's csv module
+# refuses a field over 131,072 unless told otherwise.
+CELL_LIMIT = 32_000
+
+
+def for_terminal(text):
+    """``text`` without escape sequences or control characters (newlines and tabs become spaces)."""
+    text = ESCAPES.sub("", str(text))
+    return CONTROLS.sub("", text.replace("\t", " ").replace("\n", " "))
+
+
+def for_csv(value):
+    """A CSV cell a spreadsheet shows as text: a text starting like a formula gets a leading single
+    quote, as OWASP recommends; numbers we write as numbers (-1.5) are left as they are. Text over
+    CELL_LIMIT characters is cut short, saying how long it was."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value)
+    if len(text) > CELL_LIMIT:
+        text = f"{text[:CELL_LIMIT]}… ({len(text):,} characters in all: see the run's notebook)"
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
