@@ -57,8 +57,8 @@ def test_r_sweep_values_reach_irkernel_exactly_as_values_and_environment_and_not
         metrics = {row["job"]: row for row in csv.DictReader(handle)}
     for value in values:
         row = metrics[runs[value]["id"]]
-        assert row["codepoints"] == " ".join(str(ord(c)) for c in value)
-        assert row["value"] == value and row["env"] == value
+        assert row["metrics.codepoints"] == " ".join(str(ord(c)) for c in value)
+        assert row["metrics.value"] == value and row["metrics.env"] == value
     assert not marker.exists()
 
 
@@ -66,8 +66,8 @@ def test_r_sweep_collects_scrapbook_scraps_and_jupyterstream_metrics(r_sweep):
     output, _, runs, values, _ = r_sweep
     with open(output / "metrics.csv", newline="", encoding="utf-8") as handle:
         metrics = {row["job"]: row for row in csv.DictReader(handle)}
-    assert {metrics[runs[v]["id"]]["repeats"] for v in values} == {"2", "3", "4"}
-    assert {metrics[runs[v]["id"]]["repeats_is_integer"] for v in values} == {"True"}
+    assert {metrics[runs[v]["id"]]["metrics.repeats"] for v in values} == {"2", "3", "4"}
+    assert {metrics[runs[v]["id"]]["metrics.repeats_is_integer"] for v in values} == {"True"}
 
 
 def test_r_sweep_reports_the_failing_cell_with_the_r_error(r_sweep):
