@@ -34,7 +34,7 @@ def _value(name, row, default):
         return _container(name, value, default)
     if value is None:
         raise ParameterError(f"null is not a valid {kind.__name__} for parameter {name!r} (its default in the "
-                             f"notebook is {default!r}): give a value")
+                             f"notebook is {default!r}): give a value" + (" (in quotes, to keep 'null' as text)" if kind is str else ""))
     try:
         return params.convert(name, row.texts[name], default)
     except ParameterError as exc:
