@@ -33,8 +33,9 @@ def _value(name, row, default):
     if isinstance(value, (list, dict)):
         return _container(name, value, default)
     if value is None:
+        hint = " (in quotes, to keep 'null' as text)" if kind is str else ""
         raise ParameterError(f"null is not a valid {kind.__name__} for parameter {name!r} (its default in the "
-                             f"notebook is {default!r}): give a value" + (" (in quotes, to keep 'null' as text)" if kind is str else ""))
+                             f"notebook is {default!r}): give a value{hint}")
     try:
         return params.convert(name, row.texts[name], default)
     except ParameterError as exc:

@@ -163,7 +163,8 @@ def yaml_runs(tmp_path_factory):
     values = tmp / "values.yaml"
     values.write_text(YAML)
     ours = by_jupyterstream(notebook, values, tmp / "out")
-    theirs = [by_papermill(notebook, entry, tmp / f"pm-{i}.ipynb") for i, entry in enumerate(read_yaml_file(str(values)))]
+    entries = read_yaml_file(str(values))  # what papermill's -f would read
+    theirs = [by_papermill(notebook, entry, tmp / f"pm-{i}.ipynb") for i, entry in enumerate(entries)]
     return ours, theirs
 
 

@@ -29,7 +29,8 @@ def printed(output, job_id):
 
 
 def test_make_run_with_two_values_files_and_two_params_runs_every_combination(tmp_path):
-    states, years = write_lines(tmp_path / "states.txt", "AL", "CA"), write_lines(tmp_path / "years.txt", "1990", "2000")
+    states = write_lines(tmp_path / "states.txt", "AL", "CA")
+    years = write_lines(tmp_path / "years.txt", "1990", "2000")
     output = tmp_path / "out"
     result = make("run", f"NOTEBOOK={grid_notebook(tmp_path / 'nb.ipynb')}", f"VALUES={states} {years}",
                   "PARAM=state year", f"OUTPUT={output}")

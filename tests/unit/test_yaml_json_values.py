@@ -78,7 +78,8 @@ def test_a_yaml_scalar_reaches_a_str_parameter_exactly_as_written(make_notebook,
 
 
 def test_json_numbers_keep_their_source_text_for_a_str_parameter(make_notebook, write_file):
-    plan = build_plan(make_notebook("code = 'x'\n"), write_file("p.json", '[{"code": 1.0}, {"code": 1E3}, {"code": 6}]'))
+    values = write_file("p.json", '[{"code": 1.0}, {"code": 1E3}, {"code": 6}]')
+    plan = build_plan(make_notebook("code = 'x'\n"), values)
     assert [v["code"] for v in values_of(plan)] == ["1.0", "1E3", "6"]
 
 
