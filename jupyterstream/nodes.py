@@ -4,32 +4,38 @@ A scalar keeps two readings: its text as written (what a CSV field would hold, f
 default gives the type) and its value as the file types it (for a parameter whose default gives none).
 """
 
-from dataclasses import dataclass
+class _Node:
+    """A node with slots: a values file of 100,000 entries makes nearly a million of them."""
+
+    __slots__ = ()
+
+    def __init__(self, *fields):
+        for name, value in zip(self.__slots__, fields):
+            setattr(self, name, value)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(repr(getattr(self, n)) for n in self.__slots__)})"
 
 
-@dataclass(frozen=True)
-class Scalar:
-    """One value: its text as written and its value as the file types it."""
+class Scalar(_Node):
+    """One value: its text as written, its value as the file types it, its line."""
 
-    text: str
-    value: object
-    line: int
+    __slots__ = ("text", "value", "line")
 
-
-@dataclass(frozen=True)
-class Seq:
-    """A list of nodes."""
-
-    items: list
-    line: int
+    def __init__(self, text, value, line):
+        self.text, self.value, self.line = text, value, line
 
 
-@dataclass(frozen=True)
-class Map:
-    """A mapping: (key, value) pairs, each key a Scalar that appears once."""
+class Seq(_Node):
+    """A list of nodes, and the line it starts on."""
 
-    pairs: list
-    line: int
+    __slots__ = ("items", "line")
+
+
+class Map(_Node):
+    """A mapping: (key, value) pairs, each key a Scalar that appears once; the line it starts on."""
+
+    __slots__ = ("pairs", "line")
 
 
 def plain(node):

@@ -16,32 +16,27 @@ from .nodes import Map, Scalar, Seq
 REPEAT_LIMIT = 100_000  # aliases can make a small YAML file stand for an enormous one
 
 # The YAML 1.2 core schema (yaml.org/spec/1.2.2, 10.3.2): what a plain scalar is when it is not text.
-CORE = [
-    (re.compile(r"null|Null|NULL|~|"), lambda t: None),
-    (re.compile(r"true|True|TRUE"), lambda t: True),
-    (re.compile(r"false|False|FALSE"), lambda t: False),
-    (re.compile(r"[-+]?[0-9]+"), int),
-    (re.compile(r"0o[0-7]+"), lambda t: int(t[2:], 8)),
-    (re.compile(r"0x[0-9a-fA-F]+"), lambda t: int(t[2:], 16)),
-    (re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"), float),
-    (re.compile(r"[-+]?\.(inf|Inf|INF)"), lambda t: float(t.replace(".", "", 1))),
-    (re.compile(r"\.(nan|NaN|NAN)"), lambda t: float("nan")),
-]
+CORE = re.compile(r"""
+    (?P<null> null|Null|NULL|~|) | (?P<true> true|True|TRUE) | (?P<false> false|False|FALSE)
+  | (?P<int> [-+]?[0-9]+) | (?P<oct> 0o[0-7]+) | (?P<hex> 0x[0-9a-fA-F]+)
+  | (?P<float> [-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)
+  | (?P<inf> [-+]?\.(?:inf|Inf|INF)) | (?P<nan> \.(?:nan|NaN|NAN))""", re.VERBOSE)
+MAKE = {"null": lambda t: None, "true": lambda t: True, "false": lambda t: False, "int": int,
+        "oct": lambda t: int(t[2:], 8), "hex": lambda t: int(t[2:], 16), "float": float,
+        "inf": lambda t: float(t.replace(".", "", 1)), "nan": lambda t: float("nan")}
 
 
 def core_value(text):
     """A plain YAML scalar's value by the YAML 1.2 core schema; text that is nothing else stays text."""
-    for pattern, make in CORE:
-        if pattern.fullmatch(text):
-            return make(text)
-    return text
+    match = CORE.fullmatch(text)
+    return MAKE[match.lastgroup](text) if match else text
 
 
 PLAIN_TAG = "!jupyterstream/plain"  # marks plain scalars without a tag, which we type ourselves
 STR_TAG, SEQ_TAG, MAP_TAG = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
 
-class _Loader(yaml.BaseLoader):
+class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # libyaml's parser when PyYAML has it
     """PyYAML's parser without its YAML 1.1 typing: every scalar is text, plain ones are marked."""
 
     def resolve(self, kind, value, implicit):
@@ -64,7 +59,7 @@ def load(path, text):
     except RecursionError:
         raise ValuesError(path, None, "nested too deeply to be a values file: flatten it") from None
     try:
-        return None if node is None else _YamlWalk(path).node(node, ())
+        return None if node is None else _YamlWalk(path).node(node)
     except RecursionError:
         raise ValuesError(path, None, "nested too deeply to be a values file: flatten it") from None
 
@@ -80,24 +75,28 @@ class _YamlWalk:
     """Turns composed YAML nodes into ours, refusing what a values file cannot mean."""
 
     def __init__(self, path):
-        self.path, self.seen, self.repeats = path, set(), 0
+        self.path, self.seen, self.open, self.repeats = path, set(), set(), 0
 
-    def node(self, node, parents):
+    def node(self, node):
         """One YAML node (and what it holds) as a Scalar, Seq or Map."""
-        line = node.start_mark.line + 1
-        if id(node) in self.seen:
+        line, key = node.start_mark.line + 1, id(node)
+        if key in self.seen:
             self.repeats += 1
-        self.seen.add(id(node))
-        if self.repeats > REPEAT_LIMIT or any(node is p for p in parents):
-            raise ValuesError(self.path, line, "an alias here contains itself or repeats too much to be "
-                              "a list of values: write the values out")
+            if self.repeats > REPEAT_LIMIT or key in self.open:
+                raise ValuesError(self.path, line, "an alias here contains itself or repeats too much to be "
+                                  "a list of values: write the values out")
+        self.seen.add(key)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, line)
         if node.tag not in (SEQ_TAG, MAP_TAG):
             raise ValuesError(self.path, line, f"the YAML tag {node.tag!r} is not read here: remove it")
-        if isinstance(node, yaml.SequenceNode):
-            return Seq([self.node(item, parents + (node,)) for item in node.value], line)
-        return self.mapping(node, line, parents + (node,))
+        self.open.add(key)  # the containers being read: an alias to one of them is a loop
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return Seq([self.node(item) for item in node.value], line)
+            return self.mapping(node, line)
+        finally:
+            self.open.discard(key)
 
     def scalar(self, node, line):
         """A scalar: plain ones typed by the YAML 1.2 core schema, quoted or !!str ones text."""
@@ -108,16 +107,16 @@ class _YamlWalk:
                               "plainly (3, true) or quoted to keep it as text ('3')")
         return Scalar(node.value, node.value, line)
 
-    def mapping(self, node, line, parents):
+    def mapping(self, node, line):
         """A mapping whose keys are scalars, each key once."""
         pairs, seen = [], set()
         for key_node, value_node in node.value:
-            key = self.node(key_node, parents)
+            key = self.node(key_node)
             if not isinstance(key, Scalar):
                 raise ValuesError(self.path, key.line, "a mapping key here is a list or mapping: keys are names")
             if key.text in seen:
                 raise ValuesError(self.path, key.line, f"the key {key.text!r} appears twice in the mapping "
                                   f"of line {line}: keep one")
             seen.add(key.text)
-            pairs.append((key, self.node(value_node, parents)))
+            pairs.append((key, self.node(value_node)))
         return Map(pairs, line)

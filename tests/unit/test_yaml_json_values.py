@@ -35,6 +35,11 @@ def test_a_json_list_of_objects_is_one_job_each_with_the_line_each_starts_on(wri
     assert [r.line for r in rows] == [2, 3]
 
 
+def test_a_json_grid_value_on_its_own_line_is_named_by_that_line(write_file):
+    rows = read_values(write_file("g.json", '{"n": [\n  1,\n  2\n]}'))
+    assert [r.place("n", "g.json")[1] for r in rows] == [2, 3]
+
+
 def test_entries_take_the_first_entrys_order_of_names(write_file):
     rows = read_values(write_file("p.yaml", "- {a: 1, b: 2}\n- {b: 4, a: 3}\n"))
     assert [list(r.texts.items()) for r in rows] == [[("a", "1"), ("b", "2")], [("a", "3"), ("b", "4")]]
@@ -173,9 +178,13 @@ def test_an_unknown_key_names_its_file_and_line_and_the_notebooks_parameters(mak
     ("g.yaml", "n: [1, 2,\n  1]\n", "g.yaml:2: duplicate of line 1: 'n' lists this value twice"),
     ("p.yaml", "- n: 1\n  n: 2\n", "p.yaml:2: the key 'n' appears twice"),
     ("p.json", '[\n{"n": 1, "n": 2}]', "p.json:2: the key 'n' appears twice"),
+    ("p.json", '[{"n": 1},\n {"n": 2, "xs": {"a": 1, "a": 2}}]', "p.json:2: the key 'a' appears twice"),
+    ("p.json", '[{"n": 1}\n {"n": 2}]', "p.json:2: not valid JSON: expected ','"),
+    ("p.json", '[{"n": 1}] []', "p.json:1: not valid JSON: more text after the value"),
+    ("p.json", '{"n": [1, 2],\n "code": [\n]}', "p.json:2: the list for 'code' is empty"),
     ("p.yaml", "- n: 1\n- n: [2\n", "p.yaml:3: not valid YAML"),
     ("p.json", '[{"n": 1},\n{"n": }]', "p.json:2: not valid JSON"),
-    ("p.json", '[{"n": NaN}]', "p.json: NaN is not JSON: write it as a string"),
+    ("p.json", '[{"n": NaN}]', "p.json:1: NaN is not JSON: write it as a string"),
     ("p.yaml", "- class: 1\n", "p.yaml:1: 'class' is not a valid parameter name"),
     ("p.yaml", "- {1: a}\n", "p.yaml:1: '1' is not a valid parameter name"),
     ("p.yaml", "- n: !!int 3\n", "p.yaml:1: the YAML tag 'tag:yaml.org,2002:int' is not read here"),
