@@ -50,10 +50,11 @@ def _refuse_constant(name):
 
 
 def _pairs(pairs):
-    keys = [key for key, _ in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
             raise _Refused(f"the key {key!r} appears twice in an object: keep one")
+        seen.add(key)
     return _Pairs(pairs)
 
 
