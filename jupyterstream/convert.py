@@ -9,16 +9,23 @@ from . import params
 from .errors import ParameterError, ValuesError
 
 CONTAINERS = (list, tuple, set, dict)
+TYPES = (str, int, float, bool) + CONTAINERS  # defaults that give a type; others take the text as it is
 
 
-def job_values(row, defaults, where):
-    """A row's values, each converted to its parameter's type; an error names the file and line."""
+def job_values(row, defaults, where, check=None):
+    """A row's values, each converted to its parameter's type, then given to ``check`` (the kernel
+    language's writer, which refuses what that language cannot hold); an error names file and line."""
     values = {}
     for name in row.texts:
         try:
             values[name] = _value(name, row, defaults[name])
         except ParameterError as exc:
             raise ValuesError(*row.place(name, where), str(exc)) from None
+    try:
+        if check:
+            check(values)
+    except ParameterError as exc:
+        raise ValuesError(*row.place(next(iter(row.texts)), where), str(exc)) from None
     return values
 
 
@@ -30,6 +37,8 @@ def _value(name, row, default):
     value, kind = row.typed[name], type(default)
     if default is None or default is params.NO_LITERAL:
         return value
+    if kind not in TYPES:
+        return params.convert(name, row.texts[name], default)
     if isinstance(value, (list, dict)):
         return _container(name, value, default)
     if value is None:

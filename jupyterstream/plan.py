@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import grid, params
+from . import grid, lang, params
 from .runner import status
 from .atomic import write_atomic
 from .errors import ParameterError, ValuesError
@@ -60,9 +60,10 @@ def build_plan(notebook, values_files, param="state"):
     rows = read_values(files, param)
     _check_names(rows[0], defaults, notebook, where)
     nb_hash = notebook_hash(nb)
+    writer = lang.for_notebook(nb, notebook)
     jobs, taken = [], {}
     for row in rows:
-        values = job_values(row, defaults, where)
+        values = job_values(row, defaults, where, writer.cell_source)
         job_id = make_id(row.texts)
         if job_id.lower() in taken:
             raise ValuesError(*row.place(next(iter(row.texts)), where), f"its output name {job_id!r} clashes with "

@@ -209,3 +209,10 @@ def test_a_grid_of_more_than_a_million_jobs_is_refused_before_it_is_built(write_
     axis = "[" + ", ".join(map(str, range(101))) + "]"
     with pytest.raises(ValuesError, match=r"the grid makes 1,030,301 jobs \(101 × 101 × 101\)"):
         read_values(write_file("g.yaml", f"a: {axis}\nb: {axis}\nc: {axis}\n"))
+
+
+def test_a_default_of_another_type_gets_the_text_as_a_csv_field_would(make_notebook, write_file):
+    yaml_message = refused(make_notebook, write_file, "p.yaml", "- z: 3\n", parameters="z = 1j\n")
+    csv_message = refused(make_notebook, write_file, "p.csv", "z\n3\n", parameters="z = 1j\n")
+    assert yaml_message.replace("p.yaml", "p.csv") == csv_message
+    assert "'3' is not a valid complex for parameter 'z'" in csv_message
