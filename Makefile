@@ -21,7 +21,13 @@ VENV         ?= .venv
 TESTS        ?= tests
 
 JS := $(VENV)/bin/jupyterstream
-SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
+# VALUES is one file, or several (a grid: every combination) separated by spaces. A name holding
+# spaces is taken whole when that file exists; several such names are separated by ' ::: '.
+space := $(subst ,, )
+quoted_words = '$(subst $(space),' ',$(strip $(1)))'
+VALUES_ARGS = $(if $(findstring $(space):::$(space),$(VALUES)),'$(subst $(space):::$(space),' ',$(strip $(VALUES)))',$(if \
+              $(shell test -e '$(VALUES)' && echo 1),'$(VALUES)',$(call quoted_words,$(VALUES))))
+SWEEP = '$(NOTEBOOK)' $(VALUES_ARGS) --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
         --metric-tag '$(METRIC_TAG)' $(REMOTE)
 yes = $(filter 1 yes true,$(1))
@@ -43,6 +49,7 @@ help: ## Show the targets and the variables they take.
 	@echo
 	@echo "Variables (make run NOTEBOOK=my.ipynb VALUES=my.csv JOBS=4 ...):"
 	@echo "  NOTEBOOK=$(NOTEBOOK)  VALUES=$(VALUES)  OUTPUT=$(OUTPUT)  PARAM=$(PARAM)"
+	@echo "  VALUES='states.txt years.txt' PARAM='state year': a grid, every state with every year"
 	@echo "  JOBS=$(or $(JOBS),one per core)  CELL_TIMEOUT=$(CELL_TIMEOUT)  JOB_TIMEOUT=$(JOB_TIMEOUT) (seconds; 0: none)"
 	@echo "  SERVERS=$(or $(SERVERS),0): use the first N entries of SERVERS_FILE=$(SERVERS_FILE) (0 or empty: this machine)"
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"

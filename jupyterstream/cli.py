@@ -15,10 +15,11 @@ def sweep_options(func):
     """Options shared by preview, plan and run (each matches a Makefile variable)."""
     options = [
         click.argument("notebook", type=click.Path(dir_okay=False)),
-        click.argument("values", type=click.Path(dir_okay=False)),
+        click.argument("values", nargs=-1, required=True, type=click.Path(dir_okay=False)),
         click.option("--output", "-o", default="output", show_default=True, help="Output folder (OUTPUT)."),
-        click.option("--param", default="state", show_default=True,
-                     help="The parameter a one-column values file feeds (PARAM)."),
+        click.option("--param", multiple=True, default=["state"], show_default=True, metavar="NAME",
+                     help="The parameter a one-column values file feeds (PARAM); with several one-column "
+                          "files, one name each, in order: --param state --param year, or --param 'state year'."),
         click.option("--jobs", "-j", default="", help="Job slots on this machine; default one per core (JOBS)."),
         click.option("--cell-timeout", type=float, default=0, help="Seconds per cell; 0: none (CELL_TIMEOUT)."),
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
@@ -78,6 +79,11 @@ def main():
       jupyterstream preview notebooks/births.ipynb states.txt
       jupyterstream run notebooks/births.ipynb states.txt --output output
       jupyterstream run notebooks/births.ipynb states.txt --only DC
+      jupyterstream run analysis.ipynb params.yaml
+      jupyterstream run analysis.ipynb states.txt years.txt --param state --param year
+
+    VALUES is one file (.txt: one value a line; .csv/.tsv: a table; .yaml/.yml/.json: a list of
+    mappings, or a mapping of lists as a grid), or several files: every combination of their rows.
     """
 
 

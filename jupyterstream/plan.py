@@ -8,10 +8,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import lang, params
+from . import grid, lang, params
 from .runner import status
 from .atomic import write_atomic
 from .errors import ParameterError, ValuesError
+from .jobvalues import job_values
 from .values import read_values
 
 SLUG_MAX = 48
@@ -46,33 +47,44 @@ class Plan:
     cwd: str
     jobs: list = field(default_factory=list)
     source: object = None
+    grid: str = ""
 
 
-def build_plan(notebook, values_file, param="state"):
-    """Read and check the notebook and values file; return the Plan. Nothing is written."""
+def build_plan(notebook, values_files, param="state"):
+    """Read and check the notebook and values file (or files: their grid); return the Plan.
+    Nothing is written. ``param`` names what one-column files feed (see values.read_values)."""
     nb = params.read_notebook(notebook)
     defaults = params.read_defaults(nb, notebook)
-    rows = read_values(values_file, param)
-    names = list(rows[0].texts)
-    params.check_names(names, defaults, notebook, values_file)
+    files = [values_files] if isinstance(values_files, (str, os.PathLike)) else list(values_files)
+    where = " × ".join(map(str, files))
+    rows = read_values(files, param)
+    _check_names(rows[0], defaults, notebook, where)
     nb_hash = notebook_hash(nb)
     writer = lang.for_notebook(nb, notebook)
     jobs, taken = [], {}
     for row in rows:
-        try:
-            values = {n: params.convert(n, t, defaults[n]) for n, t in row.texts.items()}
-            writer.cell_source(values)  # a value the kernel's language cannot hold is refused here, by line
-        except ParameterError as exc:
-            raise ValuesError(values_file, row.line, str(exc)) from None
+        values = job_values(row, defaults, where, writer.cell_source)
         job_id = make_id(row.texts)
         if job_id.lower() in taken:
-            raise ValuesError(values_file, row.line, f"its output name {job_id!r} clashes with line "
+            raise ValuesError(*row.place(next(iter(row.texts)), where), f"its output name {job_id!r} clashes with "
                               f"{taken[job_id.lower()]} (names are compared without case): make the values distinct")
-        taken[job_id.lower()] = row.line
+        taken[job_id.lower()] = row.origin(where)
         identity = _sha({"notebook": nb_hash, "values": row.texts})
         jobs.append(Job(job_id, row.line, dict(row.texts), values, identity))
-    return Plan(str(notebook), str(values_file), nb_hash, _file_sha(values_file),
-                str(Path(notebook).parent), jobs, nb)
+    return Plan(str(notebook), where, nb_hash, _files_sha(files), str(Path(notebook).parent), jobs, nb,
+                grid.describe(rows) if len(files) > 1 else "")
+
+
+def _check_names(row, defaults, notebook, where):
+    """The names must be the notebook's parameters; a YAML/JSON key or grid value names its line."""
+    try:
+        params.check_names(list(row.texts), defaults, notebook, where)
+    except ParameterError as exc:
+        unknown = next(n for n in row.texts if n not in defaults)
+        if unknown not in row.places:
+            raise
+        file, line = row.place(unknown, where)
+        raise ParameterError(f"{file}:{line}: {exc}") from None
 
 
 def select(plan, only=None):
@@ -156,5 +168,7 @@ def _sha(data):
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
 
 
-def _file_sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def _files_sha(paths):
+    """One file's sha256; for several, the sha256 of their sha256s in order."""
+    digests = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths]
+    return digests[0] if len(digests) == 1 else hashlib.sha256(" ".join(digests).encode()).hexdigest()

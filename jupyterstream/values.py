@@ -1,44 +1,76 @@
-"""Read a values file: one value a line (.txt and others) or a table with a header (.csv, .tsv)."""
+"""Read values files: one value a line (.txt and others), a table with a header (.csv, .tsv), or
+YAML/JSON (.yaml, .yml, .json); several files make a grid of every combination of their rows."""
 
+import contextlib
 import csv
+import gc
 import io
-import keyword
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
+from . import entries, grid, jsonfile, yamlfile
 from .errors import ValuesError
+from .rows import Row, check_duplicates, check_name  # noqa: F401 (Row and check_name: this module's API)
 
 BOM = "\ufeff"
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
-@dataclass(frozen=True)
-class Row:
-    """One job's parameter texts, with the line of the values file it came from."""
+def read_values(paths, param="state"):
+    """Return the rows of a values file, or the grid (every combination) of several files' rows.
 
-    line: int
-    texts: dict
+    One-column files feed the parameters ``param`` names (one name, several separated by spaces, or a
+    list of them), one name per one-column file, in order; tables and YAML/JSON files name their own.
+    """
+    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if not paths:
+        raise ValuesError("VALUES", None, "no values file given: name one (several make a grid)")
+    names = param.split() if isinstance(param, str) else [n for p in param for n in p.split()]
+    one_column = [p for p in paths if _format(p) == "lines"]
+    if one_column and len(names) != len(one_column):
+        raise ValuesError("PARAM", None, f"{len(names)} parameter name(s) ({' '.join(names) or 'none'}) for "
+                          f"{len(one_column)} one-column values file(s) ({', '.join(map(str, one_column))}): "
+                          "give one name per one-column file, in the same order (PARAM=\"state year\", "
+                          "or --param state --param year)")
+    feed = iter(names)
+    with _no_cycle_collection():
+        per_file = [_read_file(p, next(feed) if _format(p) == "lines" else None) for p in paths]
+        return per_file[0] if len(paths) == 1 else grid.of_files(paths, per_file)
 
 
-def read_values(path, param="state"):
-    """Return the rows of a values file; a one-column file feeds the parameter ``param``."""
-    path = Path(path)
-    text = _read_text(path)
-    if path.suffix.lower() in (".csv", ".tsv"):
-        rows = _read_table(path, text, "\t" if path.suffix.lower() == ".tsv" else ",")
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Reading makes up to millions of small objects and no reference cycles: the cyclic garbage
+    collector would only rescan them again and again (a 100,000-entry JSON file: 3.6 s instead of 17)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _format(path):
+    return FORMATS.get(path.suffix.lower(), "lines")
+
+
+def _read_file(path, param):
+    text, kind = _read_text(path), _format(path)
+    if kind in ("csv", "tsv"):
+        rows = _read_table(path, text, "\t" if kind == "tsv" else ",")
+    elif kind in ("yaml", "json"):
+        tree = (yamlfile if kind == "yaml" else jsonfile).load(path, text) if text.strip() else None
+        if tree is None:
+            raise ValuesError(path, None, f"no values: the file is empty; {entries.SHAPES}")
+        rows = entries.rows_of(path, tree)
     else:
         check_name(param, f"{path}: PARAM")
         rows = _read_lines(path, text, param)
     if not rows:
         raise ValuesError(path, None, "no values: the file is empty or holds only comments and blank lines")
-    _check_duplicates(path, rows)
+    check_duplicates(path, rows)
     return rows
-
-
-def check_name(name, where):
-    """Raise unless ``name`` can be a Python parameter name."""
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise ValuesError(where, None, f"{name!r} is not a valid parameter name: use a Python identifier that is not a keyword")
 
 
 def _read_text(path):
@@ -114,12 +146,3 @@ def _records(text, delimiter):
     for record in reader:
         yield start, record
         start = reader.line_num + 1
-
-
-def _check_duplicates(path, rows):
-    seen = {}
-    for row in rows:
-        key = tuple(sorted(row.texts.items()))
-        if key in seen:
-            raise ValuesError(path, row.line, f"duplicate of line {seen[key]}: each value (or row) may appear once")
-        seen[key] = row.line

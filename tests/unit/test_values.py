@@ -255,3 +255,62 @@ def test_any_one_line_values_read_back_exactly(lines, end):
         path = Path(folder) / "v.txt"
         path.write_bytes(end.join(lines).encode("utf-8") + end.encode())
         assert [r.texts["s"] for r in read_values(path, param="s")] == lines
+
+
+# --- several files: a grid of every combination ------------------------------------------------
+
+
+def test_several_one_column_files_make_every_combination_the_last_file_varying_fastest(write_file):
+    rows = read_values([write_file("states.txt", "AL\nCA\n"), write_file("years.txt", "1990\n2000\n")],
+                       param="state year")
+    assert texts(rows) == [{"state": "AL", "year": "1990"}, {"state": "AL", "year": "2000"},
+                           {"state": "CA", "year": "1990"}, {"state": "CA", "year": "2000"}]
+
+
+def test_param_names_may_come_as_a_list_or_separated_by_spaces(write_file):
+    files = [write_file("a.txt", "x\n"), write_file("b.txt", "y\n")]
+    assert texts(read_values(files, param=["s", "t"])) == texts(read_values(files, param="  s \t t ")) == [
+        {"s": "x", "t": "y"}]
+
+
+def test_each_value_of_a_grid_row_knows_its_own_file_and_line(write_file):
+    states, years = write_file("states.txt", "# states\nAL\nCA\n"), write_file("years.txt", "\n1990\n2000\n")
+    row = read_values([states, years], param="state year")[3]
+    assert row.place("state", "ignored") == (str(states), 3) and row.place("year", "ignored") == (str(years), 3)
+    assert row.origin("ignored") == f"{states}:3 × {years}:3"
+
+
+def test_a_one_column_file_and_a_table_combine_and_the_names_go_to_the_one_column_files(write_file):
+    rows = read_values([write_file("grid.csv", "n,code\n1,06\n2,07\n"), write_file("s.txt", "AL\n")], param="state")
+    assert texts(rows) == [{"n": "1", "code": "06", "state": "AL"}, {"n": "2", "code": "07", "state": "AL"}]
+
+
+def test_one_file_ignores_param_when_it_is_a_table_as_before(write_file):
+    assert texts(read_values([write_file("grid.csv", "n\n1\n")], param="state")) == [{"n": "1"}]
+
+
+@pytest.mark.parametrize("param, count", [("state", 1), ("state year month", 3), ("", 0)])
+def test_a_param_name_for_each_one_column_file_is_required(write_file, param, count):
+    files = [write_file("states.txt", "AL\n"), write_file("years.txt", "1990\n")]
+    with pytest.raises(ValuesError, match=f"PARAM: {count} parameter name.* for 2 one-column values file.*"
+                                          "give one name per one-column file, in the same order"):
+        read_values(files, param=param)
+
+
+def test_two_files_may_not_feed_the_same_parameter(write_file):
+    files = [write_file("a.csv", "state\nAL\n"), write_file("b.txt", "CA\n")]
+    with pytest.raises(ValuesError, match=r"b.txt: the parameter 'state' also comes from .*a.csv"):
+        read_values(files, param="state")
+
+
+def test_an_error_in_the_second_file_names_that_file_and_its_line(write_file):
+    files = [write_file("states.txt", "AL\n"), write_file("years.txt", "1990\n\n1990\n")]
+    with pytest.raises(ValuesError) as info:
+        read_values(files, param="state year")
+    assert str(info.value).startswith(f"{files[1]}:3: duplicate of line 1")
+
+
+def test_a_grid_of_several_files_over_the_limit_is_refused(write_file):
+    many = write_file("many.txt", "".join(f"{i}\n" for i in range(1001)))
+    with pytest.raises(ValuesError, match=r"the grid makes 1,002,001 jobs \(1001 × 1001\)"):
+        read_values([many, many], param="a b")
