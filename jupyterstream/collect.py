@@ -3,22 +3,27 @@
 Runs are read one at a time, and a repeat collect reads only what changed: OUTPUT/.collect-index.json
 keeps each run's summary keyed by the identity of its files (size and modification time of its status
 record and notebook, and its joblog row), so refreshing a 5,000-run report mid-sweep costs little.
+A transient state (pending, running, killed) is never kept: it is read again on every collect.
 """
 
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import extract
+from . import gallery
 from .runner import status
+from .runner.outcome import META_KEY, Status
 from .atomic import write_atomic
 from .errors import OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
+TRANSIENT = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
+SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
 @dataclass
@@ -36,7 +41,7 @@ class Run:
     failure: dict = field(default_factory=dict)
     message: str = ""
     metrics: dict = field(default_factory=dict)
-    figures: list = field(default_factory=list)   # [{"cell", "index", "mime"}]: where each image is
+    figures: list = field(default_factory=list)   # [{"cell", "index", "mime", "sha"}]: where each image is
     notebook: str = ""
     exit: str = ""
     signal: str = ""
@@ -44,11 +49,15 @@ class Run:
     started: float = None
     python: str = ""
     notebook_sha256: str = ""
+    progress: dict = field(default_factory=dict)  # {"cell", "cells"} of a running run that saves as it goes
 
     @property
     def ok(self):
         """True for a run that finished cleanly."""
         return self.state == "ok"
+
+
+FIELDS = frozenset(f.name for f in fields(Run))
 
 
 def load_plan(output):
@@ -62,9 +71,10 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True, metric_tag=None):
+def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     """Return a Run for every planned job, re-reading only runs whose files changed. With
-    ``metric_tag``, the last expression of code cells carrying that tag is a metric too."""
+    ``metric_tag``, the last expression of code cells carrying that tag is a metric too. ``keys``,
+    a dict, receives each run's file identity (what the report's own caches are keyed by)."""
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output)
     old = _load_index(output) if use_index else {}
@@ -72,25 +82,30 @@ def runs(output, plan, use_index=True, metric_tag=None):
     for job in plan["jobs"]:
         logrow = log.get(job["id"])
         key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag]
+        if keys is not None:
+            keys[job["id"]] = key
         entry = old.get(job["id"])
         run = _cached(entry, key)
         if run is None:
             run = summarize(output, job, logrow, job["id"] in queued, metric_tag)
-        new[job["id"]] = {"key": key, "run": asdict(run)}
+            entry = {"key": key, "run": dict(vars(run))}
+        if run.state not in TRANSIENT:
+            new[job["id"]] = entry
         result.append(run)
-    if use_index:
+    # Rewriting an unchanged index would cost as much as reading it: skip it.
+    if use_index and (new.keys() != old.keys() or any(new[k] is not old[k] for k in new)):
         _save_index(output, new)
     return result
 
 
 def _cached(entry, key):
     """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
-    if not entry or entry["key"] != key:
+    if not entry or entry["key"] != key or entry["run"].keys() != FIELDS:
         return None
-    try:
-        return Run(**entry["run"])
-    except TypeError:
-        return None
+    # Filling __dict__ directly: a dataclass __init__ per run is most of a repeat collect's time.
+    run = Run.__new__(Run)
+    run.__dict__.update(entry["run"])
+    return run
 
 
 def _queued(output):
@@ -163,6 +178,8 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None):
                                            "result: the sweep was killed, or its status record could not be written"
     if record.get("notebook"):
         _read_notebook(output, run, record, metric_tag)
+    elif run.state == Status.RUNNING.value:
+        run.progress = progress(output, run.id)
     return run
 
 
@@ -231,4 +248,33 @@ def _read_notebook(output, run, record, metric_tag=None):
     run.notebook_sha256 = record.get("notebook_sha256") or ""
     run.metrics = extract.metrics(nb, metric_tag)
     run.python = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
-    run.figures = extract.figure_places(nb)
+    run.figures = _figures(nb)
+    if run.failure.get("cell_index") is not None:
+        run.failure["source"] = _cell_source(nb, run.failure["cell_index"])
+
+
+def _figures(nb):
+    """Where each figure is, with the content hash its files are named by."""
+    places = extract.figure_places(nb)
+    for place, (_, mime, data) in zip(places, extract.figures(nb)):
+        place["sha"] = gallery.fingerprint(mime, data)
+    return places
+
+
+def _cell_source(nb, index):
+    try:
+        source = nb["cells"][index].get("source", "")
+    except (IndexError, TypeError, AttributeError):
+        return ""
+    return ("".join(source) if isinstance(source, list) else str(source))[:SOURCE_LIMIT]
+
+
+def progress(output, job_id):
+    """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
+    try:
+        with open(os.path.join(output, "runs", f".{job_id}.partial.ipynb"), "rb") as handle:
+            meta = json.load(handle).get("metadata", {}).get(META_KEY, {}).get("execution", {})
+        cell, cells = meta.get("cell"), meta.get("cells")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"cell": cell, "cells": cells} if all(isinstance(n, int) for n in (cell, cells)) else {}
