@@ -13,7 +13,7 @@ from .escape import esc
 
 BARS_LIMIT = 100
 LABELS_LIMIT = 60  # up to this many runs, each is named under its mark
-WIDTH, HEIGHT = 640, 200
+WIDTH, HEIGHT = 520, 200
 LEFT, TOP, PLOT_H = 56, 8, 150
 MAD_CUTOFF = 3.5  # modified z-score above which a value is an outlier (Iglewicz and Hoaglin)
 BLUE, RED = "#3465a4", "#cc0000"
@@ -66,6 +66,15 @@ def chart(name, pairs, flagged, links=None):
     if picture == "histogram":
         return _histogram(name, pairs, flagged, links)
     return _sorted(name, pairs, flagged, links, from_zero=picture == "bars")
+
+
+def number(value):
+    """A value as an axis, legend or label shows it: 14,652 or 18.4M rather than 1.8437e+07."""
+    if abs(value) >= 1e6:
+        for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g}{suffix}"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
 
 
 def ticks(low, high, count=5):
@@ -121,8 +130,8 @@ def _histogram(name, pairs, flagged, links):
         x = LEFT + (value - low) / (high - low) * (WIDTH - LEFT)
         dot = f"<circle cx='{x:.1f}' cy='{TOP + PLOT_H + 8}' r='4' fill='{RED}'><title>{esc(label)}: {value:g} (outlier)</title></circle>"
         shapes.append(_linked(dot, links.get(label)))
-    shapes.append(f"<text x='{LEFT}' y='{TOP + PLOT_H + 28}' font-size='10'>{low:g}</text>"
-                  f"<text x='{WIDTH}' y='{TOP + PLOT_H + 28}' font-size='10' text-anchor='end'>{high:g}</text>")
+    shapes.append(f"<text x='{LEFT}' y='{TOP + PLOT_H + 28}' font-size='10'>{number(low)}</text>"
+                  f"<text x='{WIDTH}' y='{TOP + PLOT_H + 28}' font-size='10' text-anchor='end'>{number(high)}</text>")
     return _svg(name, shapes, f"histogram of {len(values)} runs, {low:g} to {high:g}; bar height: runs per bin")
 
 
@@ -133,7 +142,7 @@ def _scale(low, high):
 
 def _axis(marks, scale):
     parts = [f"<line x1='{LEFT - 4}' x2='{WIDTH}' y1='{scale(m):.1f}' y2='{scale(m):.1f}' stroke='#ddd'/>"
-             f"<text x='{LEFT - 6}' y='{scale(m) + 3:.1f}' font-size='10' text-anchor='end'>{m:g}</text>"
+             f"<text x='{LEFT - 6}' y='{scale(m) + 3:.1f}' font-size='10' text-anchor='end'>{number(m)}</text>"
              for m in marks]
     return "".join(parts) + f"<line x1='{LEFT}' x2='{LEFT}' y1='{TOP}' y2='{TOP + PLOT_H}' stroke='#888'/>"
 

@@ -75,6 +75,7 @@ def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     """Return a Run for every planned job, re-reading only runs whose files changed. With
     ``metric_tag``, the last expression of code cells carrying that tag is a metric too. ``keys``,
     a dict, receives each run's file identity (what the report's own caches are keyed by)."""
+    output = os.fspath(output)  # a str: a Path would be converted again for each of 10,000 joins
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output)
     old = _load_index(output) if use_index else {}

@@ -9,7 +9,7 @@ from . import pieces, render, sections
 from .sections import counts, metric_names  # noqa: F401 (report.py's CSV writers use them)
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
-METRIC_ROWS = 500     # rows of the all-values metrics table
+METRIC_ROWS = 200     # rows of the all-values metrics table
 SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
@@ -20,17 +20,18 @@ def build(plan, runs, output=None, checked=None, keys=None):
     groups = sections.groups_of(runs)
     found = sections.metrics(runs)
     made = pieces.pieces(output, runs, keys)
-    rows = [Markup(made[run.id]["row"]) for run in runs]
+    # Pieces are rendered (escaped) markup already: joined here, not passed through a template again.
+    rows = [made[run.id]["row"] for run in runs]
     cells = {}
     for run in runs:
         for cell, html in made[run.id]["tiles"]:
-            cells.setdefault(cell, []).append(Markup(html))
+            cells.setdefault(cell, []).append(html)
     bad = sum(len(g.runs) for g in groups)
     html = {"summary": render.section("summary", sections.summary(plan, runs, groups, [m["glance"] for m in found])),
-            "runs": render.section("ledger", rows[:PAGE_ROWS], len(rows), render.LEDGER_COLUMNS, True),
+            "runs": render.section("ledger", _joined(rows[:PAGE_ROWS]), len(rows), render.LEDGER_COLUMNS, True),
             "failures": render.section("failures", sections.failures(groups), bad),
             "metrics": render.section("metrics", found, sections.metric_table(runs, METRIC_ROWS)),
-            "gallery": render.section("gallery", sorted(cells.items())),
+            "gallery": render.section("gallery", [(c, len(t), _joined(t)) for c, t in sorted(cells.items())]),
             "manifest": render.section("manifest", sections.manifest_table(plan, runs, checked))}
     nav = [("summary", "Summary", None), ("failures", "Failures", bad), ("metrics", "Metrics", len(found)),
            ("runs", "Runs", len(runs)), ("gallery", "Gallery", sum(len(c) for c in cells.values())),
@@ -55,10 +56,14 @@ def build_master(plan, parts):
     for name in SECTIONS:
         html = parts["sections"][name]
         if name == "runs":  # a notebook runs no script: the whole table, not one page of it
-            html = render.section("ledger", parts["rows"], len(parts["rows"]), render.LEDGER_COLUMNS, False)
+            html = render.section("ledger", _joined(parts["rows"]), len(parts["rows"]), render.LEDGER_COLUMNS, False)
         cell = nbformat.v4.new_code_cell(NOTE.format(name))
         cell["id"] = name
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": str(html),
                                                                      "text/plain": f"{name} (see the HTML)"})]
         nb.cells.append(cell)
     return nb
+
+
+def _joined(pieces_html):
+    return Markup("\n".join(pieces_html))

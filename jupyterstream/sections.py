@@ -143,8 +143,8 @@ def metrics(runs):
 
 def _glance(name, pairs):
     values = sorted(v for _, v in pairs)
-    return {"name": text(name), "runs": len(values), "low": f"{values[0]:g}",
-            "median": f"{statistics.median(values):g}", "high": f"{values[-1]:g}"}
+    return {"name": text(name), "runs": len(values), "low": charts.number(values[0]),
+            "median": charts.number(statistics.median(values)), "high": charts.number(values[-1])}
 
 
 def metric_table(runs, limit):

@@ -3,6 +3,7 @@
 No map data: the layout below is the common 12 x 8 tile grid (Alaska top left, Hawaii bottom left).
 """
 
+from .charts import number
 from .escape import esc
 
 LAYOUT = """
@@ -18,7 +19,7 @@ HI . . . TX . . . . FL . .
 PLACES = {code: (column, row) for row, line in enumerate(LAYOUT.strip().splitlines())
           for column, code in enumerate(line.split()) if code != "."}
 STATES = frozenset(PLACES)  # the 50 states and DC
-TILE, GAP = 34, 3
+TILE, GAP = 30, 3
 # Five steps from light to dark blue (sequential, readable by most colour-blind readers).
 COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
@@ -59,7 +60,7 @@ def _tile(code, value, colour, href):
 
 
 def _legend(low, step, left):
-    boxes = [f"<text x='{left}' y='{TILE * 3}' font-size='11'>value</text>"]
+    boxes = [f"<text x='{left}' y='{TILE * 3}' font-size='11'>value</text>"]  # five equal steps, low to high
     for i, colour in enumerate(COLOURS):
         top = TILE * 3 + 8 + i * 22
         start, end = low + i * step, low + (i + 1) * step
@@ -68,6 +69,4 @@ def _legend(low, step, left):
     return "".join(boxes)
 
 
-def number(value):
-    """A value as a legend or label shows it: 14,652 rather than 1.465e+04."""
-    return f"{value:,.0f}" if 1e4 <= abs(value) < 1e12 else f"{value:.4g}"
+

@@ -141,6 +141,11 @@ def test_the_value_axis_has_round_ticks_covering_every_value():
     assert tick_labels(svg) == ["-2", "0", "2", "4", "6", "8"]
 
 
+def test_numbers_on_axes_read_as_numbers():
+    assert [charts.number(v) for v in (0.1456, 1968, 14652, 18_437_354, 2.5e9, -3e6)] == \
+        ["0.1456", "1968", "14,652", "18.4M", "2.5G", "-3M"]
+
+
 def test_up_to_60_runs_are_named_under_their_marks_and_more_are_not():
     _, svg, _ = parse(charts.chart("m", pairs(range(1, 61)), []))
     assert len([t for t in svg.iter(f"{SVG}text") if "rotate" in (t.get("transform") or "")]) == 60

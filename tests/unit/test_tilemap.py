@@ -44,4 +44,6 @@ def test_colour_grows_with_the_value_and_the_legend_gives_each_step_its_range():
 
 
 def test_large_values_read_as_numbers_in_the_legend():
-    assert tilemap.number(14652.0) == "14,652" and tilemap.number(0.1456) == "0.1456"
+    root = ET.fromstring(tilemap.tilemap("m", [("AL", 14652.0), ("CA", 18_437_354.0)]))
+    legend = [t.text for t in root.iter(f"{SVG}text") if "–" in (t.text or "")]
+    assert legend[0] == "14,652 – 3.7M" and legend[-1] == "14.8M – 18.4M"
