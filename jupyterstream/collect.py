@@ -13,15 +13,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import extract
-from . import gallery
+from . import cachefile, gallery
 from .runner import status
 from .runner.outcome import META_KEY, Status
-from .atomic import write_atomic
 from .errors import OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 TRANSIENT = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
@@ -93,9 +92,8 @@ def runs(output, plan, use_index=True, metric_tag=None, keys=None):
         if run.state not in TRANSIENT:
             new[job["id"]] = entry
         result.append(run)
-    # Rewriting an unchanged index would cost as much as reading it: skip it.
-    if use_index and (new.keys() != old.keys() or any(new[k] is not old[k] for k in new)):
-        _save_index(output, new)
+    if use_index:
+        cachefile.save(Path(output) / INDEX, "collect-index", INDEX_VERSION, old, new)
     return result
 
 
@@ -129,20 +127,8 @@ def _signature(output, job, logrow):
 
 
 def _load_index(output):
-    try:
-        data = json.loads((Path(output) / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or not isinstance(data.get("runs"), dict):
-        return {}
-    return {k: v for k, v in data["runs"].items() if isinstance(v, dict) and "key" in v and isinstance(v.get("run"), dict)}
-
-
-def _save_index(output, entries):
-    try:
-        write_atomic(Path(output) / INDEX, json.dumps({"version": INDEX_VERSION, "runs": entries}))
-    except OutputError:
-        pass  # only a cache: the next collect reads everything again
+    entries = cachefile.load(Path(output) / INDEX, "collect-index", INDEX_VERSION)
+    return {k: v for k, v in entries.items() if "key" in v and isinstance(v.get("run"), dict)}
 
 
 def summarize(output, job, logrow=None, queued=False, metric_tag=None):

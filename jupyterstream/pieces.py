@@ -2,16 +2,13 @@
 table, JSON for the page's script) and its gallery tiles. A repeat collect renders only the runs
 whose files changed; the page is then put together from strings.
 
-OUTPUT/.report-pieces.json holds {id: {"key", "row", "json", "tiles"}}; the key is the run's
+OUTPUT/.report-pieces.json (cachefile.py) holds {id: {"key", "row", "json", "tiles"}}; the key is the run's
 file identity from the collector's index, whether its log exists and the gallery's mode.
 """
 
-import json
 from pathlib import Path
 
-from . import gallery, render, sections
-from .atomic import write_atomic
-from .errors import OutputError
+from . import cachefile, gallery, render, sections
 from .escape import inside_href, script_json
 from .runner.outcome import Status
 
@@ -36,8 +33,9 @@ def pieces(output, runs, keys=None):
     found = {run.id: old[run.id] for run in runs if run.id not in renew}
     for run in stale:
         found[run.id] = dict(_render(output, run, thumbnailed, made, f"{run.id}.log" in logs), key=wanted[run.id])
-    if keys and (found.keys() != old.keys() or any(found[k] is not old[k] for k in found)):
-        _save(output, {k: v for k, v in found.items() if v["key"] is not None})
+    if keys:
+        kept = {k: v for k, v in found.items() if v["key"] is not None}
+        cachefile.save(Path(output) / CACHE, "report-pieces", VERSION, old, kept)
     return found
 
 
@@ -60,17 +58,5 @@ def _logs(output):
 
 
 def _load(output):
-    try:
-        data = json.loads((Path(output) / CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("runs"), dict):
-        return {}
-    return {k: v for k, v in data["runs"].items() if isinstance(v, dict) and {"key", "row", "json", "tiles"} <= v.keys()}
-
-
-def _save(output, entries):
-    try:
-        write_atomic(Path(output) / CACHE, json.dumps({"version": VERSION, "runs": entries}), durable=False)
-    except OutputError:
-        pass  # only a cache: the next collect renders every run again
+    entries = cachefile.load(Path(output) / CACHE, "report-pieces", VERSION)
+    return {k: v for k, v in entries.items() if {"key", "row", "json", "tiles"} <= v.keys()}

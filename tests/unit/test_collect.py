@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jupyterstream import collect
+from jupyterstream import cachefile, collect
 from jupyterstream.runner import status
 
 from .helpers import executed, places, png, save
@@ -244,13 +244,16 @@ def test_a_job_whose_identity_changed_in_the_plan_is_reread(output, summarized):
 
 
 @pytest.mark.parametrize("index", ["not json", "", json.dumps({"version": 1, "runs": {}}),
-                                   json.dumps({"version": collect.INDEX_VERSION, "runs": {"AL": {}}})])
+                                   json.dumps({"version": collect.INDEX_VERSION, "runs": {"AL": {}}}),
+                                   json.dumps({"cache": "collect-index", "version": collect.INDEX_VERSION}) +
+                                   '\n["AL", {"key": [], "run": {"id": "AL"}}]\n["AL", {"key"\n'])
 def test_an_index_that_is_corrupt_or_from_another_version_is_ignored(output, summarized, index):
     finish(output, "AL")
     (output / collect.INDEX).write_text(index)
     assert collect.runs(output, make_plan("AL"))[0].ok
     assert summarized == ["AL"]
-    assert json.loads((output / collect.INDEX).read_text())["version"] == collect.INDEX_VERSION
+    header = json.loads((output / collect.INDEX).read_text().splitlines()[0])
+    assert header == {"cache": "collect-index", "version": collect.INDEX_VERSION}
 
 
 @pytest.mark.parametrize("index", ["null", "[1, 2]", '{"version": 2, "runs": []}'])
@@ -281,7 +284,7 @@ def test_a_running_run_is_never_kept_in_the_index_and_is_read_again(output, summ
     collect.runs(output, make_plan("AL"))
     assert summarized == ["AL", "AL"]
     index = output / collect.INDEX
-    assert not index.exists() or json.loads(index.read_text())["runs"] == {}
+    assert cachefile.load(index, "collect-index", collect.INDEX_VERSION) == {}
 
 
 def test_a_pending_run_is_never_kept_in_the_index(output, summarized):
