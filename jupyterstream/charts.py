@@ -107,8 +107,9 @@ def _sorted(name, pairs, flagged, links, from_zero):
         if len(pairs) <= LABELS_LIMIT:
             shapes.append(f"<text transform='translate({x + width / 2 + 3:.1f},{TOP + PLOT_H + 4}) rotate(-90)' "
                           f"text-anchor='end' font-size='9'>{esc(label[:12])}</text>")
-    axis = "bars from zero" if from_zero else f"dots; the axis runs from {marks[0]:g} to {marks[-1]:g}, not from zero"
-    return _svg(name, shapes, f"{len(pairs)} runs, sorted ({axis}); lowest {low:g}, highest {high:g}")
+    axis = "bars from zero" if from_zero else \
+        f"dots; the axis runs from {number(marks[0])} to {number(marks[-1])}, not from zero"
+    return _svg(name, shapes, f"{len(pairs)} runs, sorted ({axis}); lowest {number(low)}, highest {number(high)}")
 
 
 def _histogram(name, pairs, flagged, links):
@@ -132,7 +133,8 @@ def _histogram(name, pairs, flagged, links):
         shapes.append(_linked(dot, links.get(label)))
     shapes.append(f"<text x='{LEFT}' y='{TOP + PLOT_H + 28}' font-size='10'>{number(low)}</text>"
                   f"<text x='{WIDTH}' y='{TOP + PLOT_H + 28}' font-size='10' text-anchor='end'>{number(high)}</text>")
-    return _svg(name, shapes, f"histogram of {len(values)} runs, {low:g} to {high:g}; bar height: runs per bin")
+    return _svg(name, shapes, f"histogram of {len(values)} runs, {number(low)} to {number(high)}; "
+                              "bar height: runs per bin")
 
 
 def _scale(low, high):

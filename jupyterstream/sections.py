@@ -136,7 +136,7 @@ def metrics(runs):
         found.append({"name": text(name), "chart": Markup(charts.chart(name, pairs, flagged, links)),
                       "map": Markup(tilemap.tilemap(name, pairs, links))
                       if states and charts.kind(pairs) != "constant" else "",
-                      "outliers": [(label, f"{value:g}", links.get(label)) for label, value in flagged[:LIST_LIMIT]],
+                      "outliers": [(label, charts.number(value), links.get(label)) for label, value in flagged[:LIST_LIMIT]],
                       "glance": _glance(name, pairs)})
     return found
 
