@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jupyterstream import pieces, report  # noqa: E402
+from jupyterstream import gallery, pieces, report  # noqa: E402
 from jupyterstream.collect import INDEX, load_plan, runs as collect_runs  # noqa: E402
 from jupyterstream.runner.record import MIME_TYPE  # noqa: E402
 
@@ -136,6 +136,35 @@ def peak_memory_mb(output, first):
     return int(result.stdout.split()[-1]) / 1024
 
 
+def distinct_png(seed):
+    """A 480x240 chart-like PNG that no other seed gives (Pillow: quicker to make than matplotlib)."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (480, 240), "white")
+    ImageDraw.Draw(image).line([(x, rnd.randint(20, 220)) for x in range(0, 480, 12)], fill=(52, 101, 164), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def thumbnails(scratch, count):
+    """Make ``count`` distinct figures' files and thumbnails on every core, then in this one process."""
+    output = scratch / "distinct"
+    generate(output, count, [distinct_png(i) for i in range(count)])
+    runs = collect_runs(output, load_plan(output), use_index=False)
+    pooled = timed(gallery.make_missing, output, runs)
+    shutil.rmtree(output / "figures")
+    (output / gallery.THUMBS).mkdir(parents=True)
+    tasks = [(str(output), run.notebook, [(p["cell"], p["index"]) for p in run.figures]) for run in runs]
+    alone = timed(lambda: list(map(gallery._make_for_run, tasks)))
+    line(f"{count} distinct figures and thumbnails, on {os.cpu_count()} cores", *pooled[:2],
+         f"{count / pooled[0]:.0f} a second")
+    line(f"the same in one process", *alone[:2], f"ratio every core / one: {pooled[0] / alone[0]:.2f} wall")
+
+
 def line(what, wall, cpu, extra=""):
     print(f"{what:<58} {wall:6.2f} s wall {cpu:6.2f} s CPU  {extra}")
 
@@ -178,6 +207,7 @@ def main():
               f"{args.runs} (ratio {big_first / small_first:.2f}; target <= 1.2)")
         print(f"peak memory, repeat collect: {small_warm:.0f} MB at {args.runs // 5} runs, {big_warm:.0f} MB at "
               f"{args.runs} (ratio {big_warm / small_warm:.2f})")
+        thumbnails(scratch, 400)
         demo = scratch / "demo"
         generate(demo, 51, pngs)
         demo_t = timed(report.collect, demo)

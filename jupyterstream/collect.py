@@ -241,10 +241,11 @@ def _read_notebook(output, run, record, metric_tag=None):
 
 
 def _figures(nb):
-    """Where each figure is, with the content hash its files are named by."""
-    places = extract.figure_places(nb)
-    for place, (_, mime, data) in zip(places, extract.figures(nb)):
-        place["sha"] = gallery.fingerprint(mime, data)
+    """Where each figure is (as extract.figure_places), with the content hash its files are named by."""
+    places, seen = [], {}
+    for cell, mime, data in extract.figures(nb):
+        seen[cell] = seen.get(cell, -1) + 1
+        places.append({"cell": cell, "index": seen[cell], "mime": mime, "sha": gallery.fingerprint(mime, data)})
     return places
 
 

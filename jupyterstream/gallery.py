@@ -29,9 +29,10 @@ NO_THUMB = ".none"  # beside a figure Pillow could not read, so it is not tried 
 
 
 def fingerprint(mime, data):
-    """The content hash a figure's files are named by (16 hex digits), or None for bad data."""
-    raw = _raw(mime, data)
-    return None if raw is None else hashlib.sha256(raw).hexdigest()[:16]
+    """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
+    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it."""
+    text = str(data) if mime == "image/svg+xml" else "".join(str(data).split())
+    return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
 def thumbnails(runs):
@@ -59,7 +60,7 @@ def tile(output, mime, data, thumbnails):
         return None, None
     if not thumbnails:
         return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}", None
-    sha = hashlib.sha256(raw).hexdigest()[:16]
+    sha = fingerprint(mime, data)
     _write_files(Path(output), mime, raw, sha)
     return _linked({"mime": mime, "sha": sha}, listing(output))
 
@@ -133,7 +134,7 @@ def _make_for_run(task):
         found = extract.figure_data(nb, cell, index) if nb else None
         raw = _raw(found[1], found[2]) if found else None
         if raw is not None:
-            _write_files(Path(output), found[1], raw, hashlib.sha256(raw).hexdigest()[:16])
+            _write_files(Path(output), found[1], raw, fingerprint(found[1], found[2]))
 
 
 def _write_files(output, mime, raw, sha):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import json
 import time
 from pathlib import Path
@@ -24,9 +25,10 @@ def collect(output, html=True, metric_tag=None, refresh=None):
     runs = collect_runs(output, plan, metric_tag=metric_tag, keys=keys)
     parts = parts_of.build(plan, runs, output, _load_json(output / "hosts.json"), keys)
     master = build_master(plan, parts)
-    # Plain JSON of a notebook the tests validate: nbformat.writes would copy and re-validate 5,000
-    # rows of HTML on every collect.
-    write_atomic(output / "master.ipynb", json.dumps(master, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    # Streamed plain JSON of a notebook the tests validate: nbformat.writes would copy and re-validate
+    # 5,000 rows of HTML on every collect, and hold the whole text twice.
+    encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
+    write_streamed(output / "master.ipynb", itertools.chain(encoder.iterencode(master), ["\n"]))
     write_atomic(output / "metrics.csv", metrics_csv(runs))
     write_atomic(output / "runs.csv", runs_csv(runs))
     if html:

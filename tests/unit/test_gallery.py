@@ -74,7 +74,8 @@ def test_svg_is_cleaned_before_it_is_shown_even_through_an_img(tmp_path):
 def test_figure_data_that_cannot_be_shown_safely_is_left_out(tmp_path, mime, data):
     run = make_run(tmp_path, "AL", {1: [(mime, data)]})
     assert gallery.run_tiles(tmp_path, run, thumbnailed=False) == []
-    assert gallery.fingerprint(mime, data) is None
+    gallery.make_missing(tmp_path, [run])
+    assert gallery.run_tiles(tmp_path, run, thumbnailed=True) == [] and not list((tmp_path / "figures").glob("*.*"))
 
 
 def test_figures_of_a_run_whose_notebook_is_gone_or_corrupt_are_left_out(tmp_path):
@@ -101,6 +102,7 @@ def test_beyond_the_limit_figures_are_files_named_by_content_with_jpeg_thumbnail
     [(cell, src, href)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
     sha = gallery.fingerprint("image/png", image)
     assert (cell, src, href) == (1, f"figures/thumbs/{sha}.jpg", f"figures/{sha}.png")
+    assert gallery.fingerprint("image/png", image[:20] + "\n" + image[20:]) == sha, "line breaks are not content"
     assert (tmp_path / href).read_bytes() == base64.b64decode(image)
     with Image.open(tmp_path / src) as thumb:
         assert thumb.format == "JPEG" and thumb.width == gallery.THUMB_WIDTH
