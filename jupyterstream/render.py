@@ -71,5 +71,5 @@ def write_streamed(path, chunks):
             pass
         if isinstance(exc, OSError):
             raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): free some space, or check that "
-                              f"{os.path.dirname(path) or '.'} is writable; the previous report is untouched") from None
+                              f"{os.path.dirname(path) or '.'} is writable; the previous file is untouched") from None
         raise
