@@ -93,9 +93,9 @@ def note(run):
 
 
 def progress_text(run):
-    """'running: cell 7 of 12' for a run that saves its notebook as it goes."""
+    """'cell 7 of 12' for a running run that saves its notebook as it goes (shown 'running: cell 7 of 12')."""
     step = run.progress or {}
-    return f"running: cell {step['cell']} of {step['cells']}" if step.get("cells") else ""
+    return f"cell {step['cell']} of {step['cells']}" if step.get("cells") else ""
 
 
 def error(run):

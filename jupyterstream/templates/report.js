@@ -64,7 +64,7 @@
     var td = el("td");
     if (key === "n") { if (run.n) { td.appendChild(link("notebook", run.n)); } }
     else if (key === "l") { td.appendChild(link(run.l, "#run-" + run.i)); }
-    else if (key === "s") { td.textContent = run.r ? run.s + " (" + run.r + ")" : run.s; td.className = "js-" + run.s; }
+    else if (key === "s") { td.textContent = run.r ? run.s + ": " + run.r : run.s; td.className = "js-" + run.s; }
     else { td.textContent = run[key] === null || run[key] === undefined ? "" : String(run[key]); }
     return td;
   }
@@ -126,7 +126,7 @@
     close.addEventListener("click", function () { panel.hidden = true; });
     panel.appendChild(close);
     panel.appendChild(el("h2", run.l));
-    panel.appendChild(el("p", run.s + (run.r ? " (" + run.r + ")" : "") + (run.d !== null ? ", " + run.d + " s" : "") +
+    panel.appendChild(el("p", run.s + (run.r ? ": " + run.r : "") + (run.d !== null ? ", " + run.d + " s" : "") +
       (run.h ? ", on " + run.h : ""), "js-" + run.s));
     if (run.t) { panel.appendChild(el("p", run.t)); }
     var links = el("p");

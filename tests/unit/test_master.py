@@ -186,7 +186,7 @@ def test_each_run_s_data_for_the_page_holds_its_parameters_metrics_error_figures
 
 def test_a_running_run_shows_how_far_it_got():
     run = Run("a", "a", {}, state="running", progress={"cell": 7, "cells": 12})
-    assert "running (running: cell 7 of 12)" in html_of(build([run])[1], "runs")
+    assert '<td class="js-running">running: cell 7 of 12</td>' in html_of(build([run])[1], "runs")
 
 
 # --- failure triage ---------------------------------------------------------------------------
