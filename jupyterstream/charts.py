@@ -114,21 +114,25 @@ def _sorted(name, pairs, flagged, links, from_zero):
 
 def _histogram(name, pairs, flagged, links):
     values = [v for _, v in pairs]
-    low, high, bins = min(values), max(values), 30
-    step = (high - low) / bins
+    low, high = min(values), max(values)
+    whole = all(v.is_integer() for v in values)
+    # Whole numbers (years, counts) get bins of whole width: 30 bins over 44 years would alternate.
+    step = math.ceil((high - low + 1) / 30) if whole else (high - low) / 30
+    bins = math.ceil((high - low + 1) / step) if whole else 30
     counts = [0] * bins
     for value in values:
         counts[min(int((value - low) / step), bins - 1)] += 1
+    last = 1 if whole else 0  # a whole-number bin ends one below the next one's start
     marks = ticks(0, max(counts))
     scale, width = _scale(0, marks[-1]), (WIDTH - LEFT) / bins
     shapes = [_axis(marks, scale)]
     for i, count in enumerate(counts):
         top = scale(count)
         shapes.append(f"<rect x='{LEFT + i * width:.1f}' y='{top:.1f}' width='{width - 1:.1f}' "
-                      f"height='{scale(0) - top:.1f}' fill='{BLUE}'><title>{low + i * step:g} to "
-                      f"{low + (i + 1) * step:g}: {count} runs</title></rect>")
+                      f"height='{scale(0) - top:.1f}' fill='{BLUE}'><title>{number(low + i * step)} to "
+                      f"{number(low + (i + 1) * step - last)}: {count} runs</title></rect>")
     for label, value in flagged:
-        x = LEFT + (value - low) / (high - low) * (WIDTH - LEFT)
+        x = LEFT + (value - low) / (bins * step) * (WIDTH - LEFT)
         dot = f"<circle cx='{x:.1f}' cy='{TOP + PLOT_H + 8}' r='4' fill='{RED}'><title>{esc(label)}: {value:g} (outlier)</title></circle>"
         shapes.append(_linked(dot, links.get(label)))
     shapes.append(f"<text x='{LEFT}' y='{TOP + PLOT_H + 28}' font-size='10'>{number(low)}</text>"

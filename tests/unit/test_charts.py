@@ -157,7 +157,9 @@ def test_exactly_100_values_are_still_bars_and_101_a_histogram():
     assert len(parse(charts.chart("m", pairs(range(100)), []))[2]) == 100
     assert charts.kind(pairs(range(101))) == "histogram"
     root, _, bars = parse(charts.chart("m", pairs(range(101)), []))
-    assert len(bars) == 30 and "histogram of 101 runs, 0 to 100" in root.find("figcaption").text
+    assert len(bars) == 26 and "histogram of 101 runs, 0 to 100" in root.find("figcaption").text, "whole bins of 4"
+    _, _, bars = parse(charts.chart("m", pairs([v / 10 for v in range(101)]), []))
+    assert len(bars) == 30
 
 
 def test_the_histogram_counts_every_value_once():
@@ -165,6 +167,14 @@ def test_the_histogram_counts_every_value_once():
     _, _, bars = parse(charts.chart("m", pairs(values), []))
     counts = [int(re.search(r": (\d+) runs$", b.find(f"{SVG}title").text).group(1)) for b in bars]
     assert sum(counts) == 5000
+
+
+def test_whole_numbers_get_bins_of_whole_width_so_no_bin_is_empty_by_construction():
+    years = [1960 + i % 45 for i in range(5000)]
+    _, _, bars = parse(charts.chart("peak_year", pairs(years), []))
+    titles = [b.find(f"{SVG}title").text for b in bars]
+    assert len(bars) == 23 and titles[0] == "1960 to 1961: 224 runs" and titles[-1] == "2004 to 2005: 111 runs"
+    assert all(int(t.rsplit(": ", 1)[1].split()[0]) > 0 for t in titles)
 
 
 def test_outlying_bars_are_red_link_to_their_run_and_the_others_blue():
