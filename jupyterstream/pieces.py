@@ -6,6 +6,8 @@ OUTPUT/.report-pieces.json (cachefile.py) holds {id: {"key", "row", "json", "til
 file identity from the collector's index, whether its log exists and the gallery's mode.
 """
 
+import functools
+import hashlib
 from pathlib import Path
 
 from . import cachefile, gallery, render, sections
@@ -14,6 +16,8 @@ from .runner.outcome import Status
 
 CACHE = ".report-pieces.json"
 VERSION = 1
+# The code and template that render the pieces: when either changes, every cached piece is stale.
+RENDERERS = ("sections.py", "pieces.py", "gallery.py", "templates/sections.html.j2")
 # A run in these states changes without its files changing (progress): never cached.
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
@@ -35,7 +39,7 @@ def pieces(output, runs, keys=None):
         found[run.id] = dict(_render(output, run, thumbnailed, made, f"{run.id}.log" in logs), key=wanted[run.id])
     if keys:
         kept = {k: v for k, v in found.items() if v["key"] is not None}
-        cachefile.save(Path(output) / CACHE, "report-pieces", VERSION, old, kept)
+        cachefile.save(Path(output) / CACHE, "report-pieces", _version(), old, kept)
     return found
 
 
@@ -58,5 +62,13 @@ def _logs(output):
 
 
 def _load(output):
-    entries = cachefile.load(Path(output) / CACHE, "report-pieces", VERSION)
+    entries = cachefile.load(Path(output) / CACHE, "report-pieces", _version())
     return {k: v for k, v in entries.items() if {"key", "row", "json", "tiles"} <= v.keys()}
+
+
+@functools.lru_cache(maxsize=None)
+def _version():
+    digest = hashlib.sha256()
+    for name in RENDERERS:
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return f"{VERSION}-{digest.hexdigest()[:16]}"

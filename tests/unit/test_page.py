@@ -98,3 +98,20 @@ def test_watch_collects_until_no_run_is_pending_or_running(tmp_path):
     runs = report.watch(tmp_path, 2, sleep=sleep)
     assert naps == [2, 2] and [r.state for r in runs] == ["missing"]
     assert "refresh" not in (tmp_path / "report.html").read_text()
+
+
+def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_changes(tmp_path, monkeypatch):
+    from jupyterstream import cachefile, pieces
+
+    plan = dict(PLAN, jobs=[{"id": "AL", "label": "AL", "texts": {}, "identity": "i"}])
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "status").mkdir()
+    (tmp_path / "status" / "AL.json").write_text(json.dumps({"status": "cell-error", "job": "AL", "identity": "i"}))
+    report.collect(tmp_path)
+    assert list(cachefile.load(tmp_path / pieces.CACHE, "report-pieces", pieces._version())) == ["AL"]
+    monkeypatch.setattr(pieces, "_version", lambda: "another version of the templates")
+    rendered = []
+    monkeypatch.setattr(pieces, "_render", lambda *args: rendered.append(args[1].id) or
+                        {"row": "<tr></tr>", "json": "{}", "tiles": []})
+    report.collect(tmp_path)
+    assert rendered == ["AL"]
