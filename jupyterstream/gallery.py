@@ -6,7 +6,9 @@ in figures/thumbs/; the page shows the thumbnail and links the full image. Files
 are made once, on every core, and a repeat collect finds them. SVG is always cleaned first
 (sanitize.py): a figure opened on its own runs whatever scripts it carries.
 
-``tile`` is the one place a figure output (mime, data) becomes what the page shows (src, href).
+``tile`` is the one place a figure output (mime, data) becomes what the page shows (src, href), at
+full size and (in the worker processes too) with thumbnails; ``run_tiles`` only finds the files it
+made. A new kind of figure plugs in at EXTENSIONS and ``_raw`` (its bytes, made safe, or None).
 """
 
 import base64
@@ -60,9 +62,11 @@ def tile(output, mime, data, thumbnails):
         return None, None
     if not thumbnails:
         return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}", None
-    sha = fingerprint(mime, data)
-    _write_files(Path(output), mime, raw, sha)
-    return _linked({"mime": mime, "sha": sha}, listing(output))
+    sha, ext = fingerprint(mime, data), EXTENSIONS[mime]
+    thumbnail = _write_files(Path(output), mime, raw, sha)
+    if ext == "svg":  # cleaned SVG is its own thumbnail: an <img> scales it
+        return f"{FIGURES}/{sha}.svg", f"{FIGURES}/{sha}.svg"
+    return (f"{THUMBS}/{sha}.jpg" if thumbnail else None), f"{FIGURES}/{sha}.{ext}"
 
 
 def _raw(mime, data):
@@ -132,19 +136,22 @@ def _make_for_run(task):
     nb = extract.read_run(os.path.join(output, notebook))[0]
     for cell, index in places:
         found = extract.figure_data(nb, cell, index) if nb else None
-        raw = _raw(found[1], found[2]) if found else None
-        if raw is not None:
-            _write_files(Path(output), found[1], raw, fingerprint(found[1], found[2]))
+        if found:
+            tile(output, found[1], found[2], True)
 
 
 def _write_files(output, mime, raw, sha):
+    """Write the full image and its thumbnail when missing; True when a thumbnail exists."""
     full = output / FIGURES / f"{sha}.{EXTENSIONS[mime]}"
     if not full.exists():
         (output / THUMBS).mkdir(parents=True, exist_ok=True)
         _write(full, raw)
-    if mime != "image/svg+xml" and not (output / THUMBS / f"{sha}.jpg").exists():
+    if mime == "image/svg+xml":
+        return False
+    if not (output / THUMBS / f"{sha}.jpg").exists() and not (output / THUMBS / f"{sha}{NO_THUMB}").exists():
         thumb = _thumbnail(raw)
         _write(output / THUMBS / (f"{sha}.jpg" if thumb else f"{sha}{NO_THUMB}"), thumb or b"")
+    return (output / THUMBS / f"{sha}.jpg").exists()
 
 
 def _thumbnail(raw):
