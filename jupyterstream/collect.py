@@ -101,9 +101,11 @@ def _cached(entry, key):
     """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
     if not entry or entry["key"] != key or entry["run"].keys() != FIELDS:
         return None
-    # Filling __dict__ directly: a dataclass __init__ per run is most of a repeat collect's time.
+    # The entry's own dict becomes the Run's (no __init__, no copy): a dataclass __init__ per run was
+    # most of a repeat collect's time. A cached run is never changed afterwards (transient states
+    # are not cached).
     run = Run.__new__(Run)
-    run.__dict__.update(entry["run"])
+    run.__dict__ = entry["run"]
     return run
 
 
