@@ -12,8 +12,7 @@ import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import extract
-from . import cachefile, gallery
+from . import cachefile, extract, gallery
 from .runner import status
 from .runner.outcome import META_KEY, Status
 from .errors import OutputError
