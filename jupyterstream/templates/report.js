@@ -151,7 +151,8 @@
   }
   function fromHash() {
     var match = /^#run-(.*)$/.exec(location.hash);
-    if (match) { open(decodeURIComponent(match[1])); }
+    if (!match) { return; }
+    try { open(decodeURIComponent(match[1])); } catch (err) { /* a malformed #run- link opens nothing */ }
   }
   window.addEventListener("hashchange", fromHash);
   draw();
