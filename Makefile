@@ -16,6 +16,7 @@ RETRIES      ?= 2
 SHARED_FS    ?=
 STRICT_SERVERS ?=
 METRIC_TAG   ?=
+WATCH        ?= 5
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -35,12 +36,13 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
 
-.PHONY: help setup tools preview run collect check-servers inspect test bench clean
+.PHONY: help setup tools preview run collect watch check-servers inspect test bench clean
 
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
+	@echo "make watch     while a sweep runs: collect OUTPUT every WATCH=$(WATCH) seconds until it is done"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"
 	@echo "make test      install what the tests need (R and its kernel too) and run them"
@@ -79,6 +81,9 @@ run: setup ## Run the sweep, then collect.
 
 collect: setup ## Collect OUTPUT again.
 	bin/tell-exit $(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
+
+watch: setup ## Collect OUTPUT every WATCH seconds while a sweep runs.
+	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)' --watch '$(WATCH)'
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)

@@ -285,7 +285,7 @@ def replicate(scratch, source, count):
 def collect_seconds(output, html, cold):
     """Seconds of one report.collect; cold drops the incremental index first."""
     if cold:
-        for name in (INDEX, report.THUMBS):
+        for name in (INDEX,):
             (output / name).unlink(missing_ok=True)
     start = time.perf_counter()
     runs = report.collect(output, html=html)

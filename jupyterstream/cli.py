@@ -171,10 +171,21 @@ def inspect(notebook):
 @click.option("--no-html", is_flag=True, help="Skip report.html (faster for huge sweeps).")
 @click.option("--metric-tag", default=None, metavar="TAG",
               help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG).")
-def collect(output, no_html, metric_tag):
-    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv and runs.csv."""
+@click.option("--watch", type=click.FloatRange(min=0.5), default=None, metavar="SECONDS",
+              help="Collect again every SECONDS while runs are pending or running; the open report reloads "
+                   "itself until the sweep is done (WATCH).")
+def collect(output, no_html, metric_tag, watch):
+    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv and runs.csv.
+
+    \b
+    Example (while a sweep runs, in another terminal; open OUTPUT/report.html):
+      jupyterstream collect output --watch 5
+    """
     def step():
-        runs = report.collect(output, html=not no_html, metric_tag=metric_tag or None)
+        if watch:
+            runs = report.watch(output, watch, metric_tag=metric_tag or None, log=sys.stderr)
+        else:
+            runs = report.collect(output, html=not no_html, metric_tag=metric_tag or None)
         click.echo(report.summary(output, runs), err=True)
         return 0 if all(r.ok for r in runs) else 1
     _exit(step)

@@ -3,22 +3,23 @@
 Runs are read one at a time, and a repeat collect reads only what changed: OUTPUT/.collect-index.json
 keeps each run's summary keyed by the identity of its files (size and modification time of its status
 record and notebook, and its joblog row), so refreshing a 5,000-run report mid-sweep costs little.
+A transient state (pending, running, missing, killed) is never kept: it is read again on every collect.
 """
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import extract
+from . import cachefile, extract, gallery
 from .runner import status
-from .runner.outcome import TRANSIENT, Status, host_of, reconcile, superseded
-from .atomic import write_atomic
+from .runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
 from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 4
+INDEX_VERSION = 6
+SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Run:
     failure: dict = field(default_factory=dict)
     message: str = ""
     metrics: dict = field(default_factory=dict)
-    figures: list = field(default_factory=list)   # [{"cell", "index", "mime"}]: where each image is
+    figures: list = field(default_factory=list)   # [{"cell", "index", "mime", "sha"}]: where each image is
     notebook: str = ""
     exit: str = ""
     signal: str = ""
@@ -45,11 +46,15 @@ class Run:
     python: str = ""
     notebook_sha256: str = ""
     values: dict = field(default_factory=dict)   # what the kernel received (plan.json), as JSON
+    progress: dict = field(default_factory=dict)  # {"cell", "cells"} of a running run that saves as it goes
 
     @property
     def ok(self):
         """True for a run that finished cleanly."""
         return self.state == "ok"
+
+
+FIELDS = frozenset(f.name for f in fields(Run))
 
 
 def load_plan(output):
@@ -63,11 +68,13 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True, metric_tag=None):
+def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     """Return a Run for every planned job, re-reading only runs whose files changed. With
     ``metric_tag``, the last expression of code cells carrying that tag is a metric too. The index
     keeps only outcomes that the files alone decide: a run that is running, pending, missing or
-    killed (which depend on live processes) is read again each time."""
+    killed (which depend on live processes) is read again each time. ``keys``, a dict, receives each
+    run's file identity (what the report's own caches are keyed by)."""
+    output = os.fspath(output)  # a str: a Path would be converted again for each of 10,000 joins
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
     edited = _notebook_edited(plan)
@@ -76,27 +83,31 @@ def runs(output, plan, use_index=True, metric_tag=None):
     for job in plan["jobs"]:
         logrow = log.get(job["id"])
         key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
+        if keys is not None:
+            keys[job["id"]] = key
         entry = old.get(job["id"])
         run = _cached(entry, key)
         if run is None:
             run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
-            entry = {"key": key, "run": asdict(run)} if use_index else None
-        if use_index and run.state not in TRANSIENT:
+            entry = {"key": key, "run": dict(vars(run))}
+        if run.state not in TRANSIENT:
             new[job["id"]] = entry
         result.append(run)
     if use_index:
-        _save_index(output, new)
+        cachefile.save(Path(output) / INDEX, "collect-index", INDEX_VERSION, old, new)
     return result
 
 
 def _cached(entry, key):
     """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
-    if not entry or entry["key"] != key or entry["run"].get("state") in TRANSIENT:
+    if not entry or entry["key"] != key or entry["run"].keys() != FIELDS or entry["run"].get("state") in TRANSIENT:
         return None
-    try:
-        return Run(**entry["run"])
-    except TypeError:
-        return None
+    # The entry's own dict becomes the Run's (no __init__, no copy): a dataclass __init__ per run was
+    # most of a repeat collect's time. A cached run is never changed afterwards (transient states
+    # are not cached).
+    run = Run.__new__(Run)
+    run.__dict__ = entry["run"]
+    return run
 
 
 def _queued(output):
@@ -146,20 +157,8 @@ def _signature(output, job, logrow):
 
 
 def _load_index(output):
-    try:
-        data = json.loads((Path(output) / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or not isinstance(data.get("runs"), dict):
-        return {}
-    return {k: v for k, v in data["runs"].items() if isinstance(v, dict) and "key" in v and isinstance(v.get("run"), dict)}
-
-
-def _save_index(output, entries):
-    try:
-        write_atomic(Path(output) / INDEX, json.dumps({"version": INDEX_VERSION, "runs": entries}))
-    except OutputError:
-        pass  # only a cache: the next collect reads everything again
+    entries = cachefile.load(Path(output) / INDEX, "collect-index", INDEX_VERSION)
+    return {k: v for k, v in entries.items() if "key" in v and isinstance(v.get("run"), dict)}
 
 
 def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
@@ -186,6 +185,8 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
         run.failure = {k: record.get(k) for k in ("cell_index", "ename", "evalue", "traceback")}
     if nb is not None:
         _read_notebook(run, record, nb, metric_tag)
+    elif run.state == Status.RUNNING.value:
+        run.progress = progress(output, run.id)
     return run
 
 
@@ -208,4 +209,34 @@ def _read_notebook(run, record, nb, metric_tag=None):
     run.notebook_sha256 = record.get("notebook_sha256") or ""
     run.metrics = extract.metrics(nb, metric_tag)
     run.python = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
-    run.figures = extract.figure_places(nb)
+    run.figures = _figures(nb)
+    if run.failure.get("cell_index") is not None:
+        run.failure["source"] = _cell_source(nb, run.failure["cell_index"])
+
+
+def _figures(nb):
+    """Where each figure is (as extract.figure_places), with the content hash its files are named by."""
+    places, seen = [], {}
+    for cell, mime, data in extract.figures(nb):
+        seen[cell] = seen.get(cell, -1) + 1
+        places.append({"cell": cell, "index": seen[cell], "mime": mime, "sha": gallery.fingerprint(mime, data)})
+    return places
+
+
+def _cell_source(nb, index):
+    try:
+        source = nb["cells"][index].get("source", "")
+    except (IndexError, TypeError, AttributeError):
+        return ""
+    return ("".join(source) if isinstance(source, list) else str(source))[:SOURCE_LIMIT]
+
+
+def progress(output, job_id):
+    """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
+    try:
+        with open(os.path.join(output, "runs", f".{job_id}.partial.ipynb"), "rb") as handle:
+            meta = json.load(handle).get("metadata", {}).get(META_KEY, {}).get("execution", {})
+        cell, cells = meta.get("cell"), meta.get("cells")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"cell": cell, "cells": cells} if all(isinstance(n, int) for n in (cell, cells)) else {}

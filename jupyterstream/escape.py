@@ -1,15 +1,41 @@
-"""Escaping text taken from a run (values, names, messages) for the HTML in markdown cells."""
+"""Text taken from a run, made safe for the report: HTML text, JSON inside a script element, links."""
 
 import html
+import json
+import posixpath
 import re
+from urllib.parse import quote
 
-# Control characters XML cannot hold (an SVG chart is XML); tab, newline and CR are handled below.
+# Control characters XML cannot hold (an inline SVG chart is XML); tab, newline and CR stay.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+# What JSON inside <script type="application/json"> must not hold literally: "</script>" or "<!--"
+# would end or confuse the element; U+2028/2029 are line ends to older script parsers.
+SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def text(value):
+    """A value as plain text: ANSI colour codes and XML-invalid characters replaced."""
+    return CONTROL.sub("\ufffd", ANSI.sub("", str(value)))
 
 
 def esc(value):
-    """Escape for HTML inside a markdown cell: no tags, no MathJax ($, backslash), no raw line breaks
-    (a blank line would end the HTML block a markdown cell is in), no XML-invalid characters."""
-    text = html.escape(CONTROL.sub("\ufffd", str(value)), quote=True)
-    text = text.replace("$", "&#36;").replace("\\", "&#92;")
-    return text.replace("\r", "&#13;").replace("\n", "&#10;")
+    """Escape a value for HTML or SVG text and attributes (quotes included)."""
+    return html.escape(text(value), quote=True)
+
+
+def script_json(data):
+    """JSON for a <script type="application/json"> element that no value can break out of."""
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: SCRIPT_UNSAFE[m.group()], encoded)
+
+
+def inside_href(path):
+    """A relative link to ``path`` inside OUTPUT, percent-encoded; None when it would leave OUTPUT
+    or name a scheme (``javascript:``, ``http:``, ``//host``)."""
+    if not isinstance(path, str) or not path or "\\" in path or CONTROL.search(path) or ANSI.search(path):
+        return None
+    normal = posixpath.normpath(path)
+    if normal.startswith(("/", "..")) or normal == "." or ":" in normal.split("/")[0]:
+        return None
+    return quote(normal, safe="/._-~")

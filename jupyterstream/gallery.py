@@ -1,94 +1,161 @@
 """The gallery: every run's figures, aligned by the cell that drew them, labelled by value.
 
 Up to FULL_LIMIT figures are embedded at full size (the page stays self-contained). Beyond that,
-each figure is embedded as a small JPEG thumbnail, and its full image is written once to
-OUTPUT/figures/ and is one click away, so a 5,000-run report stays a size a browser opens.
+each figure is written once to OUTPUT/figures/ under its content hash, with a small JPEG thumbnail
+in figures/thumbs/; the page shows the thumbnail and links the full image. Files named by content
+are made once, on every core, and a repeat collect finds them. SVG is always cleaned first
+(sanitize.py): a figure opened on its own runs whatever scripts it carries.
+
+``tile`` is the one place a figure output (mime, data) becomes what the page shows (src, href), at
+full size and (in the worker processes too) with thumbnails; ``run_tiles`` only finds the files it
+made. A new kind of figure plugs in at EXTENSIONS and ``_raw`` (its bytes, made safe, or None).
 """
 
 import base64
+import binascii
+import hashlib
 import io
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import extract
+from . import extract, sanitize
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
+FIGURES, THUMBS = "figures", "figures/thumbs"
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
+NO_THUMB = ".none"  # beside a figure Pillow could not read, so it is not tried again
 
 
-def by_cell(runs):
-    """{cell index: [(run, place)]} in run order."""
-    cells = {}
+def fingerprint(mime, data):
+    """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
+    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it."""
+    text = str(data) if mime == "image/svg+xml" else "".join(str(data).split())
+    return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def thumbnails(runs):
+    """True when the runs hold more than FULL_LIMIT figures: the gallery shows thumbnails."""
+    return sum(len(run.figures) for run in runs) > FULL_LIMIT
+
+
+def run_tiles(output, run, thumbnailed, made=None):
+    """[(cell, src, href)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``."""
+    if not thumbnailed:
+        nb = extract.read_run(os.path.join(output, run.notebook))[0] if run.notebook and run.figures else None
+        found = [(p["cell"], extract.figure_data(nb, p["cell"], p["index"]) if nb else None) for p in run.figures]
+        tiles = [(cell, tile(output, f[1], f[2], False)[0], None) for cell, f in found if f]
+        return [entry for entry in tiles if entry[1]]
+    made = made or listing(output)
+    linked = [(place["cell"], *_linked(place, made)) for place in run.figures]
+    return [entry for entry in linked if entry[1] or entry[2]]
+
+
+def tile(output, mime, data, thumbnails):
+    """(src, href) of one figure output: a data URI and no link at full size; with ``thumbnails``,
+    the thumbnail's and the full image's files (made here when missing). (None, None) for bad data."""
+    raw = _raw(mime, data)
+    if raw is None:
+        return None, None
+    if not thumbnails:
+        return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}", None
+    sha, ext = fingerprint(mime, data), EXTENSIONS[mime]
+    thumbnail = _write_files(Path(output), mime, raw, sha)
+    if ext == "svg":  # cleaned SVG is its own thumbnail: an <img> scales it
+        return f"{FIGURES}/{sha}.svg", f"{FIGURES}/{sha}.svg"
+    return (f"{THUMBS}/{sha}.jpg" if thumbnail else None), f"{FIGURES}/{sha}.{ext}"
+
+
+def _raw(mime, data):
+    """The figure's bytes (SVG cleaned), or None when they cannot be shown safely."""
+    if mime not in EXTENSIONS:
+        return None
+    if mime == "image/svg+xml":
+        try:
+            return sanitize.clean_svg(data)
+        except sanitize.UnsafeSvg:
+            return None
+    data = "".join(str(data).split())
+    if not BASE64.fullmatch(data):
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _linked(place, made):
+    sha, ext = place.get("sha"), EXTENSIONS.get(place.get("mime"))
+    full = f"{sha}.{ext}"
+    if not sha or full not in made["full"]:
+        return None, None
+    if ext == "svg":
+        return f"{FIGURES}/{full}", f"{FIGURES}/{full}"
+    thumb = f"{sha}.jpg"
+    return (f"{THUMBS}/{thumb}" if thumb in made["thumbs"] else None), f"{FIGURES}/{full}"
+
+
+def listing(output):
+    """The names in figures/ and figures/thumbs/ (one listing, not a stat per figure)."""
+    found = {}
+    for key, folder in (("full", FIGURES), ("thumbs", THUMBS)):
+        try:
+            found[key] = set(os.listdir(Path(output) / folder))
+        except OSError:
+            found[key] = set()
+    return found
+
+
+def make_missing(output, runs):
+    """Write the figures and thumbnails of ``runs`` not yet on disk, one task per run, on every core."""
+    made, work = listing(output), {}
     for run in runs:
         for place in run.figures:
-            cells.setdefault(place["cell"], []).append((run, place))
-    return dict(sorted(cells.items()))
+            sha, ext = place.get("sha"), EXTENSIONS.get(place.get("mime"))
+            done = f"{sha}.{ext}" in made["full"] and (ext == "svg" or f"{sha}.jpg" in made["thumbs"]
+                                                        or f"{sha}{NO_THUMB}" in made["thumbs"])
+            if sha and run.notebook and not done:
+                work.setdefault(run.notebook, []).append((place["cell"], place["index"]))
+    if not work:
+        return
+    (Path(output) / THUMBS).mkdir(parents=True, exist_ok=True)
+    tasks = [(str(output), notebook, places) for notebook, places in work.items()]
+    if len(tasks) < 8:
+        list(map(_make_for_run, tasks))
+        return
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(_make_for_run, tasks, chunksize=max(1, len(tasks) // (8 * (os.cpu_count() or 1)))))
 
 
-def tiles(output, cells, cache):
-    """{cell: [(run, src, href)]}: an <img> source per figure, and a link to its full image or None.
-
-    Each run's notebook is read at most once; thumbnails are cached in ``cache`` by run, figure and
-    the notebook's hash, so a re-run gets a new one."""
-    thumbs = sum(len(v) for v in cells.values()) > FULL_LIMIT
-    wanted = {}
-    for cell, entries in cells.items():
-        for run, place in entries:
-            wanted.setdefault(run.id, (run, []))[1].append(place)
-    made = {}
-    for run, places in wanted.values():
-        keys = {id(p): f"{run.id}:{p['cell']}:{p['index']}:{run.notebook_sha256[:16]}" for p in places}
-        if thumbs and all(keys[id(p)] in cache for p in places):
-            made.update({(run.id, p["cell"], p["index"]): tuple(cache[keys[id(p)]]) for p in places})
-            continue
-        nb, _, _ = extract.read_run(os.path.join(output, run.notebook)) if run.notebook else (None, None, 0)
-        for place in places:
-            figure = _figure(nb, place)
-            if figure is None:
-                continue
-            tile = _thumbnail(output, run, place, figure) if thumbs else (_data_uri(*figure), None)
-            if thumbs:
-                cache[keys[id(place)]] = tile
-            made[(run.id, place["cell"], place["index"])] = tile
-    result = {}
-    for cell, entries in cells.items():
-        for run, place in entries:
-            tile = made.get((run.id, place["cell"], place["index"]))
-            if tile:
-                result.setdefault(cell, []).append((run, *tile))
-    return result
+def _make_for_run(task):
+    """Write one run's figure files (a worker process's job)."""
+    output, notebook, places = task
+    nb = extract.read_run(os.path.join(output, notebook))[0]
+    for cell, index in places:
+        found = extract.figure_data(nb, cell, index) if nb else None
+        if found:
+            tile(output, found[1], found[2], True)
 
 
-def _figure(nb, place):
-    """(mime, base64 data) of one figure of a notebook, or None."""
-    found = extract.figure_data(nb, place["cell"], place["index"]) if nb else None
-    if not found:
-        return None
-    _, mime, data = found
+def _write_files(output, mime, raw, sha):
+    """Write the full image and its thumbnail when missing; True when a thumbnail exists."""
+    full = output / FIGURES / f"{sha}.{EXTENSIONS[mime]}"
+    if not full.exists():
+        (output / THUMBS).mkdir(parents=True, exist_ok=True)
+        _write(full, raw)
     if mime == "image/svg+xml":
-        return mime, extract.svg_base64(data)
-    data = "".join(data.split())
-    return (mime, data) if BASE64.fullmatch(data) else None
+        return False
+    if not (output / THUMBS / f"{sha}.jpg").exists() and not (output / THUMBS / f"{sha}{NO_THUMB}").exists():
+        thumb = _thumbnail(raw)
+        _write(output / THUMBS / (f"{sha}.jpg" if thumb else f"{sha}{NO_THUMB}"), thumb or b"")
+    return (output / THUMBS / f"{sha}.jpg").exists()
 
 
-def _data_uri(mime, data):
-    return f"data:{mime};base64,{data}"
-
-
-def _thumbnail(output, run, place, figure):
-    """A small JPEG data URI, and the full image written to figures/ for its link."""
-    mime, data = figure
-    raw = base64.b64decode(data)
-    name = f"{run.id}-cell{place['cell']}-{place['index']}.{EXTENSIONS[mime]}"
-    folder = Path(output) / "figures"
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_bytes(raw)
-    href = f"figures/{name}"
-    if mime == "image/svg+xml":
-        return _data_uri(mime, data), href
+def _thumbnail(raw):
+    """A small JPEG of a raster figure, or None when Pillow cannot read it."""
     try:
         from PIL import Image
 
@@ -97,6 +164,13 @@ def _thumbnail(output, run, place, figure):
             image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
             buffer = io.BytesIO()
             image.save(buffer, "JPEG", quality=70)
-        return _data_uri("image/jpeg", base64.b64encode(buffer.getvalue()).decode("ascii")), href
-    except Exception:  # no Pillow, or an image it cannot read: the link still works
-        return None, href
+        return buffer.getvalue()
+    except Exception:  # an image Pillow cannot read: the link to the full image still works
+        return None
+
+
+def _write(path, data):
+    """Write beside, then rename: a reader (or a second collect) never sees half a figure."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

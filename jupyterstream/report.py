@@ -2,49 +2,57 @@
 
 import csv
 import io
+import itertools
 import json
+import time
 from pathlib import Path
 
-import nbformat
-
+from . import master as parts_of
 from .atomic import write_atomic
 from .collect import load_plan, runs as collect_runs
 from .master import build_master, counts, metric_names
 from .plaintext import for_csv, for_terminal
+from .render import page_chunks, write_streamed
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-THUMBS = ".thumbnails.json"
+WAITING = ("pending", "running")
 
 
-def collect(output, html=True, metric_tag=None):
-    """Collect every planned run of ``output``; return the list of Runs."""
+def collect(output, html=True, metric_tag=None, refresh=None):
+    """Collect every planned run of ``output``; return the list of Runs. ``refresh`` (seconds) makes
+    the page reload itself while runs are still pending or running."""
     output = Path(output)
     plan = load_plan(output)
-    runs = collect_runs(output, plan, metric_tag=metric_tag)
-    thumbs = _load_json(output / THUMBS)
-    master = build_master(plan, runs, output, _load_json(output / "hosts.json"), thumbs)
-    nbformat.validate(master)
-    if thumbs:
-        write_atomic(output / THUMBS, json.dumps(thumbs))
-    write_atomic(output / "master.ipynb", nbformat.writes(master) + "\n")
+    keys = {}
+    runs = collect_runs(output, plan, metric_tag=metric_tag, keys=keys)
+    parts = parts_of.build(plan, runs, output, _load_json(output / "hosts.json"), keys)
+    master = build_master(plan, parts)
+    # Streamed plain JSON of a notebook the tests validate: nbformat.writes would copy and re-validate
+    # 5,000 rows of HTML on every collect, and hold the whole text twice.
+    encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
+    write_streamed(output / "master.ipynb", itertools.chain(encoder.iterencode(master), ["\n"]))
     write_atomic(output / "metrics.csv", metrics_csv(runs))
     write_atomic(output / "runs.csv", runs_csv(runs))
     if html:
-        write_atomic(output / "report.html", render_html(master))
+        live = refresh if refresh and any(r.state in WAITING for r in runs) else None
+        write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
     return runs
 
 
-def render_html(master):
-    """The master notebook as one self-contained HTML page (images embedded, no network)."""
-    from nbconvert import HTMLExporter
+def render_html(page):
+    """report.html as a stream of text (see render.page_chunks)."""
+    return page_chunks(page)
 
-    exporter = HTMLExporter(template_name="lab", template_file="jupyterstream.html.j2",
-                            extra_template_paths=[str(TEMPLATES)], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=False)
-    body, _ = exporter.from_notebook_node(master)
-    return body
+
+def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
+    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs."""
+    while True:
+        runs = collect(output, metric_tag=metric_tag, refresh=max(1, round(every)))
+        waiting = sum(r.state in WAITING for r in runs)
+        if log is not None:
+            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running", file=log, flush=True)
+        if not waiting:
+            return runs
+        sleep(every)
 
 
 def metrics_csv(runs):

@@ -16,6 +16,12 @@ EXPECTED = {"ok": "ok", "raise": "cell-error", "exit": "stopped-early", "corrupt
             "badstatus": "corrupt", "missing": "missing"}
 
 
+def section(output, cell_id):
+    """The HTML a section of master.ipynb shows."""
+    master = nbformat.read(output / "master.ipynb", as_version=4)
+    return next(c for c in master.cells if c.id == cell_id).outputs[0]["data"]["text/html"]
+
+
 @pytest.fixture
 def collected(tmp_path):
     """A copy of the committed runs, collected."""
@@ -38,20 +44,20 @@ def test_the_master_notebook_is_valid_with_unique_deterministic_cell_ids(collect
     assert len(ids) == len(set(ids))
     collect(output)
     assert [c["id"] for c in nbformat.read(output / "master.ipynb", as_version=4).cells] == ids
-    assert ids[:4] == ["summary", "runs", "failures", "metrics"]
+    assert ids == ["summary", "failures", "metrics", "runs", "gallery", "manifest"]
 
 
 def test_the_summary_counts_ok_failed_and_missing(collected):
     output, _ = collected
-    summary = nbformat.read(output / "master.ipynb", as_version=4).cells[0].source
+    summary = section(output, "summary")
     assert "6 runs: 1 ok, 4 failed, 1 missing or still running" in summary
 
 
 def test_failures_show_cell_error_and_traceback_without_ansi_codes(collected):
     output, _ = collected
-    failures = nbformat.read(output / "master.ipynb", as_version=4).cells[2].source
+    failures = section(output, "failures")
     assert "ValueError: bad value raise" in failures and "at cell 4" in failures
-    assert "\x1b[" not in failures and "<pre>" in failures
+    assert "\x1b[" not in failures and "<pre class=\"js-trace\">" in failures
     assert "does not match its status record" in failures
 
 

@@ -41,3 +41,34 @@ def test_collect_mid_sweep_shows_running_and_pending_runs_then_fills_in(tmp_path
     (output / "status" / "slow2.json").touch()
     collect(output, html=False)
     assert calls == ["slow2"]
+
+
+def test_collect_watch_follows_a_sweep_and_stops_reloading_the_page_when_it_is_done(tmp_path, values):
+    output = tmp_path / "out"
+    command = str(Path(sys.executable).parent / "jupyterstream")
+    sweep = subprocess.Popen([command, "run", NOTEBOOKS / "faults.ipynb", values("slow1", "slow2", "ok"),
+                              "--param", "fault", "-o", output, "--jobs", "1"],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = None
+    try:
+        deadline = time.time() + 60
+        while not (output / "todo.txt").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        with open(tmp_path / "watch.log", "w") as log:
+            watcher = subprocess.Popen([command, "collect", output, "--watch", "1"], cwd=REPO,
+                                       stdout=subprocess.DEVNULL, stderr=log)
+        live = False
+        while watcher.poll() is None and time.time() < deadline + 120:
+            page = output / "report.html"
+            live = live or (page.exists() and 'http-equiv="refresh" content="1"' in page.read_text())
+            time.sleep(0.3)
+        assert sweep.wait(timeout=120) == 0 and watcher.wait(timeout=60) == 0, (tmp_path / "watch.log").read_text()
+    finally:
+        for process in (sweep, watcher):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+    assert live, "while runs were pending or running, the page reloaded itself"
+    page = (output / "report.html").read_text()
+    assert "refresh" not in page and "3 runs: 3 ok" in page
+    assert "3 runs, 0 pending or running" in (tmp_path / "watch.log").read_text()

@@ -19,7 +19,16 @@ def parse(text):
     """The chart as XML (it must be well formed), and its bars."""
     root = ET.fromstring(text)
     svg = root.find(f"{SVG}svg")
-    return root, svg, svg.findall(f"{SVG}rect")
+    return root, svg, list(svg.iter(f"{SVG}rect"))
+
+
+def dots(svg):
+    return list(svg.iter(f"{SVG}circle"))
+
+
+def tick_labels(svg):
+    """The numbers written along the value axis."""
+    return [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "end" and "rotate" not in (t.get("transform") or "")]
 
 
 # --- numeric ----------------------------------------------------------------------------------
@@ -92,21 +101,78 @@ def test_no_values_make_no_chart():
     assert charts.chart("m", [], []) == ""
 
 
-def test_up_to_100_values_are_sorted_bars_one_per_run():
+# --- the rules: which picture a metric gets ----------------------------------------------------
+
+
+def test_a_constant_metric_is_one_line_not_a_chart():
+    data = pairs([1968] * 51)
+    assert charts.kind(data) == "constant"
+    assert charts.chart("first_year", data, []) == "<p class='js-constant'>all 51 runs: 1968</p>"
+
+
+def test_values_far_from_zero_are_dots_on_an_axis_that_does_not_start_at_zero():
+    data = pairs([1970, 2004, 1988, 1991, 1975])
+    assert charts.kind(data) == "dots"
+    root, svg, bars = parse(charts.chart("peak_year", data, []))
+    assert bars == [] and len(dots(svg)) == 5
+    assert tick_labels(svg)[0] == "1970" and tick_labels(svg)[-1] == "2010"
+    assert "not from zero" in root.find("figcaption").text
+    heights = [float(d.get("cy")) for d in dots(svg)]
+    assert heights == sorted(heights, reverse=True), "sorted: the lowest value first, drawn lowest"
+    assert heights[0] - heights[-1] > 100, "1970 and 2004 are far apart on the page"
+
+
+def test_negative_values_far_from_zero_are_dots_too():
+    assert charts.kind(pairs([-1000, -1010, -1005])) == "dots"
+
+
+def test_values_near_zero_or_on_both_sides_are_bars_from_zero():
+    assert charts.kind(pairs([3, 10, 7])) == "bars"
+    assert charts.kind(pairs([-2, 5, 1])) == "bars"
+    assert charts.kind(pairs([0.1, 0.9, 0.5])) == "bars", "spread wider than the distance to zero"
+    assert charts.kind(pairs([0.5, 0.9, 0.7])) == "dots"
+    _, svg, _ = parse(charts.chart("m", pairs([3, 10, 7]), []))
+    assert tick_labels(svg)[0] == "0"
+
+
+def test_up_to_100_values_are_sorted_bars_one_per_run_each_named_on_hover():
     data = pairs([3, -1, 2, 7, 0])
     root, svg, bars = parse(charts.chart("m", data, []))
     assert root.tag == "figure" and svg.get("role") == "img"
     titles = [b.find(f"{SVG}title").text for b in bars]
     assert titles == ["v1: -1", "v4: 0", "v2: 2", "v0: 3", "v3: 7"]
-    assert "5 runs, sorted; lowest -1, highest 7" in root.find("figcaption").text
+    assert "5 runs, sorted (bars from zero); lowest -1, highest 7" in root.find("figcaption").text
     heights = [float(b.get("height")) for b in bars]
     assert heights[3] < heights[4] and all(h >= 1 for h in heights)
 
 
+def test_the_value_axis_has_round_ticks_covering_every_value():
+    assert charts.ticks(0, 1) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert charts.ticks(1968, 2004) == [1960, 1970, 1980, 1990, 2000, 2010]
+    assert charts.ticks(-3, 1000) == [-500, 0, 500, 1000]
+    _, svg, _ = parse(charts.chart("m", pairs([-1, 3, 7]), []))
+    assert tick_labels(svg) == ["-2", "0", "2", "4", "6", "8"]
+
+
+def test_numbers_on_axes_read_as_numbers():
+    assert [charts.number(v) for v in (0.1456, 1968, 14652, 18_437_354, 2.5e9, -3e6)] == \
+        ["0.1456", "1968", "14,652", "18.4M", "2.5G", "-3M"]
+
+
+def test_up_to_60_runs_are_named_under_their_marks_and_more_are_not():
+    _, svg, _ = parse(charts.chart("m", pairs(range(1, 61)), []))
+    assert len([t for t in svg.iter(f"{SVG}text") if "rotate" in (t.get("transform") or "")]) == 60
+    _, svg, _ = parse(charts.chart("m", pairs(range(1, 62)), []))
+    assert not [t for t in svg.iter(f"{SVG}text") if "rotate" in (t.get("transform") or "")]
+
+
 def test_exactly_100_values_are_still_bars_and_101_a_histogram():
     assert len(parse(charts.chart("m", pairs(range(100)), []))[2]) == 100
+    assert charts.kind(pairs(range(101))) == "histogram"
     root, _, bars = parse(charts.chart("m", pairs(range(101)), []))
-    assert len(bars) == 30 and "histogram of 101 runs, 0 to 100" in root.find("figcaption").text
+    assert len(bars) == 26 and "histogram of 101 runs, 0 to 100" in root.find("figcaption").text, "whole bins of 4"
+    _, _, bars = parse(charts.chart("m", pairs([v / 10 for v in range(101)]), []))
+    assert len(bars) == 30
 
 
 def test_the_histogram_counts_every_value_once():
@@ -116,17 +182,31 @@ def test_the_histogram_counts_every_value_once():
     assert sum(counts) == 5000
 
 
-def test_a_histogram_of_equal_values_is_drawn():
-    root, _, bars = parse(charts.chart("m", pairs([4.0] * 150), []))
-    assert len(bars) == 30 and "150 runs" in root.find("figcaption").text
+def test_whole_numbers_get_bins_of_whole_width_so_no_bin_is_empty_by_construction():
+    years = [1960 + i % 45 for i in range(5000)]
+    _, _, bars = parse(charts.chart("peak_year", pairs(years), []))
+    titles = [b.find(f"{SVG}title").text for b in bars]
+    assert len(bars) == 23 and titles[0] == "1960 to 1961: 224 runs" and titles[-1] == "2004 to 2005: 111 runs"
+    assert all(int(t.rsplit(": ", 1)[1].split()[0]) > 0 for t in titles)
 
 
-def test_outlying_bars_are_red_and_the_others_blue():
+def test_outlying_bars_are_red_link_to_their_run_and_the_others_blue():
     data = pairs([1, 1.01, 0.99, 1.02, 0.98, 30])
     flagged = charts.outliers(data)
-    _, _, bars = parse(charts.chart("m", data, flagged))
+    text = charts.chart("m", data, flagged, {"v5": "#run-job5", "v1": "#run-job1"})
+    _, svg, bars = parse(text)
     colours = {b.find(f"{SVG}title").text.split(":")[0]: b.get("fill") for b in bars}
     assert colours.pop("v5") == "#cc0000" and set(colours.values()) == {"#3465a4"}
+    links = [a.get("href") for a in svg.iter(f"{SVG}a")]
+    assert links == ["#run-job5"], "only outliers link; the others say who they are on hover"
+
+
+def test_outliers_of_a_histogram_are_marked_and_linked_below_it():
+    data = pairs([1.0 + i / 1000 for i in range(200)] + [50])
+    flagged = charts.outliers(data)
+    _, svg, _ = parse(charts.chart("m", data, flagged, {"v200": "#run-big"}))
+    [link] = svg.iter(f"{SVG}a")
+    assert link.get("href") == "#run-big" and link.find(f"{SVG}circle/{SVG}title").text == "v200: 50 (outlier)"
 
 
 @pytest.mark.parametrize("count", [3, 300])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jupyterstream import collect
+from jupyterstream import cachefile, collect
 from jupyterstream.runner import status
 
 from .helpers import executed, places, png, save
@@ -86,7 +86,22 @@ def test_a_failed_run_keeps_its_failing_cell_error_and_traceback(output):
     finish(output, "CA", "cell-error", cell_index=2, ename="KeyError", evalue="'CA'", traceback=["t1", "t2"])
     [run] = collect.runs(output, make_plan("CA"))
     assert run.state == "cell-error" and not run.ok
-    assert run.failure == {"cell_index": 2, "ename": "KeyError", "evalue": "'CA'", "traceback": ["t1", "t2"]}
+    assert run.failure == {"cell_index": 2, "ename": "KeyError", "evalue": "'CA'", "traceback": ["t1", "t2"],
+                           "source": ""}
+
+
+def test_a_failed_run_carries_the_source_of_its_failing_cell_from_its_notebook(output):
+    finish(output, "CA", "cell-error", cell_index=2, ename="KeyError", evalue="'CA'", traceback=["t1"])
+    path = output / "runs" / "CA.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][2]["source"] = ["rows = table[state]\n", "rows.plot()"]
+    save(nb, path)
+    with open(status.path_for(output, "CA")) as handle:
+        record = json.load(handle)
+    record["notebook_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    status.write(output, "CA", record)
+    [run] = collect.runs(output, make_plan("CA"))
+    assert run.failure["source"] == "rows = table[state]\nrows.plot()"
 
 
 def test_a_run_whose_notebook_does_not_match_its_record_is_corrupt(output):
@@ -179,7 +194,7 @@ def test_a_second_collect_of_unchanged_files_reads_no_finished_run_and_gives_the
     assert summarized == ["AL", "CA", "TX"] and (output / collect.INDEX).is_file()
     summarized.clear()
     assert collect.runs(output, plan) == first
-    assert summarized == ["TX"]  # pending: that depends on a live sweep, never on files alone
+    assert summarized == ["TX"], "a pending run is transient: looked at again every time"
 
 
 def test_a_changed_status_record_rereads_only_that_run(output, summarized):
@@ -229,13 +244,16 @@ def test_a_job_whose_identity_changed_in_the_plan_is_reread(output, summarized):
 
 
 @pytest.mark.parametrize("index", ["not json", "", json.dumps({"version": 1, "runs": {}}),
-                                   json.dumps({"version": collect.INDEX_VERSION, "runs": {"AL": {}}})])
+                                   json.dumps({"version": collect.INDEX_VERSION, "runs": {"AL": {}}}),
+                                   json.dumps({"cache": "collect-index", "version": collect.INDEX_VERSION}) +
+                                   '\n["AL", {"key": [], "run": {"id": "AL"}}]\n["AL", {"key"\n'])
 def test_an_index_that_is_corrupt_or_from_another_version_is_ignored(output, summarized, index):
     finish(output, "AL")
     (output / collect.INDEX).write_text(index)
     assert collect.runs(output, make_plan("AL"))[0].ok
     assert summarized == ["AL"]
-    assert json.loads((output / collect.INDEX).read_text())["version"] == collect.INDEX_VERSION
+    header = json.loads((output / collect.INDEX).read_text().splitlines()[0])
+    assert header == {"cache": "collect-index", "version": collect.INDEX_VERSION}
 
 
 @pytest.mark.parametrize("index", ["null", "[1, 2]", '{"version": 2, "runs": []}'])
@@ -259,6 +277,54 @@ def test_an_output_folder_that_cannot_hold_the_index_still_collects(output):
     assert collect.runs(output, make_plan("AL"))[0].ok
 
 
+def test_a_running_run_is_never_kept_in_the_index_and_is_read_again(output, summarized):
+    status.write(output, "AL", {"status": "running", "job": "AL", "identity": "id-AL", "host": "elsewhere",
+                                "pid": 1, "sweep": SWEEP})
+    collect.runs(output, make_plan("AL"))
+    collect.runs(output, make_plan("AL"))
+    assert summarized == ["AL", "AL"]
+    index = output / collect.INDEX
+    assert cachefile.load(index, "collect-index", collect.INDEX_VERSION) == {}
+
+
+def test_a_pending_run_is_never_kept_in_the_index(output, summarized):
+    (output / "todo.txt").write_text("AL\n")
+    [run] = collect.runs(output, make_plan("AL"))
+    collect.runs(output, make_plan("AL"))
+    assert run.state == "pending" and summarized == ["AL", "AL"]
+
+
+def test_a_running_run_shows_how_far_its_saved_notebook_got(output):
+    status.write(output, "AL", {"status": "running", "job": "AL", "identity": "id-AL", "host": "elsewhere",
+                                "pid": 1, "sweep": SWEEP})
+    partial = {"cells": [], "metadata": {"jupyterstream": {"execution": {"cell": 7, "cells": 12}}}}
+    save(partial, output / "runs" / ".AL.partial.ipynb")
+    [run] = collect.runs(output, make_plan("AL"))
+    assert run.state == "running" and run.progress == {"cell": 7, "cells": 12}
+
+
+@pytest.mark.parametrize("partial", ["{not json", json.dumps({"metadata": {"jupyterstream": {"execution": {"cell": "7"}}}})])
+def test_a_running_run_whose_saved_notebook_says_nothing_usable_has_no_progress(output, partial):
+    status.write(output, "AL", {"status": "running", "job": "AL", "identity": "id-AL", "host": "elsewhere",
+                                "pid": 1, "sweep": SWEEP})
+    (output / "runs" / ".AL.partial.ipynb").write_text(partial)
+    [run] = collect.runs(output, make_plan("AL"))
+    assert run.state == "running" and run.progress == {}
+
+
+def test_each_run_s_file_identity_is_handed_out_for_the_report_s_caches(output):
+    finish(output, "AL")
+    keys = {}
+    collect.runs(output, make_plan("AL"), keys=keys)
+    again = {}
+    collect.runs(output, make_plan("AL"), keys=again)
+    assert list(keys) == ["AL"] and keys == again
+    finish(output, "AL", duration=9.0)
+    changed = {}
+    collect.runs(output, make_plan("AL"), keys=changed)
+    assert changed != keys
+
+
 # --- the report over two collects -------------------------------------------------------------
 
 
@@ -271,7 +337,7 @@ def test_a_rerun_job_gets_a_new_thumbnail(output, monkeypatch):
 
     def tile():
         master = nbformat.read(output / "master.ipynb", as_version=4)
-        return next(c for c in master.cells if c.id == "gallery-cell-1").outputs[0]["data"]["text/html"]
+        return next(c for c in master.cells if c.id == "gallery").outputs[0]["data"]["text/html"]
 
     monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
     (output / "plan.json").write_text(json.dumps(make_plan("AL")))
@@ -282,7 +348,9 @@ def test_a_rerun_job_gets_a_new_thumbnail(output, monkeypatch):
     finish(output, "AL", figures={1: [("image/png", new_image)]})
     report.collect(output, html=False)
     assert tile() != old
-    assert (output / "figures" / "AL-cell1-0.png").read_bytes() == base64.b64decode(new_image)
+    assert gallery.fingerprint("image/png", new_image) in tile()
+    full = output / "figures" / f"{gallery.fingerprint('image/png', new_image)}.png"
+    assert full.read_bytes() == base64.b64decode(new_image)
 
 
 # --- what the index never keeps, and what collect sees for itself --------------------------------
@@ -298,7 +366,9 @@ def test_the_index_keeps_no_state_that_depends_on_a_live_process(output, summari
     (output / "todo.txt").write_text("TX\n")
     plan = make_plan("AL", "CA", "TX", "NY")
     assert [r.state for r in collect.runs(output, plan)] == ["ok", "killed", "pending", "missing"]
-    index = json.loads((output / collect.INDEX).read_text())["runs"]
+    from jupyterstream import cachefile
+
+    index = cachefile.load(output / collect.INDEX, "collect-index", collect.INDEX_VERSION)
     assert list(index) == ["AL"]
     summarized.clear()
     collect.runs(output, plan)

@@ -1,8 +1,9 @@
-"""gallery: figures aligned by cell, read again from the runs' notebooks; thumbnails beyond FULL_LIMIT."""
+"""gallery: figures read again from the runs' notebooks; full size up to FULL_LIMIT, beyond that
+files named by content (SVG cleaned) with JPEG thumbnails, made once."""
 
 import base64
 import io
-import json
+import os
 
 import pytest
 from PIL import Image
@@ -12,7 +13,7 @@ from jupyterstream.collect import Run
 
 from .helpers import places, png, write_run
 
-SVG = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script><rect/></svg>"
+SVG = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script><rect onload='alert(2)'/></svg>"
 
 
 def make_run(output, job_id, figures, **extra):
@@ -41,138 +42,114 @@ def reads(monkeypatch):
     return counted
 
 
-# --- by_cell ----------------------------------------------------------------------------------
-
-
-def test_by_cell_groups_places_by_cell_in_cell_order_and_run_order():
-    a = Run("a", "a", {}, figures=[{"cell": 7, "index": 0, "mime": "image/png"},
-                                   {"cell": 2, "index": 0, "mime": "image/png"},
-                                   {"cell": 2, "index": 1, "mime": "image/svg+xml"}])
-    b = Run("b", "b", {}, figures=[{"cell": 2, "index": 0, "mime": "image/png"}])
-    cells = gallery.by_cell([a, Run("c", "c", {}), b])
-    assert list(cells) == [2, 7]
-    assert [(run.id, place["index"]) for run, place in cells[2]] == [("a", 0), ("a", 1), ("b", 0)]
-    assert gallery.by_cell([]) == {}
-
-
 # --- full size --------------------------------------------------------------------------------
 
 
 def test_up_to_the_limit_figures_are_full_size_data_uris_without_links(tmp_path):
-    image = png()
-    figures = {1: [("image/png", image[:8] + "\n" + image[8:]), ("image/svg+xml", SVG)], 3: [("image/jpeg", image)]}
-    run = make_run(tmp_path, "AL", figures)
-    placed = gallery.tiles(tmp_path, gallery.by_cell([run]), {})
-    assert placed == {1: [(run, f"data:image/png;base64,{image}", None),
-                          (run, f"data:image/svg+xml;base64,{extract.svg_base64(SVG)}", None)],
-                      3: [(run, f"data:image/jpeg;base64,{image}", None)]}
+    image = png(40, 30)
+    run = make_run(tmp_path, "AL", {1: [("image/png", image)], 3: [("image/png", image), ("image/jpeg", image)]})
+    tiles = gallery.run_tiles(tmp_path, run, thumbnailed=False)
+    assert [(cell, src.split(";")[0], href) for cell, src, href in tiles] == \
+        [(1, "data:image/png", None), (3, "data:image/png", None), (3, "data:image/jpeg", None)]
+    assert decoded(tiles[0][1])[1] == base64.b64decode(image)
     assert not (tmp_path / "figures").exists()
 
 
-def test_exactly_full_limit_figures_stay_full_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 3)
-    runs = [make_run(tmp_path, i, {1: [("image/png", png())]}) for i in ("a", "b", "c")]
-    placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert [href for _, _, href in placed[1]] == [None, None, None]
+def test_the_gallery_shows_thumbnails_only_above_200_figures():
+    run = Run("a", "a", {}, figures=[{"cell": 1, "index": i, "mime": "image/png", "sha": "0"} for i in range(100)])
+    assert not gallery.thumbnails([run, run])
+    assert gallery.thumbnails([run, run, Run("b", "b", {}, figures=run.figures[:1])])
 
 
-def test_svg_is_never_embedded_as_markup(tmp_path):
-    run = make_run(tmp_path, "AL", {0: [("image/svg+xml", SVG)]})
-    [(_, src, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
-    assert "<" not in src and decoded(src) == ("image/svg+xml", SVG.encode())
+def test_svg_is_cleaned_before_it_is_shown_even_through_an_img(tmp_path):
+    run = make_run(tmp_path, "AL", {1: [("image/svg+xml", SVG)]})
+    [(_, src, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=False)
+    mime, data = decoded(src)
+    assert mime == "image/svg+xml" and b"<rect" in data and b"script" not in data and b"onload" not in data
 
 
-def test_figure_data_that_is_not_base64_is_left_out(tmp_path):
-    bad = "AAAA'/><script>alert(1)</script><img src='"
-    run = make_run(tmp_path, "AL", {1: [("image/png", bad), ("image/png", png())]})
-    [(_, src, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[1]
-    assert "<script" not in src and decoded(src)[0] == "image/png"
+@pytest.mark.parametrize("mime, data", [("image/png", "AAAA'/><script>alert(1)</script>"),
+                                        ("image/png", "not base64!"), ("image/svg+xml", "<svg><unclosed>"),
+                                        ("image/svg+xml", "<html><script>alert(1)</script></html>")])
+def test_figure_data_that_cannot_be_shown_safely_is_left_out(tmp_path, mime, data):
+    run = make_run(tmp_path, "AL", {1: [(mime, data)]})
+    assert gallery.run_tiles(tmp_path, run, thumbnailed=False) == []
+    gallery.make_missing(tmp_path, [run])
+    assert gallery.run_tiles(tmp_path, run, thumbnailed=True) == [] and not list((tmp_path / "figures").glob("*.*"))
 
 
 def test_figures_of_a_run_whose_notebook_is_gone_or_corrupt_are_left_out(tmp_path):
-    gone = make_run(tmp_path, "gone", {1: [("image/png", png())]})
-    corrupt = make_run(tmp_path, "corrupt", {1: [("image/png", png())]})
-    kept = make_run(tmp_path, "kept", {1: [("image/png", png())]})
+    gone = make_run(tmp_path, "AL", {1: [("image/png", png())]})
     (tmp_path / gone.notebook).unlink()
-    (tmp_path / corrupt.notebook).write_text('{"cells": [')
-    placed = gallery.tiles(tmp_path, gallery.by_cell([gone, corrupt, kept]), {})
-    assert [run.id for run, _, _ in placed[1]] == ["kept"]
+    corrupt = make_run(tmp_path, "CA", {1: [("image/png", png())]})
+    (tmp_path / corrupt.notebook).write_text("{not json")
+    assert gallery.run_tiles(tmp_path, gone, False) == [] and gallery.run_tiles(tmp_path, corrupt, False) == []
 
 
-def test_a_place_the_notebook_no_longer_has_is_left_out(tmp_path):
-    run = make_run(tmp_path, "AL", {1: [("image/png", png())]})
-    run.figures.append({"cell": 1, "index": 1, "mime": "image/png"})
-    assert len(gallery.tiles(tmp_path, gallery.by_cell([run]), {})[1]) == 1
+def test_each_notebook_is_read_once_however_many_figures_it_drew(tmp_path, reads):
+    run = make_run(tmp_path, "AL", {1: [("image/png", png())] * 3, 4: [("image/png", png())]})
+    assert len(gallery.run_tiles(tmp_path, run, thumbnailed=False)) == 4
+    assert list(reads.values()) == [1]
 
 
 # --- thumbnails -------------------------------------------------------------------------------
 
 
-def test_beyond_the_limit_figures_are_jpeg_thumbnails_linked_to_the_full_image(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 1)
-    image = png(800, 600)
-    runs = [make_run(tmp_path, i, {2: [("image/png", image)]}) for i in ("AL", "CA")]
-    placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    for run, src, href in placed[2]:
-        mime, data = decoded(src)
-        with Image.open(io.BytesIO(data)) as thumb:
-            assert mime == "image/jpeg" and thumb.format == "JPEG" and thumb.width <= gallery.THUMB_WIDTH
-        assert href == f"figures/{run.id}-cell2-0.png"
-        assert (tmp_path / href).read_bytes() == base64.b64decode(image)
+def test_beyond_the_limit_figures_are_files_named_by_content_with_jpeg_thumbnails(tmp_path):
+    image = png(400, 300)
+    run = make_run(tmp_path, "AL", {1: [("image/png", image)]})
+    gallery.make_missing(tmp_path, [run])
+    [(cell, src, href)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    sha = gallery.fingerprint("image/png", image)
+    assert (cell, src, href) == (1, f"figures/thumbs/{sha}.jpg", f"figures/{sha}.png")
+    assert gallery.fingerprint("image/png", image[:20] + "\n" + image[20:]) == sha, "line breaks are not content"
+    assert (tmp_path / href).read_bytes() == base64.b64decode(image)
+    with Image.open(tmp_path / src) as thumb:
+        assert thumb.format == "JPEG" and thumb.width == gallery.THUMB_WIDTH
 
 
-def test_thumbnails_start_above_200_figures(tmp_path):
-    assert gallery.FULL_LIMIT == 200
-    runs = [make_run(tmp_path, i, {1: [("image/png", png())] * 100}) for i in ("a", "b")]
-    placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert len(placed[1]) == 200 and all(href is None for _, _, href in placed[1])
-    runs.append(make_run(tmp_path, "c", {1: [("image/png", png())]}))
-    placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert len(placed[1]) == 201 and all(href for _, _, href in placed[1])
+def test_an_svg_beyond_the_limit_is_written_cleaned_and_shown_as_itself(tmp_path):
+    run = make_run(tmp_path, "AL", {2: [("image/svg+xml", SVG)]})
+    gallery.make_missing(tmp_path, [run])
+    [(_, src, href)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    assert src == href and href.endswith(".svg")
+    text = (tmp_path / href).read_text()
+    assert "<rect" in text and "script" not in text and "onload" not in text
 
 
-def test_an_svg_beyond_the_limit_keeps_its_base64_and_is_written_beside_the_others(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
-    run = make_run(tmp_path, "AL", {0: [("image/svg+xml", SVG)]})
-    [(_, src, href)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
-    assert decoded(src) == ("image/svg+xml", SVG.encode()) and "<" not in src
-    assert href == "figures/AL-cell0-0.svg" and (tmp_path / href).read_text() == SVG
-
-
-def test_an_image_pillow_cannot_read_gets_no_thumbnail_but_keeps_its_link(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
-    fake = base64.b64encode(b"\x89PNG not really").decode()
-    run = make_run(tmp_path, "AL", {0: [("image/png", fake)]})
-    assert gallery.tiles(tmp_path, gallery.by_cell([run]), {}) == {0: [(run, None, "figures/AL-cell0-0.png")]}
-    assert (tmp_path / "figures" / "AL-cell0-0.png").read_bytes() == b"\x89PNG not really"
-
-
-def test_thumbnails_are_cached_and_a_second_call_reads_no_notebook(tmp_path, monkeypatch, reads):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
-    runs = [make_run(tmp_path, i, {1: [("image/png", png(50, 50))], 4: [("image/png", png(20, 20))]})
-            for i in ("AL", "CA")]
-    cache = {}
-    first = gallery.tiles(tmp_path, gallery.by_cell(runs), cache)
-    assert sorted(k.rsplit(":", 1)[0] for k in cache) == ["AL:1:0", "AL:4:0", "CA:1:0", "CA:4:0"]
-    json.loads(json.dumps(cache))
-    for run in runs:
-        (tmp_path / run.notebook).unlink()
+def test_the_same_picture_in_many_runs_is_one_file_made_once(tmp_path, reads):
+    image = png(50, 50)
+    runs = [make_run(tmp_path, f"R{i}", {1: [("image/png", image)]}) for i in range(12)]
+    gallery.make_missing(tmp_path, runs)
+    assert sorted(os.listdir(tmp_path / "figures" / "thumbs")) == [f"{gallery.fingerprint('image/png', image)}.jpg"]
     reads.clear()
-    assert gallery.tiles(tmp_path, gallery.by_cell(runs), cache) == first
-    assert reads == {}
+    gallery.make_missing(tmp_path, runs)
+    assert reads == {}, "a second collect finds every file and reads no notebook"
 
 
-def test_a_cache_that_went_through_json_is_used_too(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
-    run = make_run(tmp_path, "AL", {1: [("image/png", png())]})
-    cache = {}
-    [(_, src, href)] = gallery.tiles(tmp_path, gallery.by_cell([run]), cache)[1]
-    (tmp_path / run.notebook).unlink()
-    assert gallery.tiles(tmp_path, gallery.by_cell([run]), json.loads(json.dumps(cache)))[1] == [(run, src, href)]
+def test_many_runs_are_thumbnailed_by_worker_processes_with_the_same_result(tmp_path):
+    runs = [make_run(tmp_path, f"R{i}", {1: [("image/png", png(30, 20, (i * 20, 0, 0)))]}) for i in range(10)]
+    gallery.make_missing(tmp_path, runs)  # 10 runs: more than the in-process threshold of 8
+    for run in runs:
+        [(_, src, href)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+        assert (tmp_path / src).is_file() and (tmp_path / href).is_file()
 
 
-def test_each_notebook_is_read_once_however_many_cells_drew_its_figures(tmp_path, reads):
-    runs = [make_run(tmp_path, i, {1: [("image/png", png())], 3: [("image/png", png())], 5: [("image/png", png())]})
-            for i in ("AL", "CA")]
-    gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert sorted(reads.values()) == [1, 1]
+def test_an_image_pillow_cannot_read_keeps_its_link_and_is_not_tried_again(tmp_path):
+    junk = base64.b64encode(b"\x89PNG but not really").decode()
+    run = make_run(tmp_path, "AL", {1: [("image/png", junk)]})
+    gallery.make_missing(tmp_path, [run])
+    [(_, src, href)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    assert src is None and href.endswith(".png")
+    assert (tmp_path / "figures" / "thumbs" / f"{gallery.fingerprint('image/png', junk)}.none").exists()
+
+
+def test_tile_is_the_one_way_a_figure_output_becomes_what_the_page_shows(tmp_path):
+    image = png(300, 200)
+    src, href = gallery.tile(tmp_path, "image/png", image, thumbnails=False)
+    assert href is None and decoded(src) == ("image/png", base64.b64decode(image))
+    src, href = gallery.tile(tmp_path, "image/png", image, thumbnails=True)
+    assert (tmp_path / src).is_file() and (tmp_path / href).is_file()
+    assert gallery.tile(tmp_path, "text/html", "<b>x</b>", thumbnails=False) == (None, None)
+    with Image.open(io.BytesIO((tmp_path / src).read_bytes())) as thumb:
+        assert thumb.width == gallery.THUMB_WIDTH
