@@ -62,8 +62,10 @@ def kernel_name(nb):
 
 
 def take_lock(output):
-    """Hold OUTPUT/.sweep.lock for the whole sweep. parallel and every job inherit it, so even when
-    this process is killed, a new sweep in the same folder sees the old one until its last job ends."""
+    """Hold OUTPUT/.sweep.lock while this CLI sweep runs: two CLI sweeps of one folder would restage
+    each other's inputs and remove each other's transfers. Only this process holds it, so a sweep
+    whose CLI was killed frees it at once: each value is kept from running twice by its own job lock
+    (runner/lock.py), which the jobs still running from the killed sweep hold."""
     handle = open(Path(output) / ".sweep.lock", "a+", encoding="utf-8")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -71,8 +73,8 @@ def take_lock(output):
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for its jobs to finish, or "
-                         "stop them (kill its parallel process, or its run-one jobs) and run again; 'make collect' shows its progress") from None
+        raise SetupError(f"{output}: another sweep is running here ({holder}): wait for it to end (or stop it "
+                         "with Ctrl-C), then run again; 'make collect' shows its progress") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
