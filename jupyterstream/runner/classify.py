@@ -72,6 +72,7 @@ def _signalled(name, cell_index, meta):
     """nbconvert got a signal that run-one did not send: nobody stopped the sweep."""
     where = _where(cell_index, meta)
     return {"status": Status.JOB_ERROR.value, "ename": name, "cell_index": cell_index,
+            "evalue": f"nbconvert was ended by {name}, not by the sweep",
             "message": f"nbconvert was ended by {name}{where}, and not by the sweep (run-one got no signal): "
                        "the notebook or another program sent it; the partial notebook keeps every cell that ran"}
 
