@@ -62,7 +62,7 @@ def kill_one(tag, victim, launcher, pick):
 
 def start(how, place, tag, name):
     """Start a sweep by the CLI or by the README's pipeline; return something with .pid and .wait."""
-    environment = env(tag, place["counts"], 1.5)
+    environment = env(tag, place["counts"], 1.0)
     if how == "readme":
         return start_readme_pipeline(place["values"], place["output"], environment, place["logs"] / name)
     return Cli(["run", NOTEBOOK, place["values"], "--output", place["output"], "--jobs", 2], tag,
@@ -109,7 +109,7 @@ def history(steps, tag, place):
         check_step(place, ok_since)
     for attempt in range(3):
         code, _, err = run_tagged(["run", NOTEBOOK, place["values"], "--output", place["output"], "--jobs", 2],
-                                  tag, place["logs"], timeout=150, env=env(tag, place["counts"], 1.5),
+                                  tag, place["logs"], timeout=150, env=env(tag, place["counts"], 1.0),
                                   name=f"rerun{attempt}")
         if code == 0:
             break
