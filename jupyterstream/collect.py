@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import extract
 from .runner import status
-from .runner.outcome import stepped_aside
+from .runner.lock import stepped_aside
 from .atomic import write_atomic
 from .errors import OutputError
 from .joblog import read_joblog
@@ -143,7 +143,7 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None):
         return run
     # Sweep ids start with the time they began, so an older record sorts before the joblog's sweep.
     if logrow and logrow.get("sweep") and (record is None or (record.get("sweep") or "") < logrow["sweep"]) \
-            and not stepped_aside(record, logrow.get("Exitval"), job.get("identity")):
+            and not stepped_aside(output, job["id"], logrow["sweep"]):
         return _lost(run, logrow, record)
     if record is None:
         return run

@@ -41,6 +41,7 @@ def already_ok(job, identity):
     if not status.is_done(job.output, SimpleNamespace(id=job.id, identity=identity)):
         return False
     _say(job, f"already-ok {job.id}: its value was run ok by another job; nothing to do, its record is kept")
+    job.lock.claim(f"pid={os.getpid()} stepped-aside={job.sweep or '-'}")  # what the collector reads
     print(f"{'already-ok':<15} {job.id}", flush=True)
     return True
 

@@ -139,7 +139,7 @@ class Job:
         return env
 
     def _attempt(self, env):
-        _remove(self.partial)
+        _remove_partial(self.partial)
         with open(self.log, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
             log.flush()
@@ -190,9 +190,9 @@ class Job:
                 record.update(notebook=f"runs/{self.id}.ipynb", notebook_sha256=hashlib.sha256(data).hexdigest())
             except OSError as exc:
                 record.update(status=Status.JOB_ERROR.value, message=f"cannot write {self.final}: {exc.strerror or exc}")
-            _remove(self.partial)
+            _remove_partial(self.partial)
         if nb is None:
-            _remove(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
+            _remove_partial(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
         record["exit_code"] = exit_code(record["status"])
         record["log"] = f"logs/{self.id}.log"
         try:
@@ -272,6 +272,14 @@ def _killpg(pid):
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _remove_partial(path):
+    """Remove the partial notebook, and the temporary file of a save that was killed midway."""
+    folder, name = os.path.split(path)
+    for entry in os.listdir(folder or "."):
+        if entry == name or (entry.startswith(f"{name}.") and entry.endswith(".tmp")):
+            _remove(os.path.join(folder, entry))
 
 
 def _remove(path):

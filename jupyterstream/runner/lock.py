@@ -82,6 +82,17 @@ class JobLock:
             self.fd = None
 
 
+def stepped_aside(output, job_id, sweep):
+    """True when the last job of this value to take its lock was of ``sweep`` and stepped aside, its
+    value already ok (so the joblog's newer row for it is no lost result)."""
+    try:
+        with open(path_for(output, job_id), encoding="utf-8", errors="replace") as handle:
+            words = handle.read(4096).split()
+    except OSError:
+        return False
+    return bool(sweep) and f"stepped-aside={sweep}" in words
+
+
 def is_held(output, job_id):
     """True when some process holds this job's lock (its value is running here now)."""
     if not os.path.exists(path_for(output, job_id)):

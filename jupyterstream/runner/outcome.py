@@ -64,9 +64,3 @@ TOKEN_ENV = "JUPYTERSTREAM_JOB_TOKEN"   # carried by every process of a job, to 
 # The exit code of nbconvert when the preprocessor stopped it on a signal.
 SIGNAL_EXIT = 7
 
-
-def stepped_aside(record, exitval, identity):
-    """True when a job that ended with ``exitval`` (its joblog row, newer than ``record``) found its
-    value already ok with this identity and left the record alone (run-one's 'already-ok ID')."""
-    return str(exitval) == "0" and bool(record) and record.get("status") == Status.OK.value \
-        and record.get("identity") == identity
