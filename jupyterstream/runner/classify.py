@@ -48,6 +48,9 @@ def classify(code, nb, stopped_by=None, timed_out=False, log_tail="", partial=""
     if nb is None and code == 0:
         return {"status": Status.JOB_ERROR.value,
                 "message": f"nbconvert exited 0 but wrote no readable notebook at {partial}"}
+    if nb is not None:  # the preprocessor's last save before nbconvert failed outside any cell
+        return {"status": Status.JOB_ERROR.value,
+                "message": f"nbconvert exited {code}: {log_tail}; the notebook is kept as far as it got"}
     return {"status": Status.JOB_ERROR.value,
             "message": f"nbconvert exited {code} without writing a readable notebook: {log_tail}"}
 
