@@ -105,3 +105,18 @@ def test_an_output_folder_whose_name_starts_with_a_dash_runs_every_job(tmp_path,
         assert_each_ran_ok_exactly_once(counts, REPO / name, ["a", "b"])
     finally:
         shutil.rmtree(REPO / name, ignore_errors=True)
+
+
+def test_a_second_cli_sweep_of_the_same_output_is_refused_while_the_first_runs(tmp_path, tag):
+    """Two `jupyterstream run` of one OUTPUT at once would restage each other's inputs: the second is
+    refused up front (exit 3, naming the folder), and the first runs every value once."""
+    counts, output = tmp_path / "counts", tmp_path / "out"
+    counts.mkdir()
+    table = values_file(tmp_path, ["a", "b"])
+    args = ["run", NOTEBOOK, table, "--output", output, "--jobs", 2]
+    first = Cli(args, tag, tmp_path / "logs", env=env(tag, counts, 3))
+    wait_for(lambda: events(counts), 90, "a value to start")
+    code, _, err = run_tagged(args, tag, tmp_path / "logs", timeout=60, env=env(tag, counts, 3), name="second")
+    assert code == 3 and f"{output}: another sweep is running here" in err, err
+    assert first.wait(120) == 0, first.stderr
+    assert_each_ran_ok_exactly_once(counts, output, ["a", "b"])
