@@ -68,7 +68,7 @@ run: setup ## Run the sweep, then collect.
 	$(JS) run $(SWEEP)
 
 collect: setup ## Collect OUTPUT again.
-	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
+	$(JS) collect --metric-tag '$(METRIC_TAG)' -- '$(OUTPUT)'
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
@@ -81,4 +81,4 @@ bench: setup
 	$(VENV)/bin/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf '$(OUTPUT)'
+	rm -rf -- '$(OUTPUT)'

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 
 from counting import NOTEBOOK, env, events, make_run, runs_of, start_readme_pipeline
@@ -95,7 +96,7 @@ def test_after_kill_9_of_the_whole_make_run_the_next_make_run_finishes_the_sweep
 
 
 def test_an_output_folder_whose_name_starts_with_a_dash_runs_every_job(tmp_path, tag):
-    """`make run OUTPUT=-dash`: no job may read the folder as an option."""
+    """`make run OUTPUT=-dash`, then `make collect OUTPUT=-dash`: no command may read it as an option."""
     name = f"-dash-{tag}"
     counts = tmp_path / "counts"
     counts.mkdir()
@@ -103,6 +104,10 @@ def test_an_output_folder_whose_name_starts_with_a_dash_runs_every_job(tmp_path,
         run = make_run(values_file(tmp_path, ["a", "b"]), name, env(tag, counts, 0), tmp_path / "logs")
         assert run.wait(timeout=180) == 0, (tmp_path / "logs" / "make.err").read_text()
         assert_each_ran_ok_exactly_once(counts, REPO / name, ["a", "b"])
+        (REPO / name / "report.html").unlink()
+        again = subprocess.run(["make", "--no-print-directory", "collect", f"OUTPUT={name}"], cwd=REPO,
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and (REPO / name / "report.html").exists(), again.stderr
     finally:
         shutil.rmtree(REPO / name, ignore_errors=True)
 
