@@ -114,7 +114,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
               (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
-        interrupted = _run_parallel(settings, todo, log) if todo else False
+        interrupted = _run_parallel(settings, todo, log, lock) if todo else False
     finally:
         if hosts:
             close_servers(settings, [h.login for h in hosts])
@@ -142,14 +142,15 @@ def _use_hosts(hosts, where, settings, log):
     servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
 
 
-def _run_parallel(settings, todo, log):
+def _run_parallel(settings, todo, log, lock):
     """Run parallel over the todo jobs; True when the user interrupted it."""
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
     print(command_line(argv, settings), file=log, flush=True)
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings))
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
+                               pass_fds=(lock.fileno(),))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         process.communicate("".join(f"{j.id}\n" for j in todo))
