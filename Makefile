@@ -80,10 +80,10 @@ run: setup ## Run the sweep, then collect.
 	bin/tell-exit $(JS) run $(SWEEP)
 
 collect: setup ## Collect OUTPUT again.
-	bin/tell-exit $(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
+	bin/tell-exit $(JS) collect --metric-tag '$(METRIC_TAG)' -- '$(OUTPUT)'
 
 watch: setup ## Collect OUTPUT every WATCH seconds while a sweep runs.
-	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)' --watch '$(WATCH)'
+	$(JS) collect --metric-tag '$(METRIC_TAG)' --watch '$(WATCH)' -- '$(OUTPUT)'
 
 check-servers: setup ## Check every server before a long sweep.
 	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
@@ -99,4 +99,4 @@ bench: setup
 	$(VENV)/bin/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf '$(OUTPUT)'
+	rm -rf -- '$(OUTPUT)'

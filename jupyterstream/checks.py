@@ -65,20 +65,42 @@ def kernel_name(nb):
     return NATIVE_KERNEL_NAME if name == "python" else name
 
 
+class SweepLock:
+    """The two locks of a CLI sweep: OUTPUT/.cli.lock, held by this process alone, so that a second
+    CLI sweep of the folder is refused while this one lives (they would restage each other's inputs
+    and remove each other's transfers), and OUTPUT/.sweep.lock, shared, which parallel and every job
+    inherit, so the collector can tell that a sweep (or its orphans) may still start queued jobs."""
+
+    def __init__(self, cli, shared):
+        self.cli, self.shared = cli, shared
+
+    def fileno(self):
+        """The shared lock's descriptor: what parallel and its jobs inherit."""
+        return self.shared.fileno()
+
+    def close(self):
+        """Let go of both (parallel and jobs still running keep the shared one)."""
+        self.cli.close()
+        self.shared.close()
+
+
 def take_lock(output):
-    """Hold OUTPUT/.sweep.lock for the whole sweep. parallel and every job inherit it, so even when
-    this process is killed, a new sweep in the same folder sees the old one until its last job ends."""
-    handle = open(Path(output) / ".sweep.lock", "a+", encoding="utf-8")
+    """Take the sweep's locks, or raise SetupError when another CLI sweep of OUTPUT is alive. A sweep
+    whose CLI was killed no longer counts: each value is kept from running twice by its own job lock
+    (runner/lock.py), which the jobs still running from that sweep hold."""
+    cli = open(Path(output) / ".cli.lock", "a+", encoding="utf-8")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(cli, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise SetupError(f"{output}: a sweep is still running here ({holder}): wait for its jobs to finish, or "
-                         "stop them (kill its parallel process, or its run-one jobs) and run again; 'make collect' shows its progress") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-    handle.flush()
-    return handle
+        cli.seek(0)
+        holder = cli.read().strip() or "another process"
+        cli.close()
+        raise SetupError(f"{output}: another sweep is running here ({holder}): wait for it to end (or stop it "
+                         "with Ctrl-C), then run again; 'make collect' shows its progress") from None
+    cli.seek(0)
+    cli.truncate()
+    cli.write(f"jupyterstream pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    cli.flush()
+    shared = open(Path(output) / ".sweep.lock", "a+", encoding="utf-8")
+    fcntl.flock(shared, fcntl.LOCK_SH)
+    return SweepLock(cli, shared)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import cachefile, extract, gallery
 from .runner import status
+from .runner.lock import stepped_aside
 from .runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
 from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
@@ -171,6 +172,8 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
         record = status.read(output, job["id"])
     except ValueError as exc:
         return _decided(run, reconcile(None, record_problem=str(exc)))
+    if superseded(record, logrow) and stepped_aside(output, job["id"], logrow["sweep"]):
+        logrow = None  # its last attempt found the value already ok and stepped aside: the record speaks
     nb = check = None
     if record is not None and not superseded(record, logrow):
         _from_record(run, record)

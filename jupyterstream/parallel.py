@@ -66,6 +66,11 @@ def shipping(settings):
     return settings.remote and not settings.shared_fs
 
 
+def not_an_option(path):
+    """A relative path that starts with '-' (OUTPUT=-dash), written so no command reads it as an option."""
+    return f"./{path}" if path.startswith("-") else path
+
+
 def job_command(settings, placeholder="{}"):
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
     if shipping(settings):
@@ -78,7 +83,7 @@ def job_command(settings, placeholder="{}"):
         run_one, config = RUN_ONE, NBCONVERT_CONFIG
     else:
         python = settings.python or show(sys.executable)
-        out = settings.output.rstrip("/") or "."
+        out = not_an_option(settings.output.rstrip("/") or ".")
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
     command = [python, run_one, out, placeholder]
     if shipping(settings):

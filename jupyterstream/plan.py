@@ -128,10 +128,9 @@ def stage(plan, output, jobs=None, rerun_ok=False):
         if not rerun_ok and status.is_done(output, job):
             continue
         pid = status.still_running(output, job.id)
-        if pid:
-            print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): not started "
-                  "again; collect later to see its result", file=sys.stderr)
-            continue
+        if pid:  # its job waits for that one (the job lock) and runs it only if it does not end ok
+            print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): this sweep "
+                  "waits for it", file=sys.stderr)
         staged = params.inject(base, job.values, job.texts, {
             "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs")})
         write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged), durable=False)

@@ -21,30 +21,33 @@ import sys
 import threading
 import time
 
-from . import status
+from . import exclusive, reaper, status
+from .reaper import kill_leftovers
 from .atomic import replace_file
-from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, exit_code
+from .classify import ANSI, classify
+from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
 
 GRACE_SECONDS = 3.0
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
 # can find and stop what a notebook left running in the background.
 ENV_LIMIT = 100_000
-ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def main(argv=None, started=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
+    reaper.become_subreaper()
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd = args.sweep, args.cwd
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
         record = {"job": args.job_id, "sweep": args.sweep, "host": socket.gethostname(), "started": job.started,
-                  "status": "job-error", "message": f"run-one failed: {type(exc).__name__}: {exc}"}
+                  "status": Status.JOB_ERROR.value, "message": f"run-one failed: {type(exc).__name__}: {exc}"}
         code = job._finish(record, None)
     for path in args.discard:
         shutil.rmtree(path, ignore_errors=True)
+    job.release()
     return 0 if args.retryable_only and code in NOT_RETRYABLE else code
 
 
@@ -83,6 +86,8 @@ class Job:
         self.log = os.path.join(output, "logs", f"{job_id}.log")
         self.child, self.stopped_by, self.sweep, self.cwd = None, None, "", None
         self.started = started or time.time()
+        self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
+        self.lock = None
 
     def run(self, attempts):
         """Execute, retrying a kernel that cannot start, and record the outcome."""
@@ -90,12 +95,18 @@ class Job:
             os.makedirs(os.path.join(self.output, sub), exist_ok=True)
         base = {"job": self.id, "sweep": self.sweep, "host": socket.gethostname(), "pid": os.getpid(),
                 "started": self.started}
+        self.lock, verdict = exclusive.enter(self, base["host"])
+        if verdict is not None:
+            return verdict
         try:
             meta = _read_meta(self.input)
         except (OSError, ValueError) as exc:
-            return self._finish(dict(base, status="job-error", message=f"cannot read {self.input}: {exc}"), None)
+            message = f"cannot read {self.input}: {exc}"
+            return self._finish(dict(base, status=Status.JOB_ERROR.value, message=message), None)
         base["identity"] = meta.get("identity")
-        status.write(self.output, self.id, dict(base, status="running"))
+        if exclusive.already_ok(self, base["identity"]):
+            return 0
+        status.write(self.output, self.id, dict(base, status=Status.RUNNING.value))
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._watch_hangup, daemon=True).start()
@@ -103,7 +114,7 @@ class Job:
         for attempt in range(1, max(attempts, 1) + 1):
             record, nb = self._attempt(env)
             record.update(base, attempts=attempt)
-            if record["status"] != "could-not-start" or self.stopped_by or attempt == attempts:
+            if record["status"] != Status.COULD_NOT_START.value or self.stopped_by or attempt == attempts:
                 return self._finish(record, nb)
             time.sleep(0.5 * attempt + random.random())
         raise AssertionError("unreachable")
@@ -119,7 +130,7 @@ class Job:
         env[CWD_ENV] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
         env[PARTIAL_ENV] = self.partial
         env[JOB_ENV] = self.id
-        env[TOKEN] = f"{self.id}-{os.getpid()}-{random.getrandbits(48):x}"
+        env[TOKEN] = self.token
         # The kernels of the Python that runs this job come first, before any user-wide ones.
         kernels = os.path.join(sys.prefix, "share", "jupyter")
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels, env.get("JUPYTER_PATH")]))
@@ -128,14 +139,16 @@ class Job:
         return env
 
     def _attempt(self, env):
-        _remove(self.partial)
+        _remove_partial(self.partial)
         with open(self.log, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
             log.flush()
+            # nbconvert shares the job's lock and dies with run-one, so a killed job frees its value
             self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                          env=env, start_new_session=True)
+                                          env=env, start_new_session=True, pass_fds=(self.lock.fileno(),),
+                                          preexec_fn=reaper.die_with_parent_hook())
             code = self.child.wait()
-        left = kill_leftovers(env[TOKEN])
+        left = kill_leftovers(env[TOKEN]) + reaper.end_descendants()
         if left:
             with open(self.log, "ab") as log:
                 log.write(f"--- killed {left} process(es) the notebook left running\n".encode())
@@ -143,38 +156,32 @@ class Job:
         return self._classify(code, nb), nb
 
     def _classify(self, code, nb):
-        meta = (nb or {}).get("metadata", {}).get("jupyterstream", {})
-        failure = meta.get("failure")
-        execution = meta.get("execution", {})
-        record = {"nbconvert_exit": code}
+        timed_out = bool(self.job_timeout) and time.time() - self.started >= self.job_timeout * 0.9
+        lines = [line for line in _tail(self.log).splitlines() if line.strip()]
+        last = lines[-1].strip() if lines else "no output"
+        if "No space left on device" in last:
+            last = f"cannot write {self.partial}: No space left on device"
+        record = classify(code, nb, self.stopped_by, timed_out, f"{last} (all of it in {self.log})", self.partial)
+        if timed_out and self.stopped_by:
+            record["message"] += f" after the job timeout of {self.job_timeout:g} s"
+        record["nbconvert_exit"] = code
+        execution = (nb or {}).get("metadata", {}).get("jupyterstream", {}).get("execution", {})
         if "kernel_ready_at" in execution:
             record["kernel_ready"] = round(execution["kernel_ready_at"] - self.started, 3)
-        if self.stopped_by:
-            timed_out = self.job_timeout and time.time() - self.started >= self.job_timeout * 0.9
-            record["status"] = "job-timeout" if timed_out else "interrupted"
-            record["message"] = f"stopped by {self.stopped_by}" + (
-                f" after the job timeout of {self.job_timeout:g} s" if timed_out else "")
-            if failure:
-                record["cell_index"] = failure.get("cell_index")
-        elif failure:
-            record.update(_failure_fields(failure))
-        elif code == 0 and nb is not None:
-            record["status"] = "ok"
-        elif nb is None and code == 0:
-            record.update(status="job-error", message=f"nbconvert exited 0 but wrote no readable notebook at {self.partial}")
-        else:
-            lines = [line for line in _tail(self.log).splitlines() if line.strip()]
-            last = lines[-1].strip() if lines else "no output"
-            if "No space left on device" in last:
-                last = f"cannot write {self.partial}: No space left on device"
-            record.update(status="job-error", message=f"nbconvert exited {code} without writing a readable "
-                                                      f"notebook: {last} (all of it in {self.log})")
         return record
+
+    def release(self):
+        """Let the next job of this value run (nbconvert, if it outlived us, still holds the lock)."""
+        if self.lock is not None:
+            self.lock.close()
 
     def _finish(self, record, nb):
         record["ended"] = time.time()
         record["duration"] = round(record["ended"] - self.started, 3)
         if nb is not None:
+            identity = nb.get("metadata", {}).get("jupyterstream", {}).get("identity")
+            if isinstance(identity, str):  # what nbconvert really ran, should the input have been restaged
+                record["identity"] = identity
             nb.setdefault("metadata", {}).setdefault("jupyterstream", {})["run"] = {
                 k: record.get(k) for k in ("status", "host", "started", "ended", "duration", "attempts")}
             data = (json.dumps(nb, indent=1, ensure_ascii=True) + "\n").encode()
@@ -182,17 +189,17 @@ class Job:
                 replace_file(self.final, data)
                 record.update(notebook=f"runs/{self.id}.ipynb", notebook_sha256=hashlib.sha256(data).hexdigest())
             except OSError as exc:
-                record.update(status="job-error", message=f"cannot write {self.final}: {exc.strerror or exc}")
-            _remove(self.partial)
+                record.update(status=Status.JOB_ERROR.value, message=f"cannot write {self.final}: {exc.strerror or exc}")
+            _remove_partial(self.partial)
         if nb is None:
-            _remove(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
+            _remove_partial(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
         record["exit_code"] = exit_code(record["status"])
         record["log"] = f"logs/{self.id}.log"
         try:
             status.write(self.output, self.id, record)
         except OSError as exc:
             print(f"run-one: {self.id}: cannot write its status record: {exc}", file=sys.stderr)
-            return exit_code("job-error")
+            return exit_code(Status.JOB_ERROR)
         try:
             print(f"{record['status']:<15} {self.id}  {record['duration']:.1f}s  {record.get('host', '')}", flush=True)
         except OSError:  # nobody reads it any more (a sweep that hung up): the record says it all
@@ -227,30 +234,6 @@ class Job:
         while child.poll() is None and time.time() < deadline:
             time.sleep(0.05)
         _killpg(child.pid)
-
-
-def kill_leftovers(token):
-    """SIGKILL every process whose environment carries this job's token; return how many."""
-    needle = f"\0{TOKEN}={token}\0".encode()
-    killed = 0
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                if needle not in b"\0" + handle.read() + b"\0":
-                    continue
-            os.kill(int(entry), signal.SIGKILL)
-            killed += 1
-        except (OSError, ValueError):
-            continue
-    return killed
-
-
-def _failure_fields(failure):
-    fields = {k: failure.get(k) for k in ("status", "cell_index", "ename", "evalue")}
-    fields["traceback"] = [ANSI.sub("", line) for line in failure.get("traceback", [])][-30:]
-    return fields
 
 
 def _read_meta(path):
@@ -289,6 +272,14 @@ def _killpg(pid):
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _remove_partial(path):
+    """Remove the partial notebook, and the temporary file of a save that was killed midway."""
+    folder, name = os.path.split(path)
+    for entry in os.listdir(folder or "."):
+        if entry == name or (entry.startswith(f"{name}.") and entry.endswith(".tmp")):
+            _remove(os.path.join(folder, entry))
 
 
 def _remove(path):

@@ -1,8 +1,11 @@
-"""An ExecutePreprocessor that keeps the partial notebook when a run fails or is stopped.
+"""An ExecutePreprocessor that keeps the partial notebook, whatever ends the run.
 
-nbconvert writes nothing when execution fails. This subclass, swapped in for nbconvert's own by
-``nbconvert_config.py``, writes the notebook as far as it got, with the failure described in its
-metadata, to the path in $JUPYTERSTREAM_PARTIAL, then lets nbconvert fail as usual.
+nbconvert writes nothing when execution fails, and nothing at all when it is killed. This subclass,
+swapped in for nbconvert's own by ``nbconvert_config.py``, saves the notebook to the path in
+$JUPYTERSTREAM_PARTIAL before each code cell runs (atomically, with the progress in
+``metadata.jupyterstream.execution``: ``cell`` of ``cells``), so a run killed in any way keeps every
+cell that finished; on a failure it saves it once more with the failure described, then lets
+nbconvert fail as usual. What the failure means is decided in ``classify``.
 """
 
 import json
@@ -10,83 +13,96 @@ import os
 import signal
 import time
 
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellTimeoutError
 from nbconvert.preprocessors import ExecutePreprocessor
 
-from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT
-
-
-
-class Stopped(BaseException):
-    """Raised inside nbconvert when the job is told to stop (SIGTERM, SIGINT)."""
+from .classify import SIGNALLED, failure_status
+from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT, Status
 
 
 class KeepPartialExecutePreprocessor(ExecutePreprocessor):
-    """nbconvert's ExecutePreprocessor, plus a partial notebook and a failure record on failure."""
+    """nbconvert's ExecutePreprocessor, plus a partial notebook saved as it goes and on failure."""
 
     def preprocess(self, nb, resources=None, km=None):
-        """Execute ``nb``; on any failure save it as far as it got, then re-raise."""
+        """Execute ``nb``, saving it before each code cell; on any failure save it, then re-raise."""
         self._js_nb, self._js_cell = nb, None
         if os.environ.get(CWD_ENV):
             resources = resources or {}
             resources.setdefault("metadata", {})["path"] = os.environ[CWD_ENV]
-        self._js_meta()["execution"] = {"started_at": time.time()}
+        self._js_meta()["execution"] = {"started_at": time.time(), "cell": 0, "cells": len(nb.cells)}
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         try:
-            return super().preprocess(nb, resources, km)
+            result = super().preprocess(nb, resources, km)
         except Exception as exc:
+            if isinstance(exc, CellTimeoutError):
+                self._note_timeout()
             self._save(describe(exc, nb, self._js_cell))
             raise
+        self._progress(len(nb.cells))
+        return result
 
     def preprocess_cell(self, cell, resources, index):
-        """Note which cell runs, and when the kernel was first ready."""
+        """Save what ran so far and which cell runs now; note when the kernel was first ready."""
         if self._js_cell is None:
             self._js_meta()["execution"]["kernel_ready_at"] = time.time()
         self._js_cell = index
+        if cell.get("cell_type") == "code":
+            self._progress(index + 1)
         return super().preprocess_cell(cell, resources, index)
 
     def _js_meta(self):
         return self._js_nb.metadata.setdefault(META_KEY, {})
 
+    def _progress(self, cell):
+        self._js_meta()["execution"]["cell"] = cell
+        self._save(None)
+
+    def _note_timeout(self):
+        """Leave the timeout in place, in the cell that ran past it (as papermill leaves errors)."""
+        cell = self._js_nb.cells[self._js_cell]
+        cell.setdefault("outputs", []).append({
+            "output_type": "error", "ename": "CellTimeoutError",
+            "evalue": f"the cell timed out after {self.timeout} s (the cell timeout) and was stopped",
+            "traceback": [f"CellTimeoutError: the cell ran past the cell timeout of {self.timeout} s"]})
+
     def _on_signal(self, signum, frame):
         for other in (signal.SIGTERM, signal.SIGINT):
             signal.signal(other, signal.SIG_IGN)
-        self._save({"status": "interrupted", "cell_index": self._js_cell,
-                    "ename": signal.Signals(signum).name, "evalue": "the job was told to stop"})
+        self._save({"kind": SIGNALLED, "status": Status.JOB_ERROR.value, "cell_index": self._js_cell,
+                    "ename": signal.Signals(signum).name, "evalue": "nbconvert was told to stop"})
         os._exit(SIGNAL_EXIT)
 
     def _save(self, failure):
         path = os.environ.get(PARTIAL_ENV)
         if not path:
             return
-        self._js_meta()["failure"] = failure
+        if failure:
+            self._js_meta()["failure"] = failure
         tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(self._js_nb, handle, indent=1, ensure_ascii=True, default=repr)
-            handle.write("\n")
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(self._js_nb, handle, indent=1, ensure_ascii=True, default=repr)
+                handle.write("\n")
+            os.replace(tmp, path)
+        except OSError:  # a full disk: the last whole save (if any) stays, and run-one reports the rest
+            _remove(tmp)
 
 
 def describe(exc, nb, cell_index):
-    """Classify an execution failure: status, the failing cell, the error name and message."""
-    failure = {"cell_index": cell_index, "ename": type(exc).__name__, "evalue": str(exc)[:2000]}
+    """What an execution failure was: its kind, status, the failing cell, the error name and message."""
+    kind = type(exc).__name__
+    failure = {"kind": kind, "cell_index": cell_index, "ename": getattr(exc, "ename", None) or kind,
+               "evalue": str(getattr(exc, "evalue", None) or exc)[:2000]}
     error = _error_output(nb, cell_index)
     if error:
         failure.update(ename=error.get("ename", ""), evalue=error.get("evalue", ""),
                        traceback=error.get("traceback", []))
         if not failure["ename"]:
             failure.update(_unnamed(error, nb.cells[cell_index]))
-    if isinstance(exc, CellTimeoutError):
-        failure["status"] = "cell-timeout"
-    elif isinstance(exc, DeadKernelError):
-        failure["status"] = "dead-kernel"
-    elif isinstance(exc, CellExecutionError):
-        failure["status"] = "stopped-early" if failure["ename"] == "SystemExit" else "cell-error"
-    elif cell_index is None:
-        failure["status"] = "could-not-start"
-    else:
-        failure["status"] = "dead-kernel"
+    elif getattr(exc, "traceback", None):
+        failure["traceback"] = str(exc.traceback).splitlines()
+    failure["status"] = failure_status(kind, failure["ename"], cell_index).value
     return failure
 
 
@@ -102,7 +118,14 @@ def _unnamed(error, cell):
 def _error_output(nb, cell_index):
     if cell_index is None:
         return None
-    for output in nb.cells[cell_index].get("outputs", []):
+    for output in reversed(nb.cells[cell_index].get("outputs", [])):
         if output.get("output_type") == "error":
             return output
     return None
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
