@@ -16,6 +16,8 @@ RETRIES      ?= 2
 SHARED_FS    ?=
 STRICT_SERVERS ?=
 METRIC_TAG   ?=
+INPUTS       ?=
+FILES_LIMIT  ?= 300MB
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -23,8 +25,9 @@ TESTS        ?= tests
 JS := $(VENV)/bin/jupyterstream
 SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
-        --metric-tag '$(METRIC_TAG)' $(REMOTE)
+        --metric-tag '$(METRIC_TAG)' $(REMOTE) $(FILES)
 yes = $(filter 1 yes true,$(1))
+FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
@@ -47,6 +50,8 @@ help: ## Show the targets and the variables they take.
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"
 	@echo "  SHARED_FS=1 (servers see OUTPUT at the same path)  STRICT_SERVERS=1 (refuse if a server fails the check)"
 	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
+	@echo "  INPUTS='data/ ../shared.csv' (what the notebook reads, relative to its folder; default: the files its code names)"
+	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
 
 setup: $(VENV)/.ready tools
 
@@ -71,7 +76,7 @@ collect: setup ## Collect OUTPUT again.
 	$(JS) collect '$(OUTPUT)' --metric-tag '$(METRIC_TAG)'
 
 check-servers: setup ## Check every server before a long sweep.
-	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
+	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE) $(FILES)
 
 test: setup
 	@bin/ensure-tools parallel sshd rsync chromium
