@@ -34,13 +34,13 @@ class Inputs:
         """Bytes of every input file."""
         return sum(size for _, size in self.files)
 
-    def describe(self):
-        """One line: what travels, how big, and where it came from."""
+    def describe(self, sent=False):
+        """One line: what the runs get, how big, where it came from (and, with ``sent``, how it travels)."""
         how = "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"
         if not self.paths:
             return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
-        return (f"inputs ({how}): {', '.join(self.paths)}: {len(self.files)} files, {size_text(self.total)}, "
-                "sent once per host")
+        return (f"inputs ({how}): {', '.join(self.paths)}: {len(self.files)} files, {size_text(self.total)}"
+                + (", sent once per host" if sent else ", copied once per sweep"))
 
 
 def inputs_for(notebook, nb, declared, output):

@@ -32,7 +32,8 @@ def stage_inputs(inputs, settings, log):
         return
     copied, volume = mirror(inputs, settings.output)
     what = f"copied {copied} files, {size_text(volume)}" if copied else "unchanged since the last sweep"
-    print(f"jupyterstream: {inputs.describe()}; {cache_folder(settings.output)}/: {what}", file=log, flush=True)
+    print(f"jupyterstream: {inputs.describe(sent=shipping(settings))}; {cache_folder(settings.output)}/: {what}",
+          file=log, flush=True)
 
 
 def send_inputs(hosts, settings, sweep_id, log):
@@ -56,7 +57,7 @@ def send_inputs(hosts, settings, sweep_id, log):
 
 def check_inputs(inputs, hosts, settings, log):
     """For `make check-servers`: what each host already has of the inputs and what sending costs."""
-    print(inputs.describe(), file=log, flush=True)
+    print(inputs.describe(sent=True), file=log, flush=True)
     good = [h for h in hosts if h.ok]
     if not inputs.files or not shipping(settings) or not good:
         return []
@@ -69,9 +70,9 @@ def check_inputs(inputs, hosts, settings, log):
     return results
 
 
-def preview_lines(inputs):
+def preview_lines(inputs, settings):
     """What a preview says about the inputs: the summary, then the first files with their sizes."""
-    lines = [f"# {inputs.describe()}"]
+    lines = [f"# {inputs.describe(sent=shipping(settings))}"]
     for name, size in inputs.files[:LISTED]:
         lines.append(f"#   {os.path.relpath(os.path.join(inputs.root, name), os.path.join(inputs.root, inputs.notebook_dir))}"
                      f"  {size_text(size)}")

@@ -77,7 +77,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
-    print("\n".join(preview_lines(found)), file=out)
+    print("\n".join(preview_lines(found, settings)), file=out)
     print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
     print(command_line(argv, settings), file=out)

@@ -36,6 +36,7 @@ class RunFolder:
         if os.path.commonpath([self.root, self.cwd]) != self.root:
             raise ValueError(f"--notebook-dir {notebook_dir!r} leads out of the run folder")
         self.refused = False  # its files were over the limit and stayed behind
+        self.linked = {}      # each input linked in -> (size, mtime) when it was linked
 
     def make(self):
         """Make a fresh run folder with every input linked at its place; return the kernel's folder."""
@@ -51,8 +52,16 @@ class RunFolder:
             target = os.path.join(self.root, os.path.relpath(folder, source))
             os.makedirs(target, exist_ok=True)
             for name in names:
-                os.symlink(os.path.join(folder, name), os.path.join(target, name))
+                original = os.path.join(folder, name)
+                os.symlink(original, os.path.join(target, name))
+                self.linked[original] = _stamp(original)
         return self.cwd
+
+    def written_through(self):
+        """Inputs that changed while the run ran: only root can write through a link to a read-only
+        file, and every run on this host reads that copy."""
+        return [os.path.relpath(os.path.join(self.root, os.path.relpath(path, self.inputs)), self.cwd)
+                for path, stamp in self.linked.items() if _stamp(path) != stamp]
 
     def bring_home(self, record):
         """Move what the run wrote to OUTPUT/files/JOB_ID/ (nothing at all past the limit), list it in
@@ -68,6 +77,11 @@ class RunFolder:
                 self._place(written)
                 record.update(files=[{"name": name, "size": size} for _, name, size in written[:LISTED]],
                               files_count=len(written), files_bytes=total)
+            changed = self.written_through()
+            if changed:
+                _fail(record, f"it wrote into its input {changed[0]}" + (f" and {len(changed) - 1} more" if
+                      len(changed) > 1 else "") + ", which every run on this host reads: write results under "
+                      "names of their own (the next sweep restores the inputs)")
         except OSError as exc:  # a full or unwritable OUTPUT: the files stay in the run folder
             _fail(record, f"cannot bring its files home to {os.path.join(self.output, FILES, self.id)}: "
                           f"{exc.strerror or exc} (they stay in {self.root})")
@@ -116,6 +130,14 @@ def _fail(record, note):
     record["files_problem"] = note
     if record.get("status") == "ok":
         record.update(status="job-error", message=note)
+
+
+def _stamp(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def file_name(relative):

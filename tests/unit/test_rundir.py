@@ -108,3 +108,14 @@ def test_a_sparse_input_stays_sparse_in_the_copy(tmp_path):
     assert (tmp_path / "copy.bin").stat().st_size == 50_000_003
     assert (tmp_path / "copy.bin").read_bytes()[-3:] == b"end"
     assert os.stat(tmp_path / "copy.bin").st_blocks * 512 < 1_000_000
+
+
+def test_a_run_that_writes_through_an_input_link_is_not_ok_and_names_the_input(tmp_path, cache):
+    folder = RunFolder(tmp_path / "out", "AL", str(cache), "nb")
+    cwd = folder.make()
+    with open(os.path.join(cwd, "data", "x.csv"), "a") as handle:  # through the link, into the shared copy
+        handle.write("2\n")
+    record = folder.bring_home({"status": "ok"})
+    assert record["status"] == "job-error"
+    assert record["message"].startswith(f"it wrote into its input {os.path.join('data', 'x.csv')}, which every run")
+    assert record["files"] == []  # the link is not a file of its own
