@@ -182,3 +182,13 @@ def test_preview_over_servers_shows_the_inputs_and_warns_of_nothing(tmp_path, pr
     per_job = [line for line in result.stdout.splitlines() if "run-one" in line and not line.startswith("cd ")]
     assert len(per_job) == 20 and all("--inputs '~/.jupyterstream/input-files/" in line for line in per_job)
     assert not (tmp_path / "out").exists()  # a preview writes nothing
+
+
+def test_with_a_shared_filesystem_nothing_is_sent_and_the_runs_still_get_their_files(hosts, tmp_path, project, values):
+    output = tmp_path / "out"
+    result = run_cli("run", project, values("AL", "CA"), "-o", output, "--shared-fs",
+                     *over_ssh(hosts, tmp_path, "1/alpha", "1/beta"))
+    assert result.returncode == 0, result.stderr
+    assert not (output / "inputs-sent.tsv").exists() and "--transferfile" not in result.stderr
+    assert (output / "files" / "CA" / "out.csv").read_text() == "CA,8\n"
+    assert f"--inputs {output / 'input-files'}" in result.stderr  # linked from OUTPUT's own copy, in place
