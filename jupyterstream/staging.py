@@ -36,6 +36,12 @@ def stage_inputs(inputs, settings, log):
           file=log, flush=True)
 
 
+def ready_inputs(inputs, hosts, settings, log):
+    """Before the first job: this machine's copy up to date, then (over SSH) each host's."""
+    stage_inputs(inputs, settings, log)
+    send_inputs(hosts, settings, settings.sweep, log)
+
+
 def send_inputs(hosts, settings, sweep_id, log):
     """Send the inputs to every host that passed the check, one rsync each, all at once; a host that
     cannot receive them is marked failed (and so left out)."""

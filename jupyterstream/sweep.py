@@ -18,7 +18,7 @@ from .errors import SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
-from .staging import plan_inputs, preview_lines, send_inputs, stage_inputs
+from .staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done
 
 
@@ -111,6 +111,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     where = where or Servers()
     plan = build_plan(notebook, values, param)
     found = plan_inputs(notebook, plan.source, settings, inputs)
+    settings.sweep = settings.sweep or new_sweep_id()
     chosen = select(plan, only)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
@@ -120,13 +121,11 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         if where.remote:
             Path(settings.output).mkdir(parents=True, exist_ok=True)
             hosts = check_servers(plan.source, where, settings, log, keep_connections=True)
-            settings.sweep = settings.sweep or new_sweep_id()
-            stage_inputs(found, settings, log)
-            send_inputs(hosts, settings, settings.sweep, log)
+            ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:
             check_kernel(plan.source, notebook)
-            stage_inputs(found, settings, log)
+            ready_inputs(found, [], settings, log)
         todo = stage(plan, settings.output, chosen, rerun_ok)
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from support import REPO, run_cli
+from support import run_cli
 from sshd import LoopbackHosts
 
 pytestmark = pytest.mark.ssh

@@ -1,6 +1,5 @@
 """What a notebook reads: inputs declared with INPUTS or found in its code, under one root."""
 
-import os
 
 import pytest
 
