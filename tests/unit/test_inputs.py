@@ -1,6 +1,5 @@
 """What a notebook reads: inputs declared with INPUTS or found in its code, under one root."""
 
-
 import pytest
 
 from jupyterstream import inputs as inputs_module
