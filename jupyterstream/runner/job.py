@@ -22,9 +22,9 @@ import threading
 import time
 
 from . import status
-from .rundir import RunFolder
 from .atomic import replace_file
 from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, exit_code
+from .rundir import RunFolder
 
 GRACE_SECONDS = 3.0
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
