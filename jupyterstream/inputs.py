@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import InputsError
-from .runner.rundir import size_text
+from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
 FOUND_LIMIT = 1_000_000_000
@@ -39,7 +39,7 @@ class Inputs:
         how = "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"
         if not self.paths:
             return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
-        return (f"inputs ({how}): {', '.join(self.paths)}: {len(self.files)} files, {size_text(self.total)}"
+        return (f"inputs ({how}): {', '.join(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
                 + (", sent once per host" if sent else ", copied once per sweep"))
 
 

@@ -9,7 +9,7 @@ from . import transfer
 from .inputs import inputs_for
 from .mirror import cache_folder, mirror, remove_cache
 from .parallel import shipping
-from .runner.rundir import size_text
+from .runner.rundir import files_text, size_text
 
 SENT_LOG = "inputs-sent.tsv"  # one line per host and sweep: what its input rsync moved
 LISTED = 10                   # input files a preview names one by one
@@ -31,7 +31,7 @@ def stage_inputs(inputs, settings, log):
         print(f"jupyterstream: {inputs.describe()}", file=log, flush=True)
         return
     copied, volume = mirror(inputs, settings.output)
-    what = f"copied {copied} files, {size_text(volume)}" if copied else "unchanged since the last sweep"
+    what = f"copied {files_text(copied)}, {size_text(volume)}" if copied else "unchanged since the last sweep"
     print(f"jupyterstream: {inputs.describe(sent=shipping(settings))}; {cache_folder(settings.output)}/: {what}",
           file=log, flush=True)
 

@@ -14,7 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from .runner.rundir import size_text
+from .runner.rundir import files_text, size_text
 
 HOST_CACHE = ".jupyterstream/input-files"
 # -S keeps holes as holes; --delete makes the host's copy exactly this machine's; -p keeps it read-only.
@@ -39,11 +39,11 @@ class Sent:
             return f"{self.host:<20} inputs FAILED: {self.error}"
         has = self.total_files - self.files
         if dry_run:
-            return (f"{self.host:<20} inputs: has {has} of {self.total_files} files; would send {self.files} "
-                    f"files, {size_text(self.volume)}")
+            return (f"{self.host:<20} inputs: has {has} of {files_text(self.total_files)}; would send "
+                    f"{files_text(self.files)}, {size_text(self.volume)}")
         if not self.files:
-            return f"{self.host:<20} inputs: up to date ({self.total_files} files, {size_text(self.total)}), nothing sent"
-        return (f"{self.host:<20} inputs: sent {self.files} files, {size_text(self.volume)} in {self.seconds:.1f} s "
+            return f"{self.host:<20} inputs: up to date ({files_text(self.total_files)}, {size_text(self.total)}), nothing sent"
+        return (f"{self.host:<20} inputs: sent {files_text(self.files)}, {size_text(self.volume)} in {self.seconds:.1f} s "
                 f"({has} already there)")
 
 

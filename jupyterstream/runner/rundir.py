@@ -118,7 +118,7 @@ class RunFolder:
     def _refuse(self, record, written, total):
         self.refused = True
         biggest = max(written, key=lambda w: w[2])
-        note = (f"its files come to {size_text(total)} ({len(written)} files; the biggest: {biggest[1]}, "
+        note = (f"its files come to {size_text(total)} ({files_text(len(written))}; the biggest: {biggest[1]}, "
                 f"{size_text(biggest[2])}), over the limit of {size_text(self.limit)} a run: none was kept; "
                 "raise FILES_LIMIT or write less, then run it again")
         record.update(files=[], files_count=len(written), files_bytes=total)
@@ -145,6 +145,11 @@ def file_name(relative):
     leading '..' (a file written above that folder) spelled UP."""
     parts = relative.split(os.sep)
     return "/".join(UP if part == os.pardir else part for part in parts)
+
+
+def files_text(count):
+    """1 file, 2 files."""
+    return f"{count} file" + ("" if count == 1 else "s")
 
 
 def size_text(size):

@@ -25,7 +25,7 @@ def test_a_second_send_moves_nothing_and_a_removed_input_goes_from_the_host_too(
     later = (source / "data" / "x.csv").stat().st_mtime + 5
     os.utime(source / "data" / "x.csv", (later, later))
     dry, = transfer.send(str(source), [":"], tmp_path / "out", wrapper="ssh", dry_run=True)
-    assert "has 0 of 1 files; would send 1 files, 4 B" in dry.describe(dry_run=True)
+    assert "has 0 of 1 file; would send 1 file, 4 B" in dry.describe(dry_run=True)
     transfer.send(str(source), [":"], tmp_path / "out", wrapper="ssh")
     assert sorted(p.name for p in there.rglob("*")) == ["data", "x.csv"]
 
