@@ -3,6 +3,8 @@
 so that a rerun sends only what changed. Jobs link them from there into their run folders.
 
 KEY names this machine and OUTPUT, so two sweeps with different outputs never share a host's copy.
+Not parallel's --basefile: --cleanup (which every job needs) removes basefiles after the sweep, so a
+rerun would send them all again, and --workdir ... refuses a relative --basefile.
 """
 
 import hashlib
