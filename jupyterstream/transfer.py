@@ -21,6 +21,7 @@ from .runner.rundir import files_text, size_text
 HOST_CACHE = ".jupyterstream/input-files"
 # -S keeps holes as holes; --delete makes the host's copy exactly this machine's; -p keeps it read-only.
 RSYNC = ["rsync", "-rlptSz", "--delete", "--stats"]
+AT_ONCE = 16  # hosts sent to at the same time: all of them would be hundreds of rsyncs here at once
 
 
 @dataclass
@@ -72,7 +73,14 @@ def rsync_argv(source, host, output, wrapper, dry_run=False):
 
 
 def send(source, hosts, output, wrapper, dry_run=False):
-    """Run one rsync per host, all at once; return a Sent for each host, in order."""
+    """Run one rsync per host, AT_ONCE hosts at a time; return a Sent for each host, in order."""
+    results = []
+    for first in range(0, len(hosts), AT_ONCE):
+        results += _send_some(source, hosts[first:first + AT_ONCE], output, wrapper, dry_run)
+    return results
+
+
+def _send_some(source, hosts, output, wrapper, dry_run):
     began = time.perf_counter()
     running = [(host, subprocess.Popen(rsync_argv(source, host, output, wrapper, dry_run), stdin=subprocess.DEVNULL,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))

@@ -30,11 +30,14 @@ def test_a_second_send_moves_nothing_and_a_removed_input_goes_from_the_host_too(
     assert sorted(p.name for p in there.rglob("*")) == ["data", "x.csv"]
 
 
-def test_a_host_that_cannot_be_reached_is_named_with_rsyncs_own_words(tmp_path):
+def test_a_host_that_cannot_be_reached_is_named_with_rsyncs_own_words(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(transfer, "AT_ONCE", 1)  # one host after the other: the answers stay in order
     wrapper = tmp_path / "no-ssh"
     wrapper.write_text("#!/bin/sh\necho 'ssh: connect to host nowhere: Connection refused' >&2\nexit 255\n")
     wrapper.chmod(0o755)
     (tmp_path / "copy").mkdir()
-    failed, = transfer.send(str(tmp_path / "copy"), ["nowhere"], tmp_path / "out", wrapper=wrapper)
+    here, failed = transfer.send(str(tmp_path / "copy"), [":", "nowhere"], tmp_path / "out", wrapper=wrapper)
+    assert here.host == ":" and here.error == ""
     assert failed.error.startswith("rsync exited 255") and "Connection refused" in failed.error
     assert "nowhere" in failed.describe() and "FAILED" in failed.describe()
