@@ -17,6 +17,8 @@ SHARED_FS    ?=
 STRICT_SERVERS ?=
 METRIC_TAG   ?=
 WATCH        ?= 5
+INPUTS       ?=
+FILES_LIMIT  ?= 300MB
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -30,8 +32,9 @@ VALUES_ARGS = $(if $(findstring $(space):::$(space),$(VALUES)),'$(subst $(space)
               $(shell test -e '$(VALUES)' && echo 1),'$(VALUES)',$(call quoted_words,$(VALUES))))
 SWEEP = '$(NOTEBOOK)' $(VALUES_ARGS) --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
-        --metric-tag '$(METRIC_TAG)' $(REMOTE)
+        --metric-tag '$(METRIC_TAG)' $(REMOTE) $(FILES)
 yes = $(filter 1 yes true,$(1))
+FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
@@ -57,6 +60,8 @@ help: ## Show the targets and the variables they take.
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"
 	@echo "  SHARED_FS=1 (servers see OUTPUT at the same path)  STRICT_SERVERS=1 (refuse if a server fails the check)"
 	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
+	@echo "  INPUTS='data/ ../shared.csv' (what the notebook reads, relative to its folder; default: the files its code names)"
+	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
 
 setup: $(VENV)/.ready tools
 
@@ -86,7 +91,7 @@ watch: setup ## Collect OUTPUT every WATCH seconds while a sweep runs.
 	$(JS) collect --metric-tag '$(METRIC_TAG)' --watch '$(WATCH)' -- '$(OUTPUT)'
 
 check-servers: setup ## Check every server before a long sweep.
-	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE)
+	$(JS) check-servers '$(NOTEBOOK)' --output '$(OUTPUT)' $(REMOTE) $(FILES)
 
 inspect: setup ## List the notebook's parameters and the environment variables it reads.
 	@$(JS) inspect '$(NOTEBOOK)'

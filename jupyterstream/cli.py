@@ -4,11 +4,15 @@ import sys
 
 import click
 
-from . import report, sweep
+from . import report, staging, sweep
 from .checks import check_output
 from .errors import JupyterstreamError
+from .inputs import parse_size
 from .parallel import Settings
 from .plan import build_plan, select, stage
+
+
+DEFAULT_FILES_LIMIT = "300MB"
 
 
 def sweep_options(func):
@@ -27,8 +31,26 @@ def sweep_options(func):
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
         click.option("--metric-tag", default="", metavar="TAG",
                      help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
-    ] + server_options()
+    ] + server_options() + input_options()
     return with_options(lambda: options)(func)
+
+
+def input_options():
+    """Options for the files a notebook reads and writes (INPUTS, FILES_LIMIT)."""
+    return [
+        click.option("--inputs", "inputs", multiple=True, metavar="PATH",
+                     help="A file or folder the notebook reads, relative to its folder; repeat for several "
+                          "(INPUTS). Default: the files its code names."),
+        click.option("--files-limit", default=DEFAULT_FILES_LIMIT, show_default=True, callback=_size,
+                     help="Most a run may bring home to OUTPUT/files/ID/, e.g. 300MB; 0: no limit (FILES_LIMIT)."),
+    ]
+
+
+def _size(ctx, param, value):
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def with_options(make_options):
@@ -63,7 +85,7 @@ def settings_of(options):
                         job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
-                        metric_tag=options.get("metric_tag") or "")
+                        metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0)
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where
@@ -89,15 +111,15 @@ def main():
 
 @main.command()
 @sweep_options
-def preview(notebook, values, param, only, rerun_ok, **options):
+def preview(notebook, values, param, only, rerun_ok, inputs, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
     settings, where = settings_of(options)
-    _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok, where))
+    _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs))
 
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, rerun_ok, **_):
+def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -107,7 +129,10 @@ def plan(notebook, values, output, param, only, rerun_ok, **_):
     """
     def step():
         the_plan = build_plan(notebook, values, param)
+        settings, _ = settings_of(dict(options, output=output))
+        found = staging.plan_inputs(notebook, the_plan.source, settings, inputs)
         check_output(output)
+        staging.stage_inputs(found, settings, sys.stderr)
         for job in stage(the_plan, output, select(the_plan, only), rerun_ok):
             click.echo(job.id)
         return 0
@@ -116,10 +141,10 @@ def plan(notebook, values, output, param, only, rerun_ok, **_):
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, rerun_ok, **options):
+def run(notebook, values, param, only, rerun_ok, inputs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
-    _exit(lambda: sweep.run(notebook, values, settings, param, only, rerun_ok, where))
+    _exit(lambda: sweep.run(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs))
 
 
 @main.command("check-servers")
@@ -128,8 +153,8 @@ def run(notebook, values, param, only, rerun_ok, **options):
 @click.option("--jobs", "-j", default="", hidden=True)
 @click.option("--cell-timeout", type=float, default=0, hidden=True)
 @click.option("--job-timeout", type=float, default=0, hidden=True)
-@with_options(server_options)
-def check_servers(notebook, **options):
+@with_options(lambda: server_options() + input_options())
+def check_servers(notebook, inputs, **options):
     """Check every server before a long sweep: ssh, Python, Jupyter, the kernel, the notebook's
     imports, rsync, cores. One line per host; exit 1 if any fails.
 
@@ -140,10 +165,17 @@ def check_servers(notebook, **options):
     from .params import read_notebook
 
     settings, where = settings_of(options)
+    settings.remote = True
     if not where.remote:
         where.count = 10 ** 6
     def step():
-        hosts = sweep.check_servers(read_notebook(notebook), where, settings, log=sys.stdout)
+        nb = read_notebook(notebook)
+        found = staging.plan_inputs(notebook, nb, settings, inputs)
+        hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True)
+        try:
+            staging.check_inputs(found, hosts, settings, sys.stdout)
+        finally:
+            sweep.close_servers(settings, [h.login for h in hosts])
         return 0 if all(h.ok for h in hosts) else 1
     _exit(step)
 

@@ -38,3 +38,7 @@ class OutputError(JupyterstreamError):
     """The output folder cannot be used."""
 
     exit_code = 3
+
+
+class InputsError(JupyterstreamError):
+    """The files a notebook reads (INPUTS) cannot be sent as they are."""

@@ -3,8 +3,12 @@
 On this machine, parallel runs in the current folder and jobs read and write OUTPUT directly.
 Over SSH, parallel runs inside OUTPUT so that every path it transfers is relative: each job gets a
 fresh work folder on its host (--workdir ...), receives ship/ID/ (its input notebook and the job's
-own code) in one transfer, writes runs/ID.ipynb, status/ID.json and logs/ID.log there, and sends
-them back in one rsync of its work folder (--return .) into OUTPUT's own layout.
+own code) in one transfer, writes runs/ID.ipynb, status/ID.json, logs/ID.log and files/ID/ there,
+and sends them back in one rsync of its work folder (--return .) into OUTPUT's own layout.
+
+Everywhere, a job's kernel works in a run folder of its own (runner/rundir.py) that links the
+notebook's inputs from the host's copy: OUTPUT/input-files/ here, ~/.jupyterstream/input-files/KEY/
+on an SSH host (sent once per sweep by transfer.py, not with each job).
 """
 
 import math
@@ -12,6 +16,10 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass
+
+from .mirror import cache_folder
+from .runner.rundir import FILES
+from .transfer import host_folder
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RUN_ONE = os.path.join(os.path.dirname(PACKAGE_DIR), "bin", "run-one")
@@ -21,12 +29,12 @@ NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "runner", "nbconvert_config.py")
 TERM_GRACE_MS = 5000
 # Over SSH every ssh call starts the host's login shell and an rsync or two, so a job makes as few
 # as parallel allows: one rsync brings its results home (--return . : its whole work folder) through
-# a filter that lets only these folders pass. rsync sends them in name order, so status/ (the
+# a filter that lets only these folders pass (files/ID/: what the run wrote in its run folder). rsync sends them in name order, so status/ (the
 # record, written last) also arrives last. The filter applies to sending the job's own files too, so
 # it lets SHIPPED pass as well; the job removes those when it ends (run-one --discard), and if it
 # could not, they come back as the same bytes OUTPUT already has. Files a notebook writes in its
 # work folder stay there, and --cleanup removes them.
-RESULT_FOLDERS = ("logs", "runs", "status")
+RESULT_FOLDERS = (FILES, "logs", "runs", "status")
 SHIPPED = ("inputs", "tool")
 RSYNC_OPTS = " ".join(["-rlDzR"] + [f'--include="/{name}/***"' for name in RESULT_FOLDERS + SHIPPED]
                       + ['--exclude="*"'])
@@ -48,6 +56,9 @@ class Settings:
     retries: int = 2
     shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
     metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
+    inputs: bool = False          # INPUTS (declared or found): runs link them into their run folders
+    notebook_dir: str = "."       # the notebook's folder inside the inputs' root
+    files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
 
 
 def show(path):
@@ -85,11 +96,8 @@ def job_command(settings, placeholder="{}"):
         python = settings.python or show(sys.executable)
         out = not_an_option(settings.output.rstrip("/") or ".")
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-    command = [python, run_one, out, placeholder]
+    command = [python, run_one, out, placeholder] + run_folder_options(settings)
     if shipping(settings):
-        # The notebook's folder is not on the host: its kernel runs in the job's own work folder,
-        # so that files a notebook writes by relative path are its own and are cleaned up after.
-        command += ["--cwd", "."]
         for name in SHIPPED:
             command += ["--discard", name]
     if settings.sweep:
@@ -106,6 +114,26 @@ def job_command(settings, placeholder="{}"):
     command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial",
                 f"{out}/inputs/{placeholder}.ipynb"]
     return command
+
+
+def input_folder(settings):
+    """The folder a job links its inputs from, as the job's host names it."""
+    if shipping(settings):
+        return host_folder(settings.output)
+    if settings.remote:
+        return os.path.abspath(cache_folder(settings.output))
+    return cache_folder(settings.output.rstrip("/") or ".")
+
+
+def run_folder_options(settings):
+    """run-one's options for its run folder: where the inputs are, the notebook's folder among
+    them, and the size limit of what a run brings home."""
+    options = []
+    if settings.inputs:
+        options += ["--inputs", input_folder(settings), "--notebook-dir", settings.notebook_dir]
+    if settings.files_limit:
+        options += ["--files-limit", str(settings.files_limit)]
+    return options
 
 
 def ssh_calls_per_job(settings):

@@ -1,5 +1,6 @@
 """What travels to an SSH host with each job: ship/ID/ holds its input notebook and the runner
 (hard links, so a thousand jobs cost no space), sent in one rsync by parallel's --transferfile.
+The notebook's data files do not travel with each job: transfer.py sends them once per host.
 
 The runner is the whole ``jupyterstream/runner/`` folder plus the package's ``__init__.py`` (which
 only re-exports ``record`` for notebooks): what runs on a host is exactly that, nothing hand-picked.
@@ -10,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from .parallel import PACKAGE_DIR, RUN_ONE
+from .runner.rundir import FILES
 
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 
@@ -27,11 +29,13 @@ def stage_tool(output):
 
 
 def stage_ship(output, job_ids):
-    """Make OUTPUT/ship/ID/{inputs/ID.ipynb, tool/...} for each job id, as hard links."""
+    """Make OUTPUT/ship/ID/{inputs/ID.ipynb, tool/...} for each job id, as hard links. Clear each job's
+    files/ID/ here: the return rsync adds to a folder, and a run's files must be its last run's only."""
     output = Path(output)
     tool = stage_tool(output)
     shutil.rmtree(output / "ship", ignore_errors=True)
     for job_id in job_ids:
+        shutil.rmtree(output / FILES / job_id, ignore_errors=True)
         box = output / "ship" / job_id
         (box / "inputs").mkdir(parents=True)
         _link(output / "inputs" / f"{job_id}.ipynb", box / "inputs" / f"{job_id}.ipynb")

@@ -18,6 +18,7 @@ from .errors import SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
+from .staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
 
 
@@ -68,14 +69,17 @@ def close_servers(settings, logins):
         servers.close_connections(wrapper.resolve(), logins)
 
 
-def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout):
+def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
+            inputs=()):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param)
+    found = plan_inputs(notebook, plan.source, settings, inputs)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
+    print("\n".join(preview_lines(found, settings)), file=out)
     print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
     print(command_line(argv, settings), file=out)
@@ -85,6 +89,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
         if where and where.remote:
             logins = servers.read_servers(where.file, where.count)
             Path(scratch, "sshlogins.txt").write_text("".join(f"1/{servers.Host(l).name}\n" for l in logins))
+            _preview_ship(scratch, todo[:PREVIEW_JOBS])
         result = subprocess.run(parallel_argv(settings, dry_run=True),
                                 input="".join(f"{j.id}\n" for j in todo[:PREVIEW_JOBS]),
                                 text=True, stdout=subprocess.PIPE, check=False,
@@ -96,10 +101,19 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     return result.returncode
 
 
-def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr):
+def _preview_ship(scratch, jobs):
+    """Empty ship/ID/ folders, so that parallel's dry run finds what a run stages (and warns of nothing)."""
+    for job in jobs:
+        Path(scratch, "ship", job.id).mkdir(parents=True, exist_ok=True)
+
+
+def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
+        inputs=()):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
     where = where or Servers()
     plan = build_plan(notebook, values, param)
+    found = plan_inputs(notebook, plan.source, settings, inputs)
+    settings.sweep = settings.sweep or new_sweep_id()
     chosen = select(plan, only)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
@@ -109,9 +123,11 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         if where.remote:
             Path(settings.output).mkdir(parents=True, exist_ok=True)
             hosts = check_servers(plan.source, where, settings, log, keep_connections=True)
+            ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:
             check_kernel(plan.source, notebook)
+            ready_inputs(found, [], settings, log)
         todo = stage(plan, settings.output, chosen, rerun_ok)
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +

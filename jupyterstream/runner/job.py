@@ -26,6 +26,7 @@ from .reaper import kill_leftovers
 from .atomic import replace_file
 from .classify import ANSI, classify
 from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
+from .rundir import RunFolder
 
 GRACE_SECONDS = 3.0
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
@@ -39,6 +40,8 @@ def main(argv=None, started=None):
     reaper.become_subreaper()
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd = args.sweep, args.cwd
+    if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
+        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit)
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
@@ -48,7 +51,8 @@ def main(argv=None, started=None):
     for path in args.discard:
         shutil.rmtree(path, ignore_errors=True)
     job.release()
-    return 0 if args.retryable_only and code in NOT_RETRYABLE else code
+    not_retryable = code in NOT_RETRYABLE or (job.rundir is not None and job.rundir.refused)
+    return 0 if args.retryable_only and not_retryable else code
 
 
 def _parse(argv):
@@ -63,6 +67,10 @@ def _parse(argv):
     parser.add_argument("--discard", action="append", default=[], metavar="FOLDER",
                         help="remove FOLDER when the job ends (over SSH: the files sent with the job, so "
                              "that only its results go back)")
+    parser.add_argument("--inputs", help="the folder holding this host's copy of the notebook's inputs, "
+                                         "linked into the run folder")
+    parser.add_argument("--notebook-dir", default=".", help="the notebook's folder inside --inputs")
+    parser.add_argument("--files-limit", type=int, default=0, help="bytes of files a run may bring home")
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
     parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
     parser.add_argument("--retryable-only", action="store_true",
@@ -85,6 +93,7 @@ class Job:
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
         self.child, self.stopped_by, self.sweep, self.cwd = None, None, "", None
+        self.rundir = None
         self.started = started or time.time()
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
         self.lock = None
@@ -110,6 +119,8 @@ class Job:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._watch_hangup, daemon=True).start()
+        if self.rundir is not None:
+            self.cwd = self.rundir.make()
         env = self._environment(meta)
         for attempt in range(1, max(attempts, 1) + 1):
             record, nb = self._attempt(env)
@@ -176,6 +187,8 @@ class Job:
             self.lock.close()
 
     def _finish(self, record, nb):
+        if self.rundir is not None:
+            self.rundir.bring_home(record)
         record["ended"] = time.time()
         record["duration"] = round(record["ended"] - self.started, 3)
         if nb is not None:

@@ -186,7 +186,7 @@ def test_over_ssh_each_job_ships_its_folder_returns_its_results_and_cleans_up():
 def test_over_ssh_the_job_runs_the_shipped_runner_with_relative_paths_in_its_work_folder():
     words = job_command(Settings(output="out", remote=True, remote_python="/opt/py"), placeholder="AL")
     assert words[:4] == ["/opt/py", "tool/bin/run-one", ".", "AL"]
-    assert words[words.index("--cwd") + 1] == "."  # the kernel runs in the job's own work folder
+    assert "--cwd" not in words  # the kernel runs in a run folder of its own (runner/rundir.py)
     # what was sent with the job is removed when it ends, so that only results go back
     assert [words[i + 1] for i, w in enumerate(words) if w == "--discard"] == ["inputs", "tool"]
     assert "--retryable-only" in words
@@ -194,7 +194,7 @@ def test_over_ssh_the_job_runs_the_shipped_runner_with_relative_paths_in_its_wor
     assert words[-1] == "./inputs/AL.ipynb"
 
 
-def test_on_a_shared_filesystem_nothing_travels_and_the_kernel_runs_in_the_notebooks_folder():
+def test_on_a_shared_filesystem_nothing_travels_and_the_kernel_runs_in_a_run_folder():
     argv = parallel_argv(Settings(output="out", remote=True, shared_fs=True))
     assert not {"--transferfile", "--return", "--cleanup", "--workdir", "--rsync-opts"} & set(argv)
     words = job_command(Settings(output="out", remote=True, shared_fs=True), placeholder="AL")
@@ -202,9 +202,29 @@ def test_on_a_shared_filesystem_nothing_travels_and_the_kernel_runs_in_the_noteb
     assert parallel.parallel_cwd(Settings(output="out", remote=True, shared_fs=True)) is None
 
 
-def test_on_this_machine_the_kernel_runs_in_the_notebooks_folder():
+def test_on_this_machine_the_kernel_runs_in_a_run_folder_and_reads_nothing_over_ssh():
     assert "--cwd" not in job_command(Settings(output="out"))
     assert "--retryable-only" not in job_command(Settings(output="out"))
+
+
+def test_inputs_are_linked_from_this_machines_copy_here_and_the_hosts_own_copy_over_ssh():
+    def inputs(**fields):
+        words = job_command(Settings(output="out", inputs=True, notebook_dir="nb", **fields), placeholder="AL")
+        assert words[words.index("--notebook-dir") + 1] == "nb"
+        return words[words.index("--inputs") + 1]
+    assert inputs() == os.path.join("out", "input-files")
+    assert inputs(remote=True, shared_fs=True) == os.path.abspath(os.path.join("out", "input-files"))
+    over_ssh = inputs(remote=True)
+    assert over_ssh.startswith("~/.jupyterstream/input-files/") and over_ssh == inputs(remote=True)
+    assert "--inputs" not in job_command(Settings(output="out"))
+
+
+def test_a_runs_files_come_back_in_the_one_return_rsync_and_before_its_status_record():
+    opts = parallel.RSYNC_OPTS
+    assert opts.index('--include="/files/***"') < opts.index('--include="/status/***"')
+    assert sorted(parallel.RESULT_FOLDERS)[-1] == "status"  # rsync sends in name order: the record last
+    words = job_command(Settings(output="out", files_limit=300_000_000))
+    assert words[words.index("--files-limit") + 1] == "300000000"
 
 
 def test_a_job_over_ssh_makes_seven_ssh_calls_and_one_on_a_shared_filesystem():

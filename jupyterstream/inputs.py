@@ -1,0 +1,139 @@
+"""What a notebook reads: the files declared with INPUTS, or else those its code names in string
+literals, gathered under one root folder that every run folder mirrors.
+
+The root is the notebook's own folder, or, when an input lies outside it (``../shared.csv``), the
+deepest folder holding both: the run folder then mirrors that root, and the kernel works in the
+notebook's folder inside it, so every relative path means what it means beside the notebook.
+"""
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+
+from .errors import InputsError
+from .runner.rundir import files_text, size_text
+
+# Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
+FOUND_LIMIT = 1_000_000_000
+LITERAL_MAX = 300  # longer strings are text, not paths
+
+
+@dataclass
+class Inputs:
+    """The inputs of a sweep: their root, the notebook's folder in it, and every file to send."""
+
+    root: str
+    notebook_dir: str = "."
+    paths: list = field(default_factory=list)   # as declared or found, relative to the notebook's folder
+    files: list = field(default_factory=list)   # (path relative to root, size in bytes)
+    found: bool = False                          # found in the code rather than declared
+
+    @property
+    def total(self):
+        """Bytes of every input file."""
+        return sum(size for _, size in self.files)
+
+    def describe(self, sent=False):
+        """One line: what the runs get, how big, where it came from (and, with ``sent``, how it travels)."""
+        how = "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"
+        if not self.paths:
+            return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
+        return (f"inputs ({how}): {', '.join(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
+                + (", sent once per host" if sent else ", copied once per sweep"))
+
+
+def inputs_for(notebook, nb, declared, output):
+    """The Inputs of a sweep: ``declared`` paths (relative to the notebook's folder), or those found."""
+    folder = os.path.dirname(os.path.abspath(notebook))
+    skip = os.path.abspath(output)
+    if declared:
+        paths = [_checked(folder, p) for p in declared]
+    else:
+        paths = found_in_code(nb, folder, skip)
+    absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
+    root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
+    files = {}
+    for path in absolute:
+        for name, size in _walk(path, skip):
+            files[os.path.relpath(name, root)] = size
+    inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared)
+    if inputs.found and inputs.total > FOUND_LIMIT:
+        raise InputsError(f"{notebook}: its code names {size_text(inputs.total)} of files ({', '.join(paths)}), more "
+                          f"than the {size_text(FOUND_LIMIT)} sent to each host without asking: say what it reads "
+                          "with INPUTS=data/x.csv (several paths allowed, relative to the notebook's folder)")
+    return inputs
+
+
+def found_in_code(nb, folder, skip):
+    """Paths (relative to ``folder``) of existing files and folders the notebook's code names in string
+    literals; never the notebook's folder or one above it, nor anything in OUTPUT."""
+    found = []
+    for text in string_literals(nb):
+        if os.path.isabs(text) or not text.strip(".").strip("/"):
+            continue
+        path = os.path.normpath(os.path.join(folder, text))
+        if not os.path.exists(path) or os.path.commonpath([path, folder]) == path or _inside(path, skip):
+            continue
+        found.append(os.path.relpath(path, folder) + ("/" if os.path.isdir(path) else ""))
+    return sorted(dict.fromkeys(found))
+
+
+def string_literals(nb):
+    """Every short one-line string constant in the notebook's code cells (f-strings give their parts)."""
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, str) and 0 < len(node.value) <= LITERAL_MAX
+                  and "\n" not in node.value and "\0" not in node.value]
+    return list(dict.fromkeys(texts))
+
+
+def _checked(folder, declared):
+    path = os.path.normpath(os.path.join(folder, declared))
+    if os.path.isabs(declared):
+        raise InputsError(f"INPUTS: {declared}: give paths relative to the notebook's folder ({folder}), as the "
+                          "notebook itself opens them")
+    if not os.path.exists(path):
+        raise InputsError(f"INPUTS: {declared}: no such file or folder in {folder} (paths are relative to the "
+                          "notebook's folder)")
+    if os.path.commonpath([path, folder]) == path:
+        raise InputsError(f"INPUTS: {declared} is the notebook's folder or one above it: name the files or "
+                          "folders the notebook reads")
+    return os.path.relpath(path, folder) + ("/" if os.path.isdir(path) else "")
+
+
+def _walk(path, skip):
+    """(file, size) for a file, or for every file below a folder (OUTPUT left out)."""
+    if not os.path.isdir(path):
+        yield path, os.path.getsize(path)
+        return
+    for folder, dirs, names in os.walk(path):
+        dirs[:] = [d for d in dirs if not _inside(os.path.join(folder, d), skip)]
+        for name in names:
+            full = os.path.join(folder, name)
+            if os.path.isfile(full):
+                yield full, os.path.getsize(full)
+
+
+def _inside(path, folder):
+    return os.path.commonpath([os.path.abspath(path), folder]) == folder
+
+
+UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6, "g": 10 ** 9, "gb": 10 ** 9,
+         "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30}
+
+
+def parse_size(text):
+    """Bytes from a size as a user writes it: 300MB, 1.5G, 2GiB, 500000 (0 or empty: no limit)."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text or "0"))
+    if not found or found.group(2).lower() not in UNITS:
+        raise ValueError(f"{text!r} is not a size: write it as 300MB, 1.5GB or a number of bytes")
+    return int(float(found.group(1)) * UNITS[found.group(2).lower()])

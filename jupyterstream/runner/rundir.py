@@ -1,0 +1,160 @@
+"""A run's own folder: where its kernel works, with the notebook's inputs linked in at the paths they
+have beside the notebook, and whatever the run writes there brought home to OUTPUT/files/JOB_ID/.
+
+    OUTPUT/.work/JOB_ID/                 the run folder: mirrors the inputs' root folder
+        NOTEBOOK_DIR/                    the kernel's folder (the notebook's own folder, mirrored)
+    OUTPUT/files/JOB_ID/                 what the run wrote, named relative to the kernel's folder
+
+Folders are the run's own; each input file is a symbolic link to the host's read-only copy of the
+inputs, so a run that writes a file of the same name replaces its link, never the shared copy.
+Standard library only: this runs on SSH hosts too.
+"""
+
+import os
+import shutil
+import stat
+
+WORK = ".work"
+FILES = "files"
+UP = "_up"        # stands for '..' in the name of a file a run wrote above its kernel's folder
+LISTED = 1000     # files named in a status record; the count and total cover them all
+SKIPPED = ("__pycache__", ".ipynb_checkpoints")  # what Python and Jupyter leave, not the run's results
+
+
+class MissingInputs(Exception):
+    """The folder holding the inputs is not on this host."""
+
+
+class RunFolder:
+    """One job's run folder and the files it brings home."""
+
+    def __init__(self, output, job_id, inputs=None, notebook_dir=".", limit=0):
+        self.output, self.id, self.limit = output, job_id, limit
+        self.inputs = os.path.expanduser(inputs) if inputs else None
+        self.root = os.path.abspath(os.path.join(output, WORK, job_id))
+        self.cwd = os.path.normpath(os.path.join(self.root, notebook_dir or "."))
+        if os.path.commonpath([self.root, self.cwd]) != self.root:
+            raise ValueError(f"--notebook-dir {notebook_dir!r} leads out of the run folder")
+        self.refused = False  # its files were over the limit and stayed behind
+        self.linked = {}      # each input linked in -> (size, mtime) when it was linked
+
+    def make(self):
+        """Make a fresh run folder with every input linked at its place; return the kernel's folder."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        os.makedirs(self.cwd)
+        if self.inputs is None:
+            return self.cwd
+        if not os.path.isdir(self.inputs):
+            raise MissingInputs(f"the inputs folder {self.inputs} is not on this host (the sweep sends it "
+                                "before the first job): run the sweep again")
+        source = os.path.abspath(self.inputs)
+        for folder, _, names in os.walk(source):
+            target = os.path.join(self.root, os.path.relpath(folder, source))
+            os.makedirs(target, exist_ok=True)
+            for name in names:
+                original = os.path.join(folder, name)
+                os.symlink(original, os.path.join(target, name))
+                self.linked[original] = _stamp(original)
+        return self.cwd
+
+    def written_through(self):
+        """Inputs that changed while the run ran: only root can write through a link to a read-only
+        file, and every run on this host reads that copy."""
+        return [os.path.relpath(os.path.join(self.root, os.path.relpath(path, self.inputs)), self.cwd)
+                for path, stamp in self.linked.items() if _stamp(path) != stamp]
+
+    def bring_home(self, record):
+        """Move what the run wrote to OUTPUT/files/JOB_ID/ (nothing at all past the limit), list it in
+        ``record``, and remove the run folder."""
+        if not os.path.isdir(self.root):
+            return record
+        try:
+            written = sorted(self._written())
+            total = sum(size for _, _, size in written)
+            if self.limit and total > self.limit:
+                self._refuse(record, written, total)
+            else:
+                self._place(written)
+                record.update(files=[{"name": name, "size": size} for _, name, size in written[:LISTED]],
+                              files_count=len(written), files_bytes=total)
+            changed = self.written_through()
+            if changed:
+                _fail(record, f"it wrote into its input {changed[0]}" + (f" and {len(changed) - 1} more" if
+                      len(changed) > 1 else "") + ", which every run on this host reads: write results under "
+                      "names of their own (the next sweep restores the inputs)")
+        except OSError as exc:  # a full or unwritable OUTPUT: the files stay in the run folder
+            _fail(record, f"cannot bring its files home to {os.path.join(self.output, FILES, self.id)}: "
+                          f"{exc.strerror or exc} (they stay in {self.root})")
+            return record
+        shutil.rmtree(self.root, ignore_errors=True)
+        return record
+
+    def _written(self):
+        """(path, name, size) of every regular file in the run folder that is not an input's link."""
+        for folder, dirs, names in os.walk(self.root):
+            dirs[:] = [d for d in dirs if d not in SKIPPED]
+            for name in names:
+                path = os.path.join(folder, name)
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode):
+                    yield path, file_name(os.path.relpath(path, self.cwd)), info.st_size
+
+    def _place(self, written):
+        """Build OUTPUT/files/.JOB_ID.incoming, then swap it in whole: never a half-moved folder."""
+        files = os.path.join(self.output, FILES)
+        final, incoming, old = (os.path.join(files, n) for n in (self.id, f".{self.id}.incoming", f".{self.id}.old"))
+        shutil.rmtree(incoming, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        for path, name, _ in written:
+            target = os.path.join(incoming, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.move(path, target)
+        if os.path.isdir(final):
+            os.rename(final, old)
+        if written:
+            os.rename(incoming, final)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _refuse(self, record, written, total):
+        self.refused = True
+        biggest = max(written, key=lambda w: w[2])
+        note = (f"its files come to {size_text(total)} ({files_text(len(written))}; the biggest: {biggest[1]}, "
+                f"{size_text(biggest[2])}), over the limit of {size_text(self.limit)} a run: none was kept; "
+                "raise FILES_LIMIT or write less, then run it again")
+        record.update(files=[], files_count=len(written), files_bytes=total)
+        _fail(record, note)
+
+
+def _fail(record, note):
+    """An ok run whose files cannot come home is not ok; a run that failed already keeps its failure."""
+    record["files_problem"] = note
+    if record.get("status") == "ok":
+        record.update(status="job-error", message=note)
+
+
+def _stamp(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def file_name(relative):
+    """A written file's name under files/JOB_ID/: its path from the kernel's folder, with each
+    leading '..' (a file written above that folder) spelled UP."""
+    parts = relative.split(os.sep)
+    return "/".join(UP if part == os.pardir else part for part in parts)
+
+
+def files_text(count):
+    """1 file, 2 files."""
+    return f"{count} file" + ("" if count == 1 else "s")
+
+
+def size_text(size):
+    """Bytes as a short text: 812 B, 1.5 kB, 200.0 MB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000

@@ -1,0 +1,93 @@
+"""What a notebook reads: inputs declared with INPUTS or found in its code, under one root."""
+
+import pytest
+
+from jupyterstream import inputs as inputs_module
+from jupyterstream.errors import InputsError
+from jupyterstream.inputs import inputs_for, parse_size, string_literals
+
+from .helpers import notebook
+
+
+@pytest.fixture
+def project(tmp_path):
+    """tmp/analysis/{nb's folder, data/x.csv, data/y.csv, notes.txt}, tmp/shared.csv, tmp/out/."""
+    (tmp_path / "analysis" / "data").mkdir(parents=True)
+    (tmp_path / "analysis" / "data" / "x.csv").write_text("a\n1\n")
+    (tmp_path / "analysis" / "data" / "y.csv").write_text("b\n2\n")
+    (tmp_path / "analysis" / "notes.txt").write_text("not read")
+    (tmp_path / "shared.csv").write_text("k\n7\n")
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+def found(project, *cells):
+    return inputs_for(project / "analysis" / "nb.ipynb", notebook("state = 'CA'\n", *cells), [], project / "out")
+
+
+def test_files_the_code_names_in_string_literals_are_found(project):
+    got = found(project, 'pd.read_csv("data/x.csv")', "open('notes-missing.txt')")
+    assert got.paths == ["data/x.csv"] and got.found
+    assert got.files == [("data/x.csv", 4)] and got.notebook_dir == "."
+
+
+def test_a_folder_named_by_a_path_expression_or_an_f_string_is_found_whole(project):
+    for code in ('Path("data") / "x.csv"', 'f"data/{state}.csv"', 'os.path.join("data", name)'):
+        got = found(project, code)
+        assert got.paths == ["data/"], code
+        assert [name for name, _ in got.files] == ["data/x.csv", "data/y.csv"]
+
+
+def test_an_input_above_the_notebooks_folder_moves_the_root_up_and_the_notebook_down(project):
+    got = found(project, 'pd.read_csv("data/x.csv")', 'pd.read_csv("../shared.csv")')
+    assert got.root == str(project) and got.notebook_dir == "analysis"
+    assert [name for name, _ in got.files] == ["analysis/data/x.csv", "shared.csv"]
+
+
+def test_the_notebooks_folder_a_folder_above_it_and_the_output_are_never_found(project):
+    (project / "analysis" / "out").mkdir()
+    got = inputs_for(project / "analysis" / "nb.ipynb", notebook("state = 'CA'\n", 'x = (".", "..", "../", "out", "/etc/hostname", "")'),
+                     [], project / "analysis" / "out")
+    assert got.paths == [] and got.files == []
+    assert "none" in got.describe()
+
+
+def test_declared_inputs_replace_what_the_code_names(project):
+    nb = notebook("state = 'CA'\n", 'pd.read_csv("data/x.csv")')
+    got = inputs_for(project / "analysis" / "nb.ipynb", nb, ["notes.txt", "../shared.csv"], project / "out")
+    assert got.paths == ["notes.txt", "../shared.csv"] and not got.found
+    assert [name for name, _ in got.files] == ["analysis/notes.txt", "shared.csv"]
+
+
+def test_a_declared_input_that_is_missing_or_absolute_is_refused_by_name(project):
+    nb = notebook()
+    with pytest.raises(InputsError, match=r"INPUTS: data/z.csv: no such file or folder"):
+        inputs_for(project / "analysis" / "nb.ipynb", nb, ["data/z.csv"], project / "out")
+    with pytest.raises(InputsError, match="relative to the notebook's folder"):
+        inputs_for(project / "analysis" / "nb.ipynb", nb, [str(project / "shared.csv")], project / "out")
+    with pytest.raises(InputsError, match="one above it"):
+        inputs_for(project / "analysis" / "nb.ipynb", nb, [".."], project / "out")
+
+
+def test_found_inputs_over_the_limit_ask_for_inputs_to_be_declared(project, monkeypatch):
+    monkeypatch.setattr(inputs_module, "FOUND_LIMIT", 5)
+    with pytest.raises(InputsError, match=r"nb.ipynb: its code names 8 B of files \(data/\).*INPUTS="):
+        found(project, 'Path("data")')
+    declared = inputs_for(project / "analysis" / "nb.ipynb", notebook(), ["data/"], project / "out")
+    assert declared.total == 8  # declared inputs are sent whatever their size
+
+
+def test_string_literals_skip_magics_and_long_or_multiline_text():
+    nb = notebook("state = 'CA'\n", "%matplotlib inline\nx = 'a.csv'\ny = '''two\nlines'''", "z = 'b' * 3\n" + "w = '" + "x" * 400 + "'")
+    assert string_literals(nb) == ["CA", "a.csv", "b"]
+
+
+@pytest.mark.parametrize("text, size", [("300MB", 300_000_000), ("1.5G", 1_500_000_000), ("2GiB", 2 * 2 ** 30),
+                                        ("500000", 500_000), ("0", 0), ("", 0), (" 10 kb ", 10_000)])
+def test_sizes_are_read_as_users_write_them(text, size):
+    assert parse_size(text) == size
+
+
+def test_a_size_that_is_not_one_is_refused():
+    with pytest.raises(ValueError, match="'3 apples' is not a size"):
+        parse_size("3 apples")
