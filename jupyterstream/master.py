@@ -59,6 +59,9 @@ def _summary(plan, runs):
     if durations:
         lines += ["", f"Run time: {sum(durations):.1f} s in all, median {statistics.median(durations):.2f} s, "
                       f"longest {max(durations):.2f} s."]
+    kinds = gallery.kinds(runs)
+    if kinds:
+        lines += ["", f"Figures: {sum(kinds.values())} (" + ", ".join(f"{n} {esc(k)}" for k, n in kinds.items()) + ")."]
     groups = triage.groups(runs)
     if groups:
         lines += ["", "Failures: " + "; ".join(esc(g.title) for g in groups[:6]) +
@@ -189,9 +192,11 @@ def _gallery(output, runs, thumbs):
     placed = gallery.tiles(output, cells, thumbs)
     for index, entries in placed.items():
         tiles = []
-        for run, src, href in entries:
+        for run, src, href, note in entries:
             image = f"<img style='width:100%' alt='figure of {esc(run.label)}' src='{src}'/>" if src else "(full image)"
-            if href:
+            if note:
+                image = f"<div class='js-figure-note'>{esc(note)}</div>"
+            elif href:
                 image = f"<a href='{esc(href)}'>{image}</a>"
             width = 300 if not href else gallery.THUMB_WIDTH
             tiles.append(f"<figure style='display:inline-block;margin:4px;width:{width}px'>{image}"

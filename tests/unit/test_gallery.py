@@ -63,9 +63,9 @@ def test_up_to_the_limit_figures_are_full_size_data_uris_without_links(tmp_path)
     figures = {1: [("image/png", image[:8] + "\n" + image[8:]), ("image/svg+xml", SVG)], 3: [("image/jpeg", image)]}
     run = make_run(tmp_path, "AL", figures)
     placed = gallery.tiles(tmp_path, gallery.by_cell([run]), {})
-    assert placed == {1: [(run, f"data:image/png;base64,{image}", None),
-                          (run, f"data:image/svg+xml;base64,{extract.svg_base64(SVG)}", None)],
-                      3: [(run, f"data:image/jpeg;base64,{image}", None)]}
+    assert placed == {1: [(run, f"data:image/png;base64,{image}", None, None),
+                          (run, f"data:image/svg+xml;base64,{extract.svg_base64(SVG)}", None, None)],
+                      3: [(run, f"data:image/jpeg;base64,{image}", None, None)]}
     assert not (tmp_path / "figures").exists()
 
 
@@ -73,19 +73,19 @@ def test_exactly_full_limit_figures_stay_full_size(tmp_path, monkeypatch):
     monkeypatch.setattr(gallery, "FULL_LIMIT", 3)
     runs = [make_run(tmp_path, i, {1: [("image/png", png())]}) for i in ("a", "b", "c")]
     placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert [href for _, _, href in placed[1]] == [None, None, None]
+    assert [href for _, _, href, _ in placed[1]] == [None, None, None]
 
 
 def test_svg_is_never_embedded_as_markup(tmp_path):
     run = make_run(tmp_path, "AL", {0: [("image/svg+xml", SVG)]})
-    [(_, src, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
+    [(_, src, _, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
     assert "<" not in src and decoded(src) == ("image/svg+xml", SVG.encode())
 
 
 def test_figure_data_that_is_not_base64_is_left_out(tmp_path):
     bad = "AAAA'/><script>alert(1)</script><img src='"
     run = make_run(tmp_path, "AL", {1: [("image/png", bad), ("image/png", png())]})
-    [(_, src, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[1]
+    [(_, src, _, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[1]
     assert "<script" not in src and decoded(src)[0] == "image/png"
 
 
@@ -96,7 +96,7 @@ def test_figures_of_a_run_whose_notebook_is_gone_or_corrupt_are_left_out(tmp_pat
     (tmp_path / gone.notebook).unlink()
     (tmp_path / corrupt.notebook).write_text('{"cells": [')
     placed = gallery.tiles(tmp_path, gallery.by_cell([gone, corrupt, kept]), {})
-    assert [run.id for run, _, _ in placed[1]] == ["kept"]
+    assert [run.id for run, _, _, _ in placed[1]] == ["kept"]
 
 
 def test_a_place_the_notebook_no_longer_has_is_left_out(tmp_path):
@@ -113,7 +113,7 @@ def test_beyond_the_limit_figures_are_jpeg_thumbnails_linked_to_the_full_image(t
     image = png(800, 600)
     runs = [make_run(tmp_path, i, {2: [("image/png", image)]}) for i in ("AL", "CA")]
     placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    for run, src, href in placed[2]:
+    for run, src, href, _ in placed[2]:
         mime, data = decoded(src)
         with Image.open(io.BytesIO(data)) as thumb:
             assert mime == "image/jpeg" and thumb.format == "JPEG" and thumb.width <= gallery.THUMB_WIDTH
@@ -125,16 +125,16 @@ def test_thumbnails_start_above_200_figures(tmp_path):
     assert gallery.FULL_LIMIT == 200
     runs = [make_run(tmp_path, i, {1: [("image/png", png())] * 100}) for i in ("a", "b")]
     placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert len(placed[1]) == 200 and all(href is None for _, _, href in placed[1])
+    assert len(placed[1]) == 200 and all(href is None for _, _, href, _ in placed[1])
     runs.append(make_run(tmp_path, "c", {1: [("image/png", png())]}))
     placed = gallery.tiles(tmp_path, gallery.by_cell(runs), {})
-    assert len(placed[1]) == 201 and all(href for _, _, href in placed[1])
+    assert len(placed[1]) == 201 and all(href for _, _, href, _ in placed[1])
 
 
 def test_an_svg_beyond_the_limit_keeps_its_base64_and_is_written_beside_the_others(tmp_path, monkeypatch):
     monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
     run = make_run(tmp_path, "AL", {0: [("image/svg+xml", SVG)]})
-    [(_, src, href)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
+    [(_, src, href, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), {})[0]
     assert decoded(src) == ("image/svg+xml", SVG.encode()) and "<" not in src
     assert href == "figures/AL-cell0-0.svg" and (tmp_path / href).read_text() == SVG
 
@@ -143,7 +143,7 @@ def test_an_image_pillow_cannot_read_gets_no_thumbnail_but_keeps_its_link(tmp_pa
     monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
     fake = base64.b64encode(b"\x89PNG not really").decode()
     run = make_run(tmp_path, "AL", {0: [("image/png", fake)]})
-    assert gallery.tiles(tmp_path, gallery.by_cell([run]), {}) == {0: [(run, None, "figures/AL-cell0-0.png")]}
+    assert gallery.tiles(tmp_path, gallery.by_cell([run]), {}) == {0: [(run, None, "figures/AL-cell0-0.png", None)]}
     assert (tmp_path / "figures" / "AL-cell0-0.png").read_bytes() == b"\x89PNG not really"
 
 
@@ -166,9 +166,9 @@ def test_a_cache_that_went_through_json_is_used_too(tmp_path, monkeypatch):
     monkeypatch.setattr(gallery, "FULL_LIMIT", 0)
     run = make_run(tmp_path, "AL", {1: [("image/png", png())]})
     cache = {}
-    [(_, src, href)] = gallery.tiles(tmp_path, gallery.by_cell([run]), cache)[1]
+    [(_, src, href, _)] = gallery.tiles(tmp_path, gallery.by_cell([run]), cache)[1]
     (tmp_path / run.notebook).unlink()
-    assert gallery.tiles(tmp_path, gallery.by_cell([run]), json.loads(json.dumps(cache)))[1] == [(run, src, href)]
+    assert gallery.tiles(tmp_path, gallery.by_cell([run]), json.loads(json.dumps(cache)))[1] == [(run, src, href, None)]
 
 
 def test_each_notebook_is_read_once_however_many_cells_drew_its_figures(tmp_path, reads):
