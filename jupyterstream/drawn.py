@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from . import figspec, render
+from . import draw, figspec
 from .runner.atomic import replace_file
 
 FOLDER = os.path.join("figures", "drawn")
@@ -34,7 +34,7 @@ class Chart:
 
 
 def draw_all(output, charts, workers=None):
-    """{key: ("image/png", base64) or render.RenderError} for every Chart, drawing only what the
+    """{key: ("image/png", base64) or draw.RenderError} for every Chart, drawing only what the
     cache does not hold, in parallel (one process a core by default)."""
     folder = Path(output) / FOLDER
     result, todo = {}, {}
@@ -42,7 +42,7 @@ def draw_all(output, charts, workers=None):
         if chart.key in result or chart.key in todo:
             continue
         if chart.problem:
-            result[chart.key] = render.RenderError(chart.problem)
+            result[chart.key] = draw.RenderError(chart.problem)
             continue
         cached = _cached(folder, chart.key)
         if cached is None:
@@ -72,8 +72,8 @@ def _draw(charts, workers):
 def _draw_one(job):
     key, kind, spec = job
     try:
-        return key, render.static_png(kind, spec)
-    except render.RenderError as exc:
+        return key, draw.static_png(kind, spec)
+    except draw.RenderError as exc:
         return key, exc
 
 
@@ -83,7 +83,7 @@ def _cached(folder, key):
     except OSError:
         pass
     try:
-        return render.RenderError((folder / f"{key}.err").read_text(encoding="utf-8"))
+        return draw.RenderError((folder / f"{key}.err").read_text(encoding="utf-8"))
     except OSError:
         return None
 
