@@ -69,7 +69,7 @@ $(VENV)/.ready: pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "jupyterstream: '$(PYTHON) -m venv' failed: install Python's venv module (apt-get install python3-venv)" >&2; exit 1; }
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[demo,test]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[demo,test,figures]'
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyterstream)" >/dev/null
 	$(VENV)/bin/python -m bash_kernel.install --sys-prefix >/dev/null
 	@touch $@

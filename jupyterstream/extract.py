@@ -3,6 +3,7 @@
 import ast
 import base64
 
+from . import figspec
 from .runner.outcome import Check
 from .runner.record import MIME_TYPE, plain
 from .runner.status import read_result
@@ -60,14 +61,14 @@ def _plain_value(text):
 
 
 def figures(nb):
-    """[(cell_index, mime, base64 or svg text)] for every image a run displayed."""
+    """[(cell_index, mime, payload)] for every figure a run displayed: an image (base64, or SVG
+    text) or a chart library's spec (figspec says which outputs are figures, and their MIME type)."""
     found = []
     for index, output in _outputs(nb):
-        data = output.get("data") or {}
-        for mime in FIGURE_TYPES:
-            if mime in data:
-                found.append((index, mime, _text(data[mime])))
-                break
+        figure = figspec.figure_in(output.get("data") or {}, output.get("metadata"))
+        if figure is not None:
+            mime, payload = figure
+            found.append((index, mime, _text(payload) if mime in FIGURE_TYPES else payload))
     return found
 
 

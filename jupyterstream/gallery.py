@@ -9,6 +9,9 @@ are made once, on every core, and a repeat collect finds them. SVG is always cle
 ``tile`` is the one place a figure output (mime, data) becomes what the page shows (src, href), at
 full size and (in the worker processes too) with thumbnails; ``run_tiles`` only finds the files it
 made. A new kind of figure plugs in at EXTENSIONS and ``_raw`` (its bytes, made safe, or None).
+A chart library's spec (plotly, vega, vega-lite, bokeh: figspec.py) is drawn once, before the page is
+made, as a PNG named by the hash of its spec (``draw_charts``, drawn.py), and is then shown like any
+image; a chart that could not be drawn is a tile with a note that says why.
 """
 
 import base64
@@ -20,7 +23,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import extract, sanitize
+from . import drawn, extract, figspec, sanitize
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
@@ -28,11 +31,15 @@ FIGURES, THUMBS = "figures", "figures/thumbs"
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 NO_THUMB = ".none"  # beside a figure Pillow could not read, so it is not tried again
+CHARTS = frozenset(figspec.KIND_MIME.values())
 
 
 def fingerprint(mime, data):
     """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
-    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it."""
+    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it; for a
+    chart, the hash of its spec."""
+    if mime in CHARTS:
+        return drawn.Chart(mime, data).key
     text = str(data) if mime == "image/svg+xml" else "".join(str(data).split())
     return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
@@ -43,26 +50,60 @@ def thumbnails(runs):
 
 
 def run_tiles(output, run, thumbnailed, made=None):
-    """[(cell, src, href)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``."""
+    """[(cell, src, href, note)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``;
+    a chart that could not be drawn has no picture, and a note that says why."""
     if not thumbnailed:
         nb = extract.read_run(os.path.join(output, run.notebook))[0] if run.notebook and run.figures else None
-        found = [(p["cell"], extract.figure_data(nb, p["cell"], p["index"]) if nb else None) for p in run.figures]
-        tiles = [(cell, tile(output, f[1], f[2], False)[0], None) for cell, f in found if f]
-        return [entry for entry in tiles if entry[1]]
-    made = made or listing(output)
-    linked = [(place["cell"], *_linked(place, made)) for place in run.figures]
-    return [entry for entry in linked if entry[1] or entry[2]]
+        found = [(p, extract.figure_data(nb, p["cell"], p["index"]) if nb else None) for p in run.figures]
+        tiles = [(p["cell"], tile(output, f[1], f[2], False)[0], None, _note(output, p)) for p, f in found if f]
+    else:
+        made = made or listing(output)
+        tiles = [(place["cell"], *_linked(place, made), _note(output, place)) for place in run.figures]
+    return [entry for entry in tiles if entry[1] or entry[2] or entry[3]]
+
+
+def _note(output, place):
+    """Why a chart has no picture ("plotly figure, cell 3: could not render: ..."), or None."""
+    if place.get("mime") not in CHARTS or not place.get("sha"):
+        return None
+    drawing = drawn.read(output, place["sha"])
+    if isinstance(drawing, bytes):
+        return None
+    why = drawing if drawing is not None else "it was not drawn (collect again)"
+    return f"{figspec.kind_of(place['mime'])} figure, cell {place['cell']}: could not render: {why}"
+
+
+def draw_charts(output, runs):
+    """Draw every chart of ``runs`` not drawn yet (figures/KEY.png, or KEY.err saying why not): each
+    distinct spec once, on every core."""
+    made, wanted = listing(output)["full"], {}
+    for run in runs:
+        for place in run.figures:
+            key = place.get("sha")
+            if place.get("mime") in CHARTS and key and run.notebook and not {f"{key}.png", f"{key}.err"} & made:
+                wanted.setdefault(run.notebook, []).append(place)
+    charts = []
+    for notebook, places in wanted.items():
+        nb = extract.read_run(os.path.join(output, notebook))[0]
+        found = [extract.figure_data(nb, p["cell"], p["index"]) if nb else None for p in places]
+        charts += [drawn.Chart(f[1], f[2]) for f in found if f and f[1] in CHARTS]
+    if charts:
+        drawn.draw_all(output, charts)
 
 
 def tile(output, mime, data, thumbnails):
     """(src, href) of one figure output: a data URI and no link at full size; with ``thumbnails``,
-    the thumbnail's and the full image's files (made here when missing). (None, None) for bad data."""
-    raw = _raw(mime, data)
+    the thumbnail's and the full image's files (made here when missing). (None, None) for bad data,
+    and for a chart with no drawing."""
+    sha = fingerprint(mime, data)
+    if mime in CHARTS:
+        mime, data = _drawing(output, mime, sha)
+    raw = _raw(mime, data) if data is not None else None
     if raw is None:
         return None, None
     if not thumbnails:
         return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}", None
-    sha, ext = fingerprint(mime, data), EXTENSIONS[mime]
+    ext = EXTENSIONS[mime]
     thumbnail = _write_files(Path(output), mime, raw, sha)
     if ext == "svg":  # cleaned SVG is its own thumbnail: an <img> scales it
         return f"{FIGURES}/{sha}.svg", f"{FIGURES}/{sha}.svg"
@@ -87,8 +128,20 @@ def _raw(mime, data):
         return None
 
 
+def _drawing(output, mime, key):
+    """("image/png", base64) of a chart's drawing, or (mime, None) when it has none."""
+    drawing = drawn.read(output, key)
+    if isinstance(drawing, bytes):
+        return "image/png", base64.b64encode(drawing).decode("ascii")
+    return mime, None
+
+
+def _ext(mime):
+    return "png" if mime in CHARTS else EXTENSIONS.get(mime)
+
+
 def _linked(place, made):
-    sha, ext = place.get("sha"), EXTENSIONS.get(place.get("mime"))
+    sha, ext = place.get("sha"), _ext(place.get("mime"))
     full = f"{sha}.{ext}"
     if not sha or full not in made["full"]:
         return None, None
@@ -114,7 +167,7 @@ def make_missing(output, runs):
     made, work = listing(output), {}
     for run in runs:
         for place in run.figures:
-            sha, ext = place.get("sha"), EXTENSIONS.get(place.get("mime"))
+            sha, ext = place.get("sha"), _ext(place.get("mime"))
             done = f"{sha}.{ext}" in made["full"] and (ext == "svg" or f"{sha}.jpg" in made["thumbs"]
                                                         or f"{sha}{NO_THUMB}" in made["thumbs"])
             if sha and run.notebook and not done:

@@ -31,6 +31,8 @@ def pieces(output, runs, keys=None):
               else None for run in runs}
     stale = [run for run in runs if wanted[run.id] is None or old.get(run.id, {}).get("key") != wanted[run.id]]
     renew = {run.id for run in stale}
+    if stale and output is not None:
+        gallery.draw_charts(output, stale)
     if thumbnailed and stale and output is not None:
         gallery.make_missing(output, stale)
     made = gallery.listing(output) if thumbnailed and stale and output is not None else None
@@ -49,8 +51,8 @@ def _render(output, run, thumbnailed, made, logged):
         row["L"] = inside_href(f"logs/{run.id}.log")
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
     row["f"] = len(tiles)
-    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href)))
-            for n, (cell, src, href) in enumerate(tiles)]
+    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note)))
+            for n, (cell, src, href, note) in enumerate(tiles)]
     return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html}
 
 

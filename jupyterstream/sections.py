@@ -10,7 +10,7 @@ import time
 
 from markupsafe import Markup
 
-from . import charts, manifest, tilemap, triage
+from . import charts, figspec, manifest, tilemap, triage
 from .escape import inside_href, text
 
 LIST_LIMIT = 50
@@ -52,7 +52,17 @@ def summary(plan, runs, groups, glance):
             "durations": durations and {"sum": sum(durations), "median": statistics.median(durations),
                                         "longest": max(durations)},
             "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(groups)], "hosts": _hosts(runs),
-            "glance": glance}
+            "glance": glance, "figures": figure_kinds(runs)}
+
+
+def figure_kinds(runs):
+    """[(kind, count)] of every run's figures ('png', 'plotly', 'vega-lite', ...), most first."""
+    found = {}
+    for run in runs:
+        for place in run.figures:
+            kind = figspec.kind_of(place.get("mime"))
+            found[kind] = found.get(kind, 0) + 1
+    return sorted(found.items(), key=lambda item: -item[1])
 
 
 def _hosts(runs):

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from faultkit import Cli, counts, kill_tagged, plan_jobs, run_tagged, status_of
+from jupyterstream import cachefile, collect as collector
 from jupyterstream.report import collect
 from support import NOTEBOOKS
 
@@ -83,8 +84,8 @@ def test_after_a_crash_following_a_mid_sweep_collect_the_next_collect_shows_kill
     after = states(output)
     assert after["sleep"] == "killed", after
     assert not {"running", "pending"} & set(after.values()), after
-    index = json.loads((output / ".collect-index.json").read_text())
-    assert not {e["run"]["state"] for e in index["runs"].values()} & {"running", "pending", "killed", "missing"}
+    index = cachefile.load(output / collector.INDEX, "collect-index", collector.INDEX_VERSION)
+    assert not {e["run"]["state"] for e in index.values()} & {"running", "pending", "killed", "missing"}
 
 
 def test_after_the_notebook_is_edited_collect_alone_shows_the_old_results_as_stale(tmp_path, tag):

@@ -1,0 +1,111 @@
+"""Static images of the charts runs drew, made once per distinct spec and on every core.
+
+Each drawing is kept as OUTPUT/figures/KEY.png, KEY the hash of its kind and spec (and of the
+renderer's version), beside the images named by their content hash, so a chart that many runs drew alike is drawn once, and a repeat collect draws
+nothing it drew before. A chart that cannot be drawn is cached with its reason, so it is not tried
+again on every collect.
+"""
+
+import base64
+import concurrent.futures
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import draw, figspec
+from .runner.atomic import replace_file
+
+FOLDER = "figures"
+RENDER_VERSION = "1"
+
+
+class Chart:
+    """One chart to draw: its kind, its spec, and the cache key they make."""
+
+    def __init__(self, mime, payload):
+        self.kind = figspec.kind_of(mime)
+        try:
+            self.spec, self.problem = figspec.spec(mime, payload), None
+        except figspec.SpecError as exc:
+            self.spec, self.problem = None, f"its spec cannot be read: {exc}"
+        text = json.dumps([RENDER_VERSION, self.kind, self.spec], sort_keys=True, default=str)
+        self.key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def draw_all(output, charts, workers=None):
+    """{key: ("image/png", base64) or draw.RenderError} for every Chart, drawing only what the
+    cache does not hold, in parallel (one process a core by default)."""
+    folder = Path(output) / FOLDER
+    result, todo = {}, {}
+    for chart in charts:
+        if chart.key in result or chart.key in todo:
+            continue
+        if chart.problem:
+            result[chart.key] = draw.RenderError(chart.problem)
+            continue
+        cached = _cached(folder, chart.key)
+        if cached is None:
+            todo[chart.key] = chart
+        else:
+            result[chart.key] = cached
+    if todo:
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, made in _draw(list(todo.values()), workers):
+            _store(folder, key, made)
+            result[key] = _as_tile(made)
+    return result
+
+
+def read(output, key):
+    """The drawing of a chart: PNG bytes, a draw.RenderError saying why there is none, or None
+    when it was not drawn yet."""
+    return _cached(Path(output) / FOLDER, key, raw=True)
+
+
+def _draw(charts, workers):
+    """(key, PNG bytes or RenderError) per chart; kinds kept together so each process starts the
+    renderer it needs (a browser for plotly) as few times as it can."""
+    charts.sort(key=lambda c: c.kind)
+    jobs = [(c.key, c.kind, c.spec) for c in charts]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if workers == 1:
+        return [_draw_one(job) for job in jobs]
+    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_draw_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _draw_one(job):
+    key, kind, spec = job
+    try:
+        return key, draw.static_png(kind, spec)
+    except draw.RenderError as exc:
+        return key, exc
+
+
+def _cached(folder, key, raw=False):
+    try:
+        data = (folder / f"{key}.png").read_bytes()
+        return data if raw else _as_tile(data)
+    except OSError:
+        pass
+    try:
+        return draw.RenderError((folder / f"{key}.err").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def _store(folder, key, made):
+    try:
+        if isinstance(made, bytes):
+            replace_file(folder / f"{key}.png", made, durable=False)
+        else:
+            replace_file(folder / f"{key}.err", str(made).encode("utf-8"), durable=False)
+    except OSError:
+        pass  # only a cache: drawn again next time
+
+
+def _as_tile(made):
+    if isinstance(made, bytes):
+        return "image/png", base64.b64encode(made).decode("ascii")
+    return made
