@@ -102,7 +102,7 @@ def test_a_notebook_reading_and_writing_its_own_files_runs_the_same_here_and_ove
     assert sorted(p.name for p in project.parent.iterdir()) == ["data", "nb.ipynb"]
     assert (project.parent / "data" / "x.csv").read_text() == "a\n1\n"
     with open(tmp_path / "there" / "metrics.csv", newline="") as handle:
-        cwds = {row["job"]: row["cwd"] for row in csv.DictReader(handle)}
+        cwds = {row["job"]: row["metrics.cwd"] for row in csv.DictReader(handle)}
     with open(tmp_path / "there" / "runs.csv", newline="") as handle:
         ran_on = {row["job"]: row["host"] for row in csv.DictReader(handle)}
     assert set(ran_on.values()) == {"alpha", "beta"}
@@ -142,7 +142,7 @@ def test_a_200_mb_input_folder_is_sent_once_per_host_and_a_rerun_sends_nothing(h
     # each job sent only its own notebook and the runner (parallel's Send column), not the data
     assert len(joblog(output)) == 4 and all(int(row[4]) < 1_000_000 for row in joblog(output))
     with open(output / "metrics.csv", newline="") as handle:
-        assert {row["size"] for row in csv.DictReader(handle)} == {"200000004"}
+        assert {row["metrics.size"] for row in csv.DictReader(handle)} == {"200000004"}
     again = run_cli("run", notebook, table, "-o", output, "--rerun-ok", *remote)
     assert again.returncode == 0, again.stderr
     second = [row for row in sent(output) if row[0] != rows[0][0]]
