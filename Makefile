@@ -16,6 +16,7 @@ RETRIES      ?= 2
 SHARED_FS    ?=
 STRICT_SERVERS ?=
 METRIC_TAG   ?=
+WARM         ?= 0
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -23,7 +24,7 @@ TESTS        ?= tests
 JS := $(VENV)/bin/jupyterstream
 SWEEP = '$(NOTEBOOK)' '$(VALUES)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
-        --metric-tag '$(METRIC_TAG)' $(REMOTE)
+        --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE)
 yes = $(filter 1 yes true,$(1))
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
@@ -47,6 +48,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"
 	@echo "  SHARED_FS=1 (servers see OUTPUT at the same path)  STRICT_SERVERS=1 (refuse if a server fails the check)"
 	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
+	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
 
 setup: $(VENV)/.ready tools
 

@@ -48,6 +48,7 @@ class Settings:
     retries: int = 2
     shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
     metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
+    warm: bool = False            # WARM: fork each kernel from a pre-imported template (runner/warm/)
 
 
 def show(path):
@@ -93,6 +94,8 @@ def job_command(settings, placeholder="{}"):
         command += ["--job-timeout", seconds(settings.job_timeout)]
     if settings.remote and settings.retries > 1:
         command.append("--retryable-only")
+    if settings.warm:
+        command.append("--warm-kernels")
     command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                 "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
     if settings.cell_timeout:

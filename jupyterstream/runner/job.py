@@ -36,7 +36,7 @@ def main(argv=None, started=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
-    job.sweep, job.cwd = args.sweep, args.cwd
+    job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
@@ -65,6 +65,8 @@ def _parse(argv):
     parser.add_argument("--retryable-only", action="store_true",
                         help="exit 0 when the notebook itself failed (a cell error, timeout or sys.exit), so that "
                              "parallel's --retries only repeats failures another host may not have")
+    parser.add_argument("--warm-kernels", action="store_true",
+                        help="fork the kernel from a template that has the notebook's imports loaded (runner/warm/)")
     args = parser.parse_args(argv[:split])
     args.command = argv[split + 1:]
     if not args.command:
@@ -81,7 +83,7 @@ class Job:
         self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
-        self.child, self.stopped_by, self.sweep, self.cwd = None, None, "", None
+        self.child, self.stopped_by, self.sweep, self.cwd, self.warm = None, None, "", None, False
         self.started = started or time.time()
 
     def run(self, attempts):
@@ -100,6 +102,7 @@ class Job:
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._watch_hangup, daemon=True).start()
         env = self._environment(meta)
+        self._warm_environment(env)
         for attempt in range(1, max(attempts, 1) + 1):
             record, nb = self._attempt(env)
             record.update(base, attempts=attempt)
@@ -140,7 +143,23 @@ class Job:
             with open(self.log, "ab") as log:
                 log.write(f"--- killed {left} process(es) the notebook left running\n".encode())
         nb = _load(self.partial)
-        return self._classify(code, nb), nb
+        return self._with_kernel_field(self._classify(code, nb)), nb
+
+    # Warm kernels (runner/warm/): the flag to nbconvert's kernel manager, and which kernel a run got.
+    def _kernel_note(self):
+        return os.path.join(self.output, "logs", f".{self.id}.kernel")
+
+    def _warm_environment(self, env):
+        if self.warm:
+            from .warm.jobside import prepare
+            prepare(env, self.input, self.sweep, self._kernel_note())
+
+    def _with_kernel_field(self, record):
+        from .warm.jobside import kernel_field
+        kernel = kernel_field(self.warm, self._kernel_note())
+        if kernel:
+            record["kernel"] = kernel
+        return record
 
     def _classify(self, code, nb):
         meta = (nb or {}).get("metadata", {}).get("jupyterstream", {})

@@ -1,0 +1,150 @@
+"""Warm kernels: each job's kernel is forked from a template that has imported the notebook's
+imports. A warm run must be a fresh run (nothing of an earlier run, its own random numbers, the
+backend and options of a cold kernel), fail in the same ways as a cold one, fall back to a cold
+kernel by itself (and say why), survive its template being killed, and leave no process behind."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from support import CLI, NOTEBOOKS, REPO, read_status
+from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of
+
+FAULTS = {"ok": "ok", "raise": "cell-error", "sleep": "cell-timeout", "die": "dead-kernel", "exit": "stopped-early"}
+STEPS = {"dirty": "ok", "check1": "ok", "check2": "ok", "die": "dead-kernel", "sigkill": "dead-kernel"}
+
+
+def sweep(tmp, notebook, values, *options, warm_dir, param="step", extra_env=None):
+    """Run a sweep through the CLI with its templates in ``warm_dir``; the CompletedProcess."""
+    (tmp / "values.txt").write_text("".join(f"{v}\n" for v in values))
+    env = dict(os.environ, JUPYTERSTREAM_WARM_DIR=str(warm_dir), **(extra_env or {}))
+    return subprocess.run([str(CLI), "run", str(notebook), str(tmp / "values.txt"), "--param", param,
+                           "--output", str(tmp / "out"), *map(str, options)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def isolation(tmp_path_factory):
+    """One warm sweep, one job at a time: a run that leaves a mess, then runs that look for it."""
+    tmp = tmp_path_factory.mktemp("warm-isolation")
+    notebook = isolation_notebook(tmp / "isolation.ipynb")
+    result = sweep(tmp, notebook, STEPS, "--jobs", 1, "--warm-kernels", warm_dir=tmp / "warm")
+    cold = tmp_path_factory.mktemp("cold-isolation")
+    cold_result = sweep(cold, notebook, ["check1"], "--cold-kernels", warm_dir=tmp / "warm")
+    return tmp, result, cold / "out", cold_result
+
+
+def test_every_warm_run_says_it_had_a_warm_kernel_and_ends_as_a_cold_one_would(isolation):
+    tmp, result, _, _ = isolation
+    for step, status in STEPS.items():
+        record = read_status(tmp / "out", step)
+        assert (record["status"], record.get("kernel")) == (status, "warm"), (step, record, result.stderr)
+
+
+def test_a_cold_run_says_why_it_was_cold(isolation):
+    _, _, cold, result = isolation
+    record = read_status(cold, "check1")
+    assert record["status"] == "ok", result.stderr
+    assert record["kernel"].startswith("cold (warm kernels are off")
+
+
+def test_a_warm_run_sees_nothing_an_earlier_run_left_behind(isolation):
+    tmp, _, _, _ = isolation
+    dirty = report_of(tmp / "out", "dirty")
+    for step in ("check1", "check2"):
+        seen = report_of(tmp / "out", step)
+        assert not any(seen[k] for k in ("leak_env", "leak_path", "leak_global", "leak_pandas", "leak_stdlib"))
+        assert "leaky" not in seen["threads"]
+        assert seen["cwd"] == dirty["cwd"] == str(tmp)
+        assert seen["step_env"] == step and seen["jpy_parent"]
+        assert seen["pid"] != dirty["pid"]
+
+
+def test_numpy_and_random_draw_different_numbers_in_each_warm_run(isolation):
+    tmp, _, _, _ = isolation
+    reports = [report_of(tmp / "out", step) for step in ("dirty", "check1", "check2")]
+    assert len({r["numpy"] for r in reports}) == 3
+    assert len({r["random"] for r in reports}) == 3
+
+
+def test_a_warm_kernel_has_the_backend_options_and_figures_of_a_cold_one(isolation):
+    tmp, _, cold, _ = isolation
+    warm, cold_report = report_of(tmp / "out", "check1"), report_of(cold, "check1")
+    assert (warm["max_columns"], warm["backend"]) == (cold_report["max_columns"], cold_report["backend"])
+    assert warm["max_columns"] == 20 and warm["backend"].endswith("backend_inline")
+    for output in (tmp / "out", cold):
+        nb = json.loads((output / "runs" / "check1.ipynb").read_text())
+        assert "image/png" in nb["cells"][-1]["outputs"][-1]["data"]
+
+
+def test_no_template_or_kernel_is_left_after_a_warm_sweep(isolation):
+    tmp, _, _, _ = isolation
+    assert processes_mentioning(str(tmp / "warm")) == []
+    assert processes_mentioning(str(tmp)) == []
+
+
+def test_each_failure_is_classed_as_with_a_cold_kernel_and_outputs_match(tmp_path):
+    warm, cold = tmp_path / "warm-run", tmp_path / "cold-run"
+    warm.mkdir(), cold.mkdir()
+    for folder, flag in ((warm, "--warm-kernels"), (cold, "--cold-kernels")):
+        sweep(folder, NOTEBOOKS / "faults.ipynb", FAULTS, "--jobs", 2, "--cell-timeout", 4, flag,
+              param="fault", warm_dir=tmp_path / "warm")
+    for fault, status in FAULTS.items():
+        records = [read_status(folder / "out", fault) for folder in (warm, cold)]
+        assert [r["status"] for r in records] == [status, status], fault
+        assert records[0]["kernel"] == "warm"
+        cells = [[c.get("outputs") for c in json.loads((f / "out" / "runs" / f"{fault}.ipynb").read_text())["cells"]]
+                 for f in (warm, cold)]
+        assert cells[0] == cells[1], fault
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_template_that_an_import_made_threaded_refuses_and_the_job_runs_cold(tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "threadstarter.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n")
+    notebook = importing_notebook(tmp_path / "threaded.ipynb", "threadstarter")
+    result = sweep(tmp_path, notebook, ["a", "b"], "--warm-kernels", warm_dir=tmp_path / "warm",
+                   extra_env={"PYTHONPATH": str(library)})
+    for job in ("a", "b"):
+        record = read_status(tmp_path / "out", job)
+        assert record["status"] == "ok", result.stderr
+        assert record["kernel"].startswith("cold (the template has 2 threads")
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_template_killed_mid_sweep_loses_no_run_and_a_new_one_serves_the_rest(tmp_path):
+    values = ["slow1", "slow2", "slow3"]
+    (tmp_path / "values.txt").write_text("".join(f"{v}\n" for v in values))
+    env = dict(os.environ, JUPYTERSTREAM_WARM_DIR=str(tmp_path / "warm"))
+    run = subprocess.Popen([str(CLI), "run", str(NOTEBOOKS / "faults.ipynb"), str(tmp_path / "values.txt"),
+                            "--param", "fault", "--output", str(tmp_path / "out"), "--jobs", "1", "--warm-kernels"],
+                           cwd=REPO, env={k: str(v) for k, v in env.items()}, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    killed = _kill_first_template(tmp_path / "warm", deadline=time.time() + 120)
+    _, stderr = run.communicate(timeout=300)
+    for value in values:
+        record = read_status(tmp_path / "out", value)
+        assert (record["status"], record["kernel"]) == ("ok", "warm"), (value, stderr)
+    assert killed
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def _kill_first_template(folder, deadline):
+    """SIGKILL the first template that appears under ``folder`` while a kernel of it runs."""
+    while time.time() < deadline:
+        for pid in processes_mentioning(str(folder)):
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if TEMPLATE.encode() not in handle.read():
+                    continue
+            children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+            if children:
+                os.kill(pid, signal.SIGKILL)
+                return pid
+        time.sleep(0.1)
+    return None
