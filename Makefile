@@ -81,6 +81,7 @@ test: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/bench_sweep.py
+	$(VENV)/bin/python benchmarks/bench_warm.py
 
 clean:
 	rm -rf '$(OUTPUT)'

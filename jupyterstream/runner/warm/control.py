@@ -9,7 +9,6 @@ import fcntl
 import json
 import os
 import socket
-import subprocess
 import time
 
 from . import START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, template_pids, wire
@@ -88,18 +87,21 @@ def _start(folder, python, sweep, modules, env):
     except FileNotFoundError:
         pass
     log_path = os.path.join(folder, "log")
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen([*python, "-m", TEMPLATE_MODULE, folder, sweep, *modules], env=env, cwd=folder,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    # posix_spawn, not Popen: nobody keeps a handle on the template, and it outlives this process
+    pid = os.posix_spawnp(python[0], [*python, "-m", TEMPLATE_MODULE, folder, sweep, *modules], env, setsid=True,
+                          file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                        (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600),
+                                        (os.POSIX_SPAWN_DUP2, 1, 2)])
     deadline = time.time() + START_SECONDS
     while time.time() < deadline:
         conn = _try(path)
         if conn is not None:
             return conn
-        if process.poll() is not None:
-            raise NotWarm(f"the template exited {process.returncode} while starting: {_tail(log_path)}")
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            raise NotWarm(f"the template exited {os.waitstatus_to_exitcode(status)} while starting: {_tail(log_path)}")
         time.sleep(0.02)
-    process.kill()
+    os.kill(pid, 9)
     raise NotWarm(f"the template did not answer within {START_SECONDS:g} s (its log: {log_path})")
 
 

@@ -73,8 +73,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     folder, sweep, modules = argv[0], argv[1], argv[2:]
     started = time.time()
-    if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(folder):
-        del sys.path[0]  # `-m` put the template's own folder first; a kernel's path never has it
+    if sys.path and os.path.realpath(sys.path[0] or ".") == os.getcwd():
+        del sys.path[0]  # `-m` put the starting job's folder first: no notebook-local module is preloaded
+    os.chdir(folder)
     done, failed = preload(modules)
     from .server import Server
     server = Server(folder)
