@@ -41,7 +41,7 @@ def preload(modules):
     builtins.get_ipython = _StandIn
     done, failed = [], None
     try:
-        from . import child  # noqa: F401  (ipykernel, IPython, and the kernel's own start-up)
+        from . import child  # ipykernel, IPython, and the kernel's own start-up
         for name in modules:
             try:
                 importlib.import_module(name)
@@ -49,6 +49,7 @@ def preload(modules):
                 failed = f"{name}: {type(exc).__name__}: {exc}"
                 break
             done.append(name)
+        child.preload_startup(done)
     finally:
         del builtins.get_ipython
         for name in quiet:
