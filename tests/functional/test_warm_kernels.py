@@ -240,3 +240,36 @@ def _wait_until(check, seconds):
             return value
         time.sleep(0.1)
     return check()
+
+
+def test_the_demo_gives_identical_metrics_and_outputs_with_warm_and_cold_kernels(tmp_path):
+    warm, cold = tmp_path / "warm-run", tmp_path / "cold-run"
+    warm.mkdir(), cold.mkdir()
+    for folder, flag in ((warm, "--warm-kernels"), (cold, "--cold-kernels")):
+        result = sweep(folder, REPO / "notebooks" / "births.ipynb", ["DC", "VT"], "--jobs", 2, flag,
+                       param="state", warm_dir=tmp_path / "warm")
+        assert result.returncode == 0, result.stderr
+    assert (warm / "out" / "metrics.csv").read_bytes() == (cold / "out" / "metrics.csv").read_bytes()
+    for state in ("DC", "VT"):
+        assert read_status(warm / "out", state)["kernel"] == "warm"
+        outputs = [[c.get("outputs") for c in json.loads((f / "out" / "runs" / f"{state}.ipynb").read_text())["cells"]]
+                   for f in (warm, cold)]
+        assert outputs[0] == outputs[1], state
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_kernel_that_is_not_started_as_ipykernel_launcher_runs_cold_and_says_why(tmp_path):
+    spec = tmp_path / "kernels" / "kernels" / "plainpy"
+    spec.mkdir(parents=True)
+    launch = "import sys; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", launch, "-f", "{connection_file}"], "display_name": "plain", "language": "python"}))
+    notebook = importing_notebook(tmp_path / "plain.ipynb", "os")
+    nb = json.loads(notebook.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "plainpy", "display_name": "plain", "language": "python"}
+    notebook.write_text(json.dumps(nb))
+    result = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm",
+                   extra_env={"JUPYTER_PATH": str(tmp_path / "kernels")})
+    record = read_status(tmp_path / "out", "a")
+    assert record["status"] == "ok", result.stderr
+    assert record["kernel"].startswith("cold (the kernelspec does not start ipykernel"), record["kernel"]
