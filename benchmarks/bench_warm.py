@@ -1,6 +1,6 @@
 """Warm kernels against cold ones, nbconvert, papermill and plain scripts, measured side by side.
 
-    .venv/bin/python benchmarks/bench_warm.py [--repeats N] [--states N]
+    .venv/bin/python benchmarks/bench_warm.py [--repeats N] [--states N] [--sweep-rounds N]
 
 a. One job of the demo notebook (one state), the variants alternating (A B C D E, E D C B A, ...):
    the notebook's code as a plain `python script.py`; bare `jupyter nbconvert --execute` (immediate
@@ -48,7 +48,7 @@ def environment(scratch):
     """What every variant runs with: this Python's kernels first, templates in the scratch folder."""
     kernels = os.path.join(sys.prefix, "share", "jupyter")
     return dict(os.environ, JUPYTER_PATH=os.pathsep.join(filter(None, [kernels, os.environ.get("JUPYTER_PATH")])),
-                JUPYTERSTREAM_WARM_DIR=str(scratch / "warm"),
+                JUPYTERSTREAM_WARM_DIR=str(scratch / "templates"),
                 PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
 
 
@@ -144,6 +144,7 @@ class MemorySampler(threading.Thread):
         self.warm, self.stop, self.template_rss, self.kernels_uss, self.per_kernel = warm, False, 0, 0, []
 
     def run(self):
+        """Sample until told to stop."""
         while not self.stop:
             kernels = self._kernels()
             uss = [_uss(pid) for pid in kernels]
@@ -202,22 +203,36 @@ def metrics(out):
         return list(csv.reader(handle))
 
 
-def bench_sweeps(scratch, env, count, sweep_id):
-    """Part b and c: cold, warm and plain sweeps; identical metrics; the template's cost."""
-    slots = os.cpu_count() or 1
-    (cold_wall, cold_out), cold_mem = sampled(False, lambda: our_sweep(scratch, env, count, False, sweep_id + "c"))
-    (warm_wall, warm_out), warm_mem = sampled(True, lambda: our_sweep(scratch, env, count, True, sweep_id + "w"))
-    plain_wall = plain_sweep(scratch, env, count)
-    print(f"b. {count}-state sweep, {slots} slots: cold {cold_wall:.1f} s, warm {warm_wall:.1f} s, "
-          f"parallel python script.py {plain_wall:.1f} s", flush=True)
-    print(f"b. RATIO warm / cold {warm_wall / cold_wall:.2f}   warm / plain scripts {warm_wall / plain_wall:.2f}   "
-          f"cold / plain scripts {cold_wall / plain_wall:.2f}", flush=True)
-    same = metrics(warm_out) == metrics(cold_out)
+def bench_sweeps(scratch, env, count, sweep_id, rounds):
+    """Part b and c: cold, warm and plain sweeps (alternating, ``rounds`` times); identical metrics;
+    the template's cost."""
+    slots, walls, memory = os.cpu_count() or 1, {"cold": [], "warm": [], "plain": []}, {}
+    variants = {"cold": lambda: our_sweep(scratch, env, count, False, sweep_id + "c")[0],
+                "warm": lambda: our_sweep(scratch, env, count, True, sweep_id + "w")[0],
+                "plain": lambda: plain_sweep(scratch, env, count)}
+    for index in range(rounds):
+        for name in list(variants) if index % 2 == 0 else list(variants)[::-1]:
+            if name in memory:
+                walls[name].append(variants[name]())
+            else:
+                wall, memory[name] = sampled(name == "warm", variants[name])
+                walls[name].append(wall)
+    cold, warm, plain = (statistics.median(walls[n]) for n in ("cold", "warm", "plain"))
+    print(f"b. {count}-state sweep, {slots} slots (median of {rounds}): cold {cold:.1f} s, warm {warm:.1f} s, "
+          f"parallel python script.py {plain:.1f} s", flush=True)
+    print(f"b. RATIO warm / cold {warm / cold:.2f}   warm / plain scripts {warm / plain:.2f}   "
+          f"cold / plain scripts {cold / plain:.2f}", flush=True)
+    same = metrics(scratch / "warm") == metrics(scratch / "cold")
     print(f"b. metrics.csv of the warm and the cold sweep identical: {'yes' if same else 'NO'}", flush=True)
-    kernels = [json.loads(p.read_text()).get("kernel") for p in (warm_out / "status").glob("*.json")]
+    kernels = [json.loads(p.read_text()).get("kernel") for p in (scratch / "warm" / "status").glob("*.json")]
     print(f"b. warm sweep kernels: {kernels.count('warm')} warm, {len(kernels) - kernels.count('warm')} cold",
           flush=True)
-    infos = [json.loads(p.read_text()) for p in (scratch / "warm").glob("*/info.json")]
+    template_costs(scratch, memory["warm"], memory["cold"])
+
+
+def template_costs(scratch, warm_mem, cold_mem):
+    """Part c: the templates' start-up and memory, against cold kernels' memory."""
+    infos = [json.loads(p.read_text()) for p in (scratch / "templates").glob("*/info.json")]
     starts = [i["startup_seconds"] for i in infos]
     print(f"c. template start-up (imports included): {', '.join(f'{s:.2f} s' for s in starts) or 'not seen'}", flush=True)
     print(f"c. template RSS {warm_mem.template_rss / 1024:.0f} MiB; its kernels' USS summed (peak) "
@@ -235,6 +250,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="rounds of part a (default 5)")
     parser.add_argument("--states", type=int, default=51, help="states in the sweeps of part b (default 51)")
+    parser.add_argument("--sweep-rounds", type=int, default=1, help="times each sweep of part b runs (default 1)")
     args = parser.parse_args()
     print(f"bench_warm: load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
           "(a shared, busy machine makes every figure noisier; compare the ratios)", flush=True)
@@ -245,7 +261,7 @@ def main():
         os.environ["JUPYTERSTREAM_WARM_DIR"] = env["JUPYTERSTREAM_WARM_DIR"]  # for template_pids here
         try:
             bench_solo(scratch, env, args.repeats, sweep_id)
-            bench_sweeps(scratch, env, args.states, sweep_id)
+            bench_sweeps(scratch, env, args.states, sweep_id, args.sweep_rounds)
         finally:
             for sweep in (sweep_id, sweep_id + "c", sweep_id + "w"):
                 stop_templates(sweep)

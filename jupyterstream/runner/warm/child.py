@@ -131,6 +131,7 @@ def _watch(parent):
         return
 
     def wait():
+        """Block until the nbconvert ends, then end this kernel's process group."""
         select.select([pidfd], [], [])
         os.killpg(0, signal.SIGKILL)
     threading.Thread(target=wait, name="warm-kernel-parent-watch", daemon=True).start()

@@ -29,10 +29,28 @@ def connect(folder, python, sweep, modules, env):
     return conn
 
 
-def stop_templates(sweep):
-    """Ask this user's templates of a sweep to end (each once its running kernels end)."""
+def stop_templates(sweep, wait=10.0):
+    """Ask this user's templates of a sweep to end (each once its running kernels end); wait up to
+    ``wait`` seconds for them to be gone. Returns how many were asked."""
+    pids = template_pids(sweep)
+    stopped = _ask_to_stop(pids)
+    deadline = time.time() + wait
+    while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") and not _zombie(pid) for pid in pids):
+        time.sleep(0.02)
+    return stopped
+
+
+def _zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _ask_to_stop(pids):
     stopped = 0
-    for pid in template_pids(sweep):
+    for pid in pids:
         folder = _folder_of(pid)
         conn = _try(os.path.join(folder, "sock")) if folder else None
         if conn is None:
@@ -49,12 +67,16 @@ def stop_templates(sweep):
 def _folder_of(pid):
     try:
         base = base_folder()
-        for name in os.listdir(base):
+        names = os.listdir(base)
+    except (NotWarm, OSError):
+        return None
+    for name in names:
+        try:
             with open(os.path.join(base, name, "info.json"), encoding="utf-8") as handle:
                 if json.load(handle).get("pid") == pid:
                     return os.path.join(base, name)
-    except (NotWarm, OSError, ValueError):
-        return None
+        except (OSError, ValueError):
+            continue
     return None
 
 

@@ -143,24 +143,35 @@ class WarmKernelManager(AsyncKernelManager):
 def fork_kernel(cmd, kwargs, spec, kernel_name):
     """Ask this job's template (started when there is none) for a kernel; a WarmProcess."""
     settings = json.loads(os.environ.get(WARM_ENV) or "{}")
+    interpreter, kernel_args = _split_kernel_command(cmd, spec)
+    env = dict(kwargs.get("env") or os.environ)
+    env["JPY_PARENT_PID"] = str(os.getpid())  # what jupyter_client's launcher gives a cold kernel
+    modules, sweep = settings.get("imports", []), settings.get("sweep", "")
+    folder = key_folder(sweep, interpreter, kernel_name, modules)
+    # the template outlives this job: none of the job's own variables (its token, its parameters)
+    template_env = {k: v for k, v in os.environ.items()
+                    if k not in settings.get("job_vars", []) and not k.startswith("JPY_")}
+    try:
+        conn = control.connect(folder, interpreter, sweep, modules, template_env)
+    except OSError as exc:
+        raise NotWarm(f"cannot reach the template in {folder}: {exc}") from None
+    request = {"op": "fork", "argv": kernel_args, "env": env, "cwd": str(kwargs.get("cwd") or os.getcwd())}
+    return WarmProcess(conn, _ask(conn, request))
+
+
+def _split_kernel_command(cmd, spec):
+    """(interpreter argv, ipykernel's arguments) of a kernelspec's command, or NotWarm."""
     language = getattr(spec, "language", "") or ""
     if language.lower() != "python":
         raise NotWarm(f"the kernel's language is {language or 'not given'}, not Python")
     at = cmd.index("-m") if "-m" in cmd else len(cmd)
     if at + 1 >= len(cmd) or cmd[at + 1] not in LAUNCHERS or "-f" not in cmd[at + 2:]:
         raise NotWarm(f"the kernelspec does not start ipykernel as `python -m ipykernel_launcher -f ...`: {cmd}")
-    interpreter, kernel_args = list(cmd[:at]), list(cmd[at + 2:])
-    env = dict(kwargs.get("env") or os.environ)
-    env["JPY_PARENT_PID"] = str(os.getpid())  # what jupyter_client's launcher gives a cold kernel
-    modules = settings.get("imports", [])
-    folder = key_folder(settings.get("sweep", ""), interpreter, kernel_name, modules)
-    template_env = {k: v for k, v in os.environ.items()
-                    if k not in settings.get("job_vars", []) and not k.startswith("JPY_")}
-    try:
-        conn = control.connect(folder, interpreter, settings.get("sweep", ""), modules, template_env)
-    except OSError as exc:
-        raise NotWarm(f"cannot reach the template in {folder}: {exc}") from None
-    request = {"op": "fork", "argv": kernel_args, "env": env, "cwd": str(kwargs.get("cwd") or os.getcwd())}
+    return list(cmd[:at]), list(cmd[at + 2:])
+
+
+def _ask(conn, request):
+    """Send the fork request with this process's stdout and stderr; the kernel's pid."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -174,7 +185,7 @@ def fork_kernel(cmd, kwargs, spec, kernel_name):
     if not answer or "pid" not in answer:
         conn.close()
         raise NotWarm((answer or {}).get("refused") or "the template closed the connection")
-    return WarmProcess(conn, answer["pid"])
+    return answer["pid"]
 
 
 def note(text):

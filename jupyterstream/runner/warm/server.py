@@ -1,5 +1,6 @@
 """The template's loop: accept fork requests on a Unix socket, reap kernels, report exit codes."""
 
+import json
 import os
 import select
 import signal
@@ -159,7 +160,11 @@ class Server:
         self.listener.close()
         for conn in list(self.kernels):
             self._client_gone(conn)
+        info = os.path.join(self.folder, "info.json")
         try:
-            os.unlink(os.path.join(self.folder, "info.json"))
-        except OSError:
+            with open(info, encoding="utf-8") as handle:
+                mine = json.load(handle).get("pid") == os.getpid()
+            if mine:  # a template started after this one was killed owns it otherwise
+                os.unlink(info)
+        except (OSError, ValueError):
             pass

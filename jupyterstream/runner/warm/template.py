@@ -9,12 +9,10 @@ is single-threaded, and ends when told to, on SIGTERM, or after it is idle.
 """
 
 import builtins
+import gc
 import importlib
 import json
 import os
-import select
-import signal
-import socket
 import sys
 import time
 
@@ -78,6 +76,10 @@ def main(argv=None):
         del sys.path[0]  # `-m` put the starting job's folder first: no notebook-local module is preloaded
     os.chdir(folder)
     done, failed = preload(modules)
+    # Kernels share the template's memory until they write to it; a garbage collection in a kernel
+    # would write to every object it visits. Frozen objects are never visited.
+    gc.collect()
+    gc.freeze()
     from .server import Server
     server = Server(folder)
     info = {"pid": os.getpid(), "sweep": sweep, "modules": modules, "imported": done, "failed": failed,
