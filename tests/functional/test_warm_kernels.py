@@ -273,3 +273,28 @@ def test_a_kernel_that_is_not_started_as_ipykernel_launcher_runs_cold_and_says_w
     record = read_status(tmp_path / "out", "a")
     assert record["status"] == "ok", result.stderr
     assert record["kernel"].startswith("cold (the kernelspec does not start ipykernel"), record["kernel"]
+
+
+@pytest.mark.parametrize("flag, said", [("--warm-kernels", "# kernels: warm"), ("--cold-kernels", "# kernels: cold")])
+def test_preview_says_which_kernels_the_sweep_will_use(tmp_path, flag, said):
+    (tmp_path / "values.txt").write_text("ok\n")
+    result = subprocess.run([str(CLI), "preview", str(NOTEBOOKS / "faults.ipynb"), str(tmp_path / "values.txt"),
+                             "--param", "fault", "--output", str(tmp_path / "out"), flag], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(said)
+    commands = [line for line in result.stdout.splitlines() if "run-one" in line]
+    assert commands and all(("--warm-kernels" in line) == (flag == "--warm-kernels") for line in commands)
+
+
+def test_make_preview_says_which_and_warm_0_turns_them_off(tmp_path):
+    (tmp_path / "values.txt").write_text("ok\n")
+    common = [f"NOTEBOOK={NOTEBOOKS / 'faults.ipynb'}", f"VALUES={tmp_path / 'values.txt'}", "PARAM=fault",
+              f"OUTPUT={tmp_path / 'out'}"]
+    said = {}
+    for warm in ("0", "1"):
+        result = subprocess.run(["make", "--no-print-directory", "preview", f"WARM={warm}", *common], cwd=REPO,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        said[warm] = result.stdout.splitlines()[0]
+    assert said["0"].startswith("# kernels: cold") and said["1"].startswith("# kernels: warm")
