@@ -232,8 +232,9 @@ def bench_sweeps(scratch, env, count, sweep_id, rounds):
 
 def template_costs(scratch, warm_mem, cold_mem):
     """Part c: the templates' start-up and memory, against cold kernels' memory."""
-    infos = [json.loads(p.read_text()) for p in (scratch / "templates").glob("*/info.json")]
-    starts = [i["startup_seconds"] for i in infos]
+    # each template logs "template PID: ready in S s; ..." (its info file goes when it ends)
+    lines = [line for p in (scratch / "templates").glob("*/log") for line in p.read_text().splitlines()]
+    starts = [float(line.split("ready in ")[1].split()[0]) for line in lines if "ready in " in line]
     print(f"c. template start-up (imports included): {', '.join(f'{s:.2f} s' for s in starts) or 'not seen'}", flush=True)
     print(f"c. template RSS {warm_mem.template_rss / 1024:.0f} MiB; its kernels' USS summed (peak) "
           f"{warm_mem.kernels_uss / 1024:.0f} MiB, per kernel median {_median_mib(warm_mem.per_kernel)}; "
