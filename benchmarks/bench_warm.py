@@ -86,7 +86,7 @@ def solo_variants(scratch, sweep_id):
     if importlib.util.find_spec("papermill"):
         variants.append(("papermill", [python, "-m", "papermill", "--no-progress-bar", str(NOTEBOOK),
                                        str(scratch / "pm.ipynb"), "-p", "state", SOLO]))
-    variants.append(("our job, cold", job_command(Settings(output=str(out)), placeholder=job.id)))
+    variants.append(("our job, cold", job_command(Settings(output=str(out), warm=False), placeholder=job.id)))
     variants.append(("our job, warm", job_command(Settings(output=str(out), warm=True, sweep=sweep_id),
                                                   placeholder=job.id)))
     return variants

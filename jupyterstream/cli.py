@@ -133,7 +133,7 @@ def kernels_said(settings):
     if settings.warm:
         return ("warm: each job's kernel is forked from a template that has imported the notebook's imports "
                 "(one per host and sweep; a job that cannot get one runs cold and says why); WARM=0 for cold")
-    return "cold: every job starts its kernel afresh; WARM=1 (--warm-kernels) forks them from a warm template"
+    return "cold: every job starts its kernel afresh (WARM=0); WARM=1 (--warm-kernels) forks them from a warm template"
 
 
 @main.command("check-servers")

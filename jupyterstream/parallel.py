@@ -48,7 +48,7 @@ class Settings:
     retries: int = 2
     shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
     metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
-    warm: bool = False            # WARM: fork each kernel from a pre-imported template (runner/warm/)
+    warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
 
 
 def show(path):

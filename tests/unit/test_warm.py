@@ -36,7 +36,8 @@ def test_imports_keep_the_notebooks_order_skip_magics_and_leave_out_jupyterstrea
 
 def test_the_warm_flag_reaches_run_one_only_when_asked():
     assert "--warm-kernels" in job_command(Settings(warm=True))
-    assert "--warm-kernels" not in job_command(Settings())
+    assert "--warm-kernels" not in job_command(Settings(warm=False))
+    assert Settings().warm  # on by default (WARM=1)
     command = job_command(Settings(warm=True))
     assert command.index("--warm-kernels") < command.index("--")
 

@@ -7,7 +7,7 @@ import os
 
 from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
 
-OFF = "cold (warm kernels are off: WARM=1 or --warm-kernels turns them on)"
+OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
 
 
 def prepare(env, notebook_path, sweep, note_path):
