@@ -19,6 +19,7 @@ METRIC_TAG   ?=
 WATCH        ?= 5
 INPUTS       ?=
 FILES_LIMIT  ?= 300MB
+WARM         ?= 1
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -32,7 +33,7 @@ VALUES_ARGS = $(if $(findstring $(space):::$(space),$(VALUES)),'$(subst $(space)
               $(shell test -e '$(VALUES)' && echo 1),'$(VALUES)',$(call quoted_words,$(VALUES))))
 SWEEP = '$(NOTEBOOK)' $(VALUES_ARGS) --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
-        --metric-tag '$(METRIC_TAG)' $(REMOTE) $(FILES)
+        --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES)
 yes = $(filter 1 yes true,$(1))
 FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
@@ -62,6 +63,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
 	@echo "  INPUTS='data/ ../shared.csv' (what the notebook reads, relative to its folder; default: the files its code names)"
 	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
+	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
 
 setup: $(VENV)/.ready tools
 
@@ -102,6 +104,7 @@ test: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/bench_sweep.py
+	$(VENV)/bin/python benchmarks/bench_warm.py
 
 clean:
 	rm -rf -- '$(OUTPUT)'

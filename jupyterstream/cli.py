@@ -10,6 +10,7 @@ from .errors import JupyterstreamError
 from .inputs import parse_size
 from .parallel import Settings
 from .plan import build_plan, select, stage
+from .runner.warm.control import stop_templates
 
 
 DEFAULT_FILES_LIMIT = "300MB"
@@ -31,6 +32,9 @@ def sweep_options(func):
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
         click.option("--metric-tag", default="", metavar="TAG",
                      help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
+        click.option("--warm-kernels/--cold-kernels", "warm", default=Settings.warm, show_default=True,
+                     help="Fork each job's kernel from a template that has imported the notebook's imports "
+                          "once per host, or start every kernel afresh (WARM=1 / WARM=0)."),
     ] + server_options() + input_options()
     return with_options(lambda: options)(func)
 
@@ -85,7 +89,8 @@ def settings_of(options):
                         job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
-                        metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0)
+                        metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
+                        warm=options.get("warm", Settings.warm))
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where
@@ -114,6 +119,7 @@ def main():
 def preview(notebook, values, param, only, rerun_ok, inputs, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
     settings, where = settings_of(options)
+    click.echo(f"# kernels: {kernels_said(settings)}")
     _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs))
 
 
@@ -144,7 +150,22 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
 def run(notebook, values, param, only, rerun_ok, inputs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
-    _exit(lambda: sweep.run(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs))
+
+    def step():
+        try:
+            return sweep.run(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs)
+        finally:
+            if settings.warm and settings.sweep:
+                stop_templates(settings.sweep)  # this machine's; a server's ends when idle
+    _exit(step)
+
+
+def kernels_said(settings):
+    """What preview says about kernels: warm or cold, and how to switch."""
+    if settings.warm:
+        return ("warm: each job's kernel is forked from a template that has imported the notebook's imports "
+                "(one per host and sweep; a job that cannot get one runs cold and says why); WARM=0 for cold")
+    return "cold: every job starts its kernel afresh (WARM=0); WARM=1 (--warm-kernels) forks them from a warm template"
 
 
 @main.command("check-servers")

@@ -59,6 +59,7 @@ class Settings:
     inputs: bool = False          # INPUTS (declared or found): runs link them into their run folders
     notebook_dir: str = "."       # the notebook's folder inside the inputs' root
     files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
+    warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
 
 
 def show(path):
@@ -106,6 +107,8 @@ def job_command(settings, placeholder="{}"):
         command += ["--job-timeout", seconds(settings.job_timeout)]
     if settings.remote and settings.retries > 1:
         command.append("--retryable-only")
+    if settings.warm:
+        command.append("--warm-kernels")
     command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                 "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
     if settings.cell_timeout:

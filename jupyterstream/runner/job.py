@@ -39,7 +39,7 @@ def main(argv=None, started=None):
     args = _parse(argv)
     reaper.become_subreaper()
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
-    job.sweep, job.cwd = args.sweep, args.cwd
+    job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
     if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
         job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit)
     try:
@@ -76,6 +76,8 @@ def _parse(argv):
     parser.add_argument("--retryable-only", action="store_true",
                         help="exit 0 when the notebook itself failed (a cell error, timeout or sys.exit), so that "
                              "parallel's --retries only repeats failures another host may not have")
+    parser.add_argument("--warm-kernels", action="store_true",
+                        help="fork the kernel from a template that has the notebook's imports loaded (runner/warm/)")
     args = parser.parse_args(argv[:split])
     args.command = argv[split + 1:]
     if not args.command:
@@ -92,7 +94,7 @@ class Job:
         self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
         self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
         self.log = os.path.join(output, "logs", f"{job_id}.log")
-        self.child, self.stopped_by, self.sweep, self.cwd = None, None, "", None
+        self.child, self.stopped_by, self.sweep, self.cwd, self.warm = None, None, "", None, False
         self.rundir = None
         self.started = started or time.time()
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
@@ -122,6 +124,7 @@ class Job:
         if self.rundir is not None:
             self.cwd = self.rundir.make()
         env = self._environment(meta)
+        self._warm_environment(env)
         for attempt in range(1, max(attempts, 1) + 1):
             record, nb = self._attempt(env)
             record.update(base, attempts=attempt)
@@ -164,7 +167,23 @@ class Job:
             with open(self.log, "ab") as log:
                 log.write(f"--- killed {left} process(es) the notebook left running\n".encode())
         nb = _load(self.partial)
-        return self._classify(code, nb), nb
+        return self._with_kernel_field(self._classify(code, nb)), nb
+
+    # Warm kernels (runner/warm/): the flag to nbconvert's kernel manager, and which kernel a run got.
+    def _kernel_note(self):
+        return os.path.join(self.output, "logs", f".{self.id}.kernel")
+
+    def _warm_environment(self, env):
+        if self.warm:
+            from .warm.jobside import prepare
+            prepare(env, self.input, self.sweep, self._kernel_note())
+
+    def _with_kernel_field(self, record):
+        from .warm.jobside import kernel_field
+        kernel = kernel_field(self.warm, self._kernel_note())
+        if kernel:
+            record["kernel"] = kernel
+        return record
 
     def _classify(self, code, nb):
         timed_out = bool(self.job_timeout) and time.time() - self.started >= self.job_timeout * 0.9

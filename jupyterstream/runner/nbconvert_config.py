@@ -10,3 +10,12 @@ c.Exporter.default_preprocessors = [
     KeepPartialExecutePreprocessor if name.endswith(".ExecutePreprocessor") else name
     for name in Exporter.class_traits()["default_preprocessors"].default()
 ]
+
+# Warm kernels (run-one --warm-kernels sets this variable): a kernel manager that forks each
+# kernel from a template that has the notebook's imports loaded (jupyterstream/runner/warm/).
+import os  # noqa: E402
+
+from jupyterstream.runner.outcome import WARM_ENV  # noqa: E402
+
+if os.environ.get(WARM_ENV):
+    c.ExecutePreprocessor.kernel_manager_class = "jupyterstream.runner.warm.manager.WarmKernelManager"

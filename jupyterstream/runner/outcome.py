@@ -64,6 +64,11 @@ JOB_ENV = "JUPYTERSTREAM_JOB"           # the job id
 TOKEN_ENV = "JUPYTERSTREAM_JOB_TOKEN"   # carried by every process of a job, to find its leftovers
 # The exit code of nbconvert when the preprocessor stopped it on a signal.
 SIGNAL_EXIT = 7
+# Warm kernels (runner/warm/): run-one -> nbconvert's kernel manager -> the template.
+WARM_ENV = "JUPYTERSTREAM_WARM"                  # JSON {"imports", "sweep", "job_vars"}: fork warm kernels
+KERNEL_NOTE_ENV = "JUPYTERSTREAM_KERNEL_NOTE"    # where the manager writes "warm" or "cold (why)"
+WARM_DIR_ENV = "JUPYTERSTREAM_WARM_DIR"          # the private folder of the templates' sockets
+WARM_IDLE_ENV = "JUPYTERSTREAM_WARM_IDLE"        # seconds a template with nothing to do stays
 
 
 # --- One place that decides a run's outcome ------------------------------------------------------

@@ -5,6 +5,8 @@ parent (``setsid``, a double fork, ``env -i``) becomes run-one's child instead o
 still be found, ended and reaped when nbconvert ends. nbconvert itself is tied to run-one with a
 parent-death signal: if run-one is SIGKILLed, nbconvert dies with it, and so does the per-job lock
 they share. Elsewhere these are no-ops and the environment token (kill_leftovers) does the rest.
+A warm-kernel template (runner/warm/) that a job started serves every job of its sweep, so it and the
+kernels it forked for other jobs are spared: it is not the job's to end (it ends when idle).
 Standard library only; ctypes is imported only where prctl exists.
 """
 
@@ -13,6 +15,7 @@ import signal
 import time
 
 from .outcome import TOKEN_ENV
+from .warm import TEMPLATE_MODULE
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -51,8 +54,9 @@ def die_with_parent_hook():
     return hook
 
 
-def descendants(pid):
-    """PIDs of every live process below ``pid``, from /proc."""
+def descendants(pid, spare=None):
+    """PIDs of every live process below ``pid``, from /proc; with ``spare(pid)``, a process it
+    spares is left out, and so is everything below it."""
     children = {}
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if entry.isdigit():
@@ -62,6 +66,8 @@ def descendants(pid):
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
+            if spare is not None and spare(child):
+                continue
             found.append(child)
             todo.append(child)
     return found
@@ -71,7 +77,7 @@ def end_descendants():
     """SIGKILL and reap every process below this one; return how many were ended."""
     ended = set()
     for _ in range(ROUNDS):
-        left = descendants(os.getpid())
+        left = descendants(os.getpid(), spare=is_template)
         if not left:
             break
         for pid in left:
@@ -83,6 +89,15 @@ def end_descendants():
         _reap(wait=0.05)
     _reap(wait=0)
     return len(ended)
+
+
+def is_template(pid):
+    """True when ``pid`` is a warm-kernel template (its command line runs TEMPLATE_MODULE)."""
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
+            return TEMPLATE_MODULE.encode() in handle.read()
+    except (OSError, ValueError):
+        return False
 
 
 def kill_leftovers(token):

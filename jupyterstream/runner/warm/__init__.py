@@ -1,0 +1,82 @@
+"""Warm kernels: each job's kernel is forked from a template that has already imported ipykernel
+and the notebook's own imports, one template per host, sweep and kernel.
+
+Standard library only at module level (run-one and the collector import it). The parts that need
+Jupyter are ``manager`` (loaded by nbconvert through nbconvert_config.py) and ``child`` (loaded by
+the template); nothing else in runner/ imports them.
+"""
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+
+from ..outcome import WARM_DIR_ENV, WARM_IDLE_ENV
+
+IDLE_SECONDS = 30.0       # a template with no kernel and no request for this long ends
+START_SECONDS = 120.0     # the longest a job waits for a template to import everything
+TEMPLATE_MODULE = "jupyterstream.runner.warm.template"
+
+
+class NotWarm(Exception):
+    """Why a job runs with a cold kernel (the message goes into its status record)."""
+
+
+def base_folder():
+    """The folder that holds every template's socket: private to this user (mode 700)."""
+    path = os.environ.get(WARM_DIR_ENV) or os.path.join(tempfile.gettempdir(), f"jupyterstream-warm-{os.getuid()}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise NotWarm(f"cannot make the template folder {path}: {exc.strerror}") from None
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise NotWarm(f"the template folder {path} is not a folder only this user can read (mode 700)")
+    return path
+
+
+def key_folder(sweep, python, kernel, modules):
+    """The folder of the template for this sweep, kernel interpreter (argv list) and import list."""
+    key = json.dumps([sweep, os.path.realpath(python[0]), python[1:], kernel, list(modules)])
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = os.path.join(base_folder(), name)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def idle_seconds():
+    """How long a template waits with nothing to do before it ends."""
+    try:
+        return max(float(os.environ.get(WARM_IDLE_ENV, IDLE_SECONDS)), 0.5)
+    except ValueError:
+        return IDLE_SECONDS
+
+
+def template_pids(sweep=None):
+    """Pids of the live templates of this user (of one sweep when given), from their info files."""
+    pids = []
+    try:
+        base = base_folder()
+        names = os.listdir(base)
+    except (NotWarm, OSError):
+        return pids
+    for name in names:
+        try:
+            with open(os.path.join(base, name, "info.json"), encoding="utf-8") as handle:
+                info = json.load(handle)
+        except (OSError, ValueError):
+            continue
+        if (sweep is None or info.get("sweep") == sweep) and _is_template(info.get("pid")):
+            pids.append(info["pid"])
+    return pids
+
+
+def _is_template(pid):
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
+            return TEMPLATE_MODULE.encode() in handle.read()
+    except (OSError, TypeError, ValueError):
+        return False

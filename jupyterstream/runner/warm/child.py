@@ -1,0 +1,159 @@
+"""What a forked child does to become a fresh kernel for one job, then run ipykernel.
+
+Imported by the template before it forks (ipykernel and IPython come with it), so a kernel starts
+from modules already in memory.
+"""
+
+import atexit
+import ctypes
+import os
+import select
+import signal
+import sys
+import threading
+
+import importlib
+
+import ipykernel.ipkernel  # noqa: F401  (what a kernel's start-up would import anyway)
+import ipykernel.zmqshell  # noqa: F401
+from ipykernel import kernelapp
+
+# Also loaded by every kernel's start-up (measured: modules a forked kernel imported after the fork).
+# None of them starts a thread; ipykernel.debugger (debugpy) alone is a quarter of a second.
+STARTUP = ("IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.pylabtools",
+           "IPython.extensions.storemagic", "sqlite3", "psutil", "ipykernel.debugger")
+# Parts of a notebook's own imports that its first figure or table loads.
+COMPANIONS = {"matplotlib": ("matplotlib.backends.backend_agg", "PIL.PngImagePlugin"),
+              "pandas": ("pandas.io.formats.html", "pandas.io.formats.string")}
+
+
+def preload_startup(modules):
+    """Import what a kernel's start-up imports, and the parts of ``modules`` a first run loads."""
+    for name in STARTUP + tuple(m for top in modules for m in COMPANIONS.get(top, ())):
+        try:
+            importlib.import_module(name)
+        except Exception:  # optional (psutil, debugpy): the kernel does without them too
+            continue
+
+BLAS_SETTERS = ("openblas_set_num_threads", "openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_",
+                "scipy_openblas_set_num_threads")
+
+
+def become_kernel(request, fds, parent, sockets, descriptors):
+    """Run the kernel of ``request`` in this forked child; never returns (leaves by os._exit)."""
+    code = 1
+    try:
+        _fresh_process(fds, sockets, descriptors)
+        _fresh_run(request)
+        _watch(parent)
+        code = _run_kernel(request["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException as exc:  # the kernel must never return into the template's loop
+        try:
+            print(f"warm kernel: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        except BaseException:
+            pass
+    finally:
+        _leave(code)
+
+
+def _fresh_process(fds, sockets, descriptors):
+    """Own session and signal handlers, the job's stdout/stderr, none of the template's descriptors."""
+    os.setsid()
+    signal.set_wakeup_fd(-1)
+    for signum in signal.valid_signals():
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):
+            try:
+                signal.signal(signum, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has them
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    for sock in sockets:
+        sock.close()
+    for fd in descriptors:
+        os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fds[0], 1)
+    os.dup2(fds[1], 2)
+    for fd in {null, *fds} - {0, 1, 2}:
+        os.close(fd)
+
+
+def _fresh_run(request):
+    """The job's environment, folder and import path; random generators of its own."""
+    env = request["env"]
+    template_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(request["cwd"])
+    job_path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = job_path + [p for p in sys.path if p not in template_path and p not in job_path]
+    # this package is imported afresh from the job's own copy when the notebook imports it
+    for name in [n for n in sys.modules if n == "jupyterstream" or n.startswith("jupyterstream.")]:
+        del sys.modules[name]
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()  # numpy's global generator is not re-seeded after a fork by itself
+    _blas_threads(env)
+
+
+def _blas_threads(env):
+    """Give the kernel its usual BLAS threads back (the template ran with one)."""
+    wanted = env.get("OPENBLAS_NUM_THREADS") or env.get("OMP_NUM_THREADS")
+    count = int(wanted) if wanted and wanted.isdigit() else os.cpu_count() or 1
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as handle:
+            libraries = {line.split()[-1] for line in handle if "openblas" in line.lower() and ".so" in line}
+    except OSError:
+        return
+    for path in libraries:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in BLAS_SETTERS:
+            setter = getattr(library, name, None)
+            if setter is not None:
+                setter(count)
+                break
+
+
+def _watch(parent):
+    """End this kernel (its whole process group) when the nbconvert that asked for it ends."""
+    try:
+        pidfd = os.pidfd_open(parent)
+    except OSError:
+        os.killpg(0, signal.SIGKILL)
+        return
+
+    def wait():
+        """Block until the nbconvert ends, then end this kernel's process group."""
+        select.select([pidfd], [], [])
+        os.killpg(0, signal.SIGKILL)
+    threading.Thread(target=wait, name="warm-kernel-parent-watch", daemon=True).start()
+
+
+def _run_kernel(argv):
+    """Start ipykernel as `python -m ipykernel_launcher ARGS` would."""
+    sys.argv = [os.path.join(os.path.dirname(os.path.dirname(kernelapp.__file__)), "ipykernel_launcher.py")]
+    sys.argv += argv
+    app = kernelapp.IPKernelApp.instance()
+    # 1: no ipykernel parent poller (this process watches its nbconvert itself) and no banner
+    app.parent_handle = 1
+    app.initialize(argv)
+    app.start()
+    return 0
+
+
+def _leave(code):
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    os._exit(code if isinstance(code, int) and 0 <= code < 256 else 1)

@@ -1,0 +1,67 @@
+"""What run-one does for warm kernels: tell nbconvert's kernel manager to use one, and read back
+which kernel the job got. Standard library only, and cheap: one read of the staged notebook."""
+
+import ast
+import json
+import os
+
+from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
+
+OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
+
+
+def prepare(env, notebook_path, sweep, note_path):
+    """Add to a job's environment what nbconvert's kernel manager needs to fork a warm kernel."""
+    try:
+        with open(notebook_path, encoding="utf-8") as handle:
+            nb = json.load(handle)
+    except (OSError, ValueError):
+        nb = {}
+    job_vars = [CWD_ENV, PARTIAL_ENV, JOB_ENV, TOKEN_ENV, KERNEL_NOTE_ENV, WARM_ENV]
+    job_vars += list(nb.get("metadata", {}).get("jupyterstream", {}).get("environment", {}))
+    env[WARM_ENV] = json.dumps({"imports": notebook_imports(nb.get("cells", [])), "sweep": sweep,
+                                "job_vars": job_vars})
+    env[KERNEL_NOTE_ENV] = note_path
+    _remove(note_path)
+
+
+def kernel_field(warm, note_path):
+    """The status record's ``kernel`` field: "warm", "cold (why)", or None when no kernel started."""
+    if not warm:
+        return OFF
+    try:
+        with open(note_path, encoding="utf-8") as handle:
+            note = handle.read().strip()
+    except OSError:
+        return None
+    _remove(note_path)
+    return note or None
+
+
+def notebook_imports(cells):
+    """Top-level modules the notebook's code cells import, in order (lines with magics left out);
+    the same list as the SSH preflight's, read from the notebook's JSON."""
+    modules = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else text
+        source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules += [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.append(node.module.split(".")[0])
+    return [m for m in dict.fromkeys(modules) if m != "jupyterstream"]
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

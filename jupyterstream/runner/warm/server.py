@@ -1,0 +1,170 @@
+"""The template's loop: accept fork requests on a Unix socket, reap kernels, report exit codes."""
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+from . import idle_seconds, wire
+
+
+class Server:
+    """One listening socket; per kernel, the connection of the nbconvert that asked for it."""
+
+    def __init__(self, folder):
+        self.folder, self.path = folder, os.path.join(folder, "sock")
+        old = os.umask(0o077)
+        try:
+            self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.listener.bind(self.path)
+        finally:
+            os.umask(old)
+        self.listener.listen(64)
+        self.inode = os.stat(self.path).st_ino
+        self.kernels = {}         # connection -> kernel pid
+        self.stopping, self.info = False, {}
+        self.last_busy = time.time()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def serve(self):
+        """Serve until stopped (with no kernel left) or idle for too long."""
+        idle = idle_seconds()
+        while not (self.stopping and not self.kernels):
+            if not self.kernels and time.time() - self.last_busy > idle:
+                return
+            watched = [self.wake_r, *self.kernels] + ([self.listener] if not self.stopping else [])
+            ready = select.select(watched, [], [], 1.0)[0]
+            if self.wake_r in ready:
+                self._drain()
+            self._reap()
+            for conn in [c for c in ready if c in self.kernels]:
+                self._client_gone(conn)
+            if self.listener in ready and not self.stopping:
+                self._accept()
+            if self.kernels:
+                self.last_busy = time.time()
+
+    def _accept(self):
+        conn, _ = self.listener.accept()
+        conn.settimeout(10)
+        fds = []
+        try:
+            message, fds, _ = wire.receive(conn)
+            op = (message or {}).get("op")
+            if op == "fork":
+                self._fork(conn, message, fds)
+                return
+            if op == "stop":
+                self.stopping = True
+                self._unlink()
+            elif op == "info":
+                wire.send(conn, self.info)
+        except (OSError, ValueError) as exc:
+            print(f"template: a request failed: {exc}", file=sys.stderr, flush=True)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        if conn not in self.kernels:
+            conn.close()
+
+    def _fork(self, conn, message, fds):
+        why = self.unsafe()
+        if why:
+            wire.send(conn, {"refused": why})
+            return
+        parent = wire.peer_pid(conn)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            from .child import become_kernel
+            become_kernel(message, fds, parent, [self.listener, conn, *self.kernels], [self.wake_r, self.wake_w])
+        self.kernels[conn] = pid
+        conn.settimeout(None)
+        wire.send(conn, {"pid": pid})
+
+    def unsafe(self):
+        """Why forking now would be unsafe, or None."""
+        from .template import threads
+        names = threads()
+        if len(names) > 1:
+            return (f"the template has {len(names)} threads ({', '.join(names[1:])}), started by one of the "
+                    "notebook's imports; a fork copies only one thread, so it does not fork")
+        zmq = sys.modules.get("zmq")
+        if zmq is not None and getattr(zmq.Context, "_instance", None) is not None:
+            return "the template holds a zmq context, which must not cross a fork"
+        return None
+
+    def _reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+            for conn, kernel in list(self.kernels.items()):
+                if kernel == pid:
+                    try:
+                        wire.send(conn, {"exit": code})
+                    except OSError:
+                        pass
+                    self._forget(conn)
+
+    def _client_gone(self, conn):
+        """The nbconvert that asked for this kernel closed its connection: end the kernel."""
+        pid = self.kernels.get(conn)
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self._forget(conn)
+
+    def _forget(self, conn):
+        self.kernels.pop(conn, None)
+        conn.close()
+        self.last_busy = time.time()
+
+    def _drain(self):
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except OSError:
+            pass
+
+    def _on_term(self, signum, frame):
+        self.stopping = True
+
+    def _unlink(self):
+        try:
+            if os.stat(self.path).st_ino == self.inode:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+    def close(self):
+        """Stop listening; remove the socket and info file if they are still this template's."""
+        self._unlink()
+        self.listener.close()
+        for conn in list(self.kernels):
+            self._client_gone(conn)
+        info = os.path.join(self.folder, "info.json")
+        try:
+            with open(info, encoding="utf-8") as handle:
+                mine = json.load(handle).get("pid") == os.getpid()
+            if mine:  # a template started after this one was killed owns it otherwise
+                os.unlink(info)
+        except (OSError, ValueError):
+            pass

@@ -1,0 +1,96 @@
+"""Warm kernels, the parts that need no kernel: the import list, the flag, the private folder,
+the kernel field, what a refusing template says (runner/warm/)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyterstream import servers
+from jupyterstream.parallel import Settings, job_command
+from jupyterstream.runner.outcome import KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
+from jupyterstream.runner.warm import NotWarm, base_folder, key_folder
+from jupyterstream.runner.warm.jobside import OFF, kernel_field, notebook_imports, prepare
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((REPO / "tests" / "notebooks").glob("*.ipynb")) + [REPO / "notebooks" / "births.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_template_preloads_the_same_imports_the_ssh_preflight_finds(path):
+    nb = nbformat.read(str(path), as_version=4)
+    assert notebook_imports(json.loads(path.read_text())["cells"]) == servers.notebook_imports(nb)
+
+
+def test_imports_keep_the_notebooks_order_skip_magics_and_leave_out_jupyterstream():
+    cells = [{"cell_type": "code", "source": ["%matplotlib inline\n", "import pandas as pd, os.path\n"]},
+             {"cell_type": "markdown", "source": "import nothing"},
+             {"cell_type": "code", "source": "from jupyterstream import record\nfrom .local import x\nimport numpy"},
+             {"cell_type": "code", "source": "def broken(:\n  import never"}]
+    assert notebook_imports(cells) == ["pandas", "os", "numpy"]
+
+
+def test_the_warm_flag_reaches_run_one_only_when_asked():
+    assert "--warm-kernels" in job_command(Settings(warm=True))
+    assert "--warm-kernels" not in job_command(Settings(warm=False))
+    assert Settings().warm  # on by default (WARM=1)
+    command = job_command(Settings(warm=True))
+    assert command.index("--warm-kernels") < command.index("--")
+
+
+def test_run_one_tells_nbconvert_the_imports_sweep_and_what_is_the_jobs_own(tmp_path):
+    staged = tmp_path / "job.ipynb"
+    staged.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import numpy"}],
+                                  "metadata": {"jupyterstream": {"environment": {"state": "CA"}}}}))
+    env = {}
+    prepare(env, staged, "sweep-1", str(tmp_path / "note"))
+    settings = json.loads(env[WARM_ENV])
+    assert settings["imports"] == ["numpy"] and settings["sweep"] == "sweep-1"
+    assert {"state", TOKEN_ENV} <= set(settings["job_vars"])
+    assert env[KERNEL_NOTE_ENV] == str(tmp_path / "note")
+
+
+def test_the_kernel_field_says_cold_when_off_and_reads_the_managers_note_once(tmp_path):
+    note = tmp_path / "note"
+    assert kernel_field(False, note).startswith("cold (warm kernels are off") and kernel_field(False, note) == OFF
+    assert kernel_field(True, note) is None  # no kernel started: nothing to say
+    note.write_text("cold (the template has 2 threads)\n")
+    assert kernel_field(True, note) == "cold (the template has 2 threads)"
+    assert not note.exists()
+
+
+def test_the_template_folder_is_made_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERSTREAM_WARM_DIR", str(tmp_path / "warm"))
+    folder = base_folder()
+    assert os.stat(folder).st_mode & 0o777 == 0o700
+    assert os.stat(key_folder("s", ["python3"], "python3", ["numpy"])).st_mode & 0o777 == 0o700
+
+
+def test_a_template_folder_others_can_read_is_refused_with_its_path(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv("JUPYTERSTREAM_WARM_DIR", str(shared))
+    with pytest.raises(NotWarm, match=f"{shared} is not a folder only this user can read"):
+        base_folder()
+
+
+def test_templates_differ_by_sweep_interpreter_and_imports(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERSTREAM_WARM_DIR", str(tmp_path / "warm"))
+    base = key_folder("s", ["python3"], "python3", ["numpy"])
+    assert base == key_folder("s", ["python3"], "python3", ["numpy"])
+    others = {key_folder("t", ["python3"], "python3", ["numpy"]), key_folder("s", ["python3", "-X", "dev"], "python3", ["numpy"]),
+              key_folder("s", ["python3"], "python3", ["pandas"])}
+    assert base not in others and len(others) == 3
+
+
+def test_run_one_and_the_collector_side_never_import_jupyter_for_warm_kernels():
+    code = ("import sys; import jupyterstream.runner.job, jupyterstream.runner.warm.jobside, "
+            "jupyterstream.runner.warm.control; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jupyter_client', 'ipykernel', 'zmq')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]"
