@@ -61,7 +61,8 @@ def test_a_warm_run_sees_nothing_an_earlier_run_left_behind(isolation):
         seen = report_of(tmp / "out", step)
         assert not any(seen[k] for k in ("leak_env", "leak_path", "leak_global", "leak_pandas", "leak_stdlib"))
         assert "leaky" not in seen["threads"]
-        assert seen["cwd"] == dirty["cwd"] == str(tmp)
+        # each run works in its own run folder, whatever the run before it did to its working folder
+        assert seen["cwd"] == str(tmp / "out" / ".work" / step) and dirty["cwd"] == str(tmp / "out" / ".work" / "dirty")
         assert seen["step_env"] == step and seen["jpy_parent"]
         assert seen["pid"] != dirty["pid"]
 

@@ -59,8 +59,11 @@ def become_kernel(request, fds, parent, sockets, descriptors):
 
 
 def _fresh_process(fds, sockets, descriptors):
-    """Own session and signal handlers, the job's stdout/stderr, none of the template's descriptors."""
+    """Own session and signal handlers, the job's stdout/stderr, none of the template's descriptors;
+    the reaper of whatever its cells start (so the template can end it when the kernel dies)."""
     os.setsid()
+    from .. import reaper
+    reaper.become_subreaper()
     signal.set_wakeup_fd(-1)
     for signum in signal.valid_signals():
         if signum not in (signal.SIGKILL, signal.SIGSTOP):

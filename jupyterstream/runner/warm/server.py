@@ -1,4 +1,9 @@
-"""The template's loop: accept fork requests on a Unix socket, reap kernels, report exit codes."""
+"""The template's loop: accept fork requests on a Unix socket, reap kernels, report exit codes.
+
+What a kernel's cells start ends with that kernel, however it detached: each kernel is the child
+subreaper of what its cells start (child.py), and the template is the subreaper of its kernels, so
+when a kernel dies whatever it still had comes here, and the template ends every child of its own
+that is not a live kernel. (A cold kernel's leftovers go to run-one, which does the same.)"""
 
 import json
 import os
@@ -8,6 +13,7 @@ import socket
 import sys
 import time
 
+from .. import reaper
 from . import idle_seconds, wire
 
 
@@ -34,6 +40,7 @@ class Server:
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        reaper.become_subreaper()
 
     def serve(self):
         """Serve until stopped (with no kernel left) or idle for too long."""
@@ -113,6 +120,8 @@ class Server:
             if pid == 0:
                 return
             code = os.waitstatus_to_exitcode(status)
+            if pid in self.kernels.values():
+                self._end_leftovers()
             for conn, kernel in list(self.kernels.items()):
                 if kernel == pid:
                     try:
@@ -120,6 +129,25 @@ class Server:
                     except OSError:
                         pass
                     self._forget(conn)
+
+    def _end_leftovers(self):
+        """End what a kernel that died left behind (now this template's children), sparing live kernels."""
+        live = set(self.kernels.values())
+        for _ in range(reaper.ROUNDS):
+            left = reaper.descendants(os.getpid(), spare=live.__contains__)
+            if not left:
+                return
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+            for pid in left:  # collect our own (not waitpid(-1): a kernel's exit code is _reap's)
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
 
     def _client_gone(self, conn):
         """The nbconvert that asked for this kernel closed its connection: end the kernel."""
