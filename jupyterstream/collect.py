@@ -19,7 +19,7 @@ from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
@@ -48,6 +48,7 @@ class Run:
     notebook_sha256: str = ""
     values: dict = field(default_factory=dict)   # what the kernel received (plan.json), as JSON
     progress: dict = field(default_factory=dict)  # {"cell", "cells"} of a running run that saves as it goes
+    kernel: str = ""                              # "warm", or "cold (why)" when a warm one could not be had
 
     @property
     def ok(self):
@@ -204,6 +205,7 @@ def _from_record(run, record):
     run.duration, run.kernel_ready = record.get("duration"), record.get("kernel_ready")
     run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
+    run.kernel = record.get("kernel") if isinstance(record.get("kernel"), str) else ""
 
 
 def _read_notebook(run, record, nb, metric_tag=None):

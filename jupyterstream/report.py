@@ -71,13 +71,13 @@ def metrics_csv(runs):
 def runs_csv(runs):
     """The run table as CSV (text a spreadsheet would evaluate is neutralised)."""
     rows = [["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
-             "cell", "error", "message", "output_bytes", "notebook"]]
+             "cell", "error", "message", "output_bytes", "notebook", "kernel"]]
     for run in runs:
         fail = run.failure
         rows.append([run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
                      _integer(run.exit), _integer(run.signal), run.attempts, _cell(fail.get("cell_index")),
                      _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
-                     _first_line(run.message), run.output_bytes or "", run.notebook])
+                     _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel])
     return _csv(rows)
 
 

@@ -408,3 +408,16 @@ def test_a_run_keeps_the_values_its_kernel_received_from_the_plan(output):
     plan = make_plan("AL")
     plan["jobs"][0]["values"] = {"state": "AL", "verbose": True}
     assert collect.runs(output, plan)[0].values == {"state": "AL", "verbose": True}
+
+
+def test_runs_csv_says_which_kernel_each_run_had_warm_or_cold_and_why(output):
+    import csv
+    import io
+
+    from jupyterstream import report
+
+    finish(output, "AL", kernel="warm")
+    finish(output, "CA", kernel="cold (the template has 2 threads)")
+    finish(output, "TX")
+    rows = {row["job"]: row for row in csv.DictReader(io.StringIO(report.runs_csv(collect.runs(output, make_plan("AL", "CA", "TX")))))}
+    assert [rows[j]["kernel"] for j in ("AL", "CA", "TX")] == ["warm", "cold (the template has 2 threads)", ""]
