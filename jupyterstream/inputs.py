@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import InputsError
+from .runner.cells import code_trees
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -82,14 +83,7 @@ def found_in_code(nb, folder, skip):
 def string_literals(nb):
     """Every short one-line string constant in the notebook's code cells (f-strings give their parts)."""
     texts = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
+    for tree in code_trees(nb.cells):
         texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
                   and isinstance(node.value, str) and 0 < len(node.value) <= LITERAL_MAX
                   and "\n" not in node.value and "\0" not in node.value]

@@ -1,7 +1,6 @@
 """SSH servers: the sshloginfile, the one-word ssh wrapper parallel is given, and the preflight
 check that every host can run the notebook. GNU parallel does all the connecting."""
 
-import ast
 import json
 import os
 import re
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SetupError, ValuesError
+from .runner import cells
 
 PROBE_TAG = "JUPYTERSTREAM-PROBE"
 SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15",
@@ -147,21 +147,7 @@ def close_connections(wrapper, logins):
 
 def notebook_imports(nb):
     """Top-level modules the notebook imports (cells with magics are read without those lines)."""
-    modules = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules += [a.name.split(".")[0] for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.append(node.module.split(".")[0])
-    return [m for m in dict.fromkeys(modules) if m != "jupyterstream"]
+    return cells.imports(nb.cells)
 
 
 def probe_argv(logins_file, ssh_wrapper, remote_python, kernel, modules, timeout=60):

@@ -1,10 +1,10 @@
 """What run-one does for warm kernels: tell nbconvert's kernel manager to use one, and read back
 which kernel the job got. Standard library only, and cheap: one read of the staged notebook."""
 
-import ast
 import json
 import os
 
+from ..cells import imports as cells_imports
 from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
 
 OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
@@ -39,25 +39,9 @@ def kernel_field(warm, note_path):
 
 
 def notebook_imports(cells):
-    """Top-level modules the notebook's code cells import, in order (lines with magics left out);
-    the same list as the SSH preflight's, read from the notebook's JSON."""
-    modules = []
-    for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else text
-        source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules += [a.name.split(".")[0] for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.append(node.module.split(".")[0])
-    return [m for m in dict.fromkeys(modules) if m != "jupyterstream"]
+    """Top-level modules the notebook's code cells import, in order: the same list as the SSH
+    preflight's (runner/cells.py), read from the notebook's JSON."""
+    return cells_imports(cells)
 
 
 def _remove(path):
