@@ -79,7 +79,9 @@ class LoopbackHosts:
                  "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
                  "StrictModes no", "PermitRootLogin prohibit-password", "MaxStartups 100:30:200",
                  "MaxSessions 100", "LogLevel ERROR"]
-        env = {"HOME": str(self.home(name)), **self.env.get(name, {})}
+        # Separate machines share no /tmp: each host keeps its own warm-kernel templates.
+        env = {"HOME": str(self.home(name)), "JUPYTERSTREAM_WARM_DIR": str(self.home(name) / "warm"),
+               **self.env.get(name, {})}
         lines.append("SetEnv " + " ".join(f"{k}={v}" for k, v in env.items()))
         (home / "sshd_config").write_text("\n".join(lines) + "\n")
         with open(self.folder / "known_hosts", "a") as known:

@@ -256,6 +256,9 @@ def test_sigterm_stops_the_remote_jobs_keeps_what_finished_and_a_rerun_does_the_
     with open(output / "runs.csv", newline="") as handle:
         rows = {row["job"]: row for row in csv.DictReader(handle)}
     assert rows["sleep"]["status"] == "job-timeout" and "job timeout of 10 s" in rows["sleep"]["message"]
+    deadline = time.time() + 15  # a server's warm-kernel template ends once idle (5 s)
+    while processes_in(*homes) and time.time() < deadline:
+        time.sleep(0.2)
     assert processes_in(*homes) == []
 
 
