@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,8 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     for sub in ("inputs", "runs", "status", "logs"):
         (output / sub).mkdir(parents=True, exist_ok=True)
     todo, base = [], _cleared(plan.source)
+    # a job staged to run again although ok steps aside only for a result of this same rerun
+    rerun = {"rerun": secrets.token_hex(8)} if rerun_ok else {}
     for job in plan.jobs if jobs is None else jobs:
         if not rerun_ok and status.is_done(output, job):
             continue
@@ -132,7 +135,7 @@ def stage(plan, output, jobs=None, rerun_ok=False):
             print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): this sweep "
                   "waits for it", file=sys.stderr)
         staged = params.inject(base, job.values, job.texts, {
-            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs")})
+            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs"), **rerun})
         write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged), durable=False)
         todo.append(job)
     write_atomic(output / "plan.json", json.dumps(plan_record(plan), indent=1, default=repr) + "\n")

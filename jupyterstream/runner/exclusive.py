@@ -3,7 +3,9 @@
 Whatever launched the job (a sweep, the README's pipeline, a second terminal, a rerun after a
 crash), run-one first takes the value's lock (``lock.JobLock``), waiting for a job of the same value
 that runs elsewhere, and then looks at the value's result under the lock: a value that is already
-ok with the same identity steps aside (``already-ok ID``, exit 0, its record untouched).
+ok with the same identity steps aside (``already-ok ID``, exit 0, its record untouched). A value
+staged to run again although ok (``--rerun-ok``) carries a rerun token; it steps aside only for an
+ok result made under that same token, by another job of the same rerun.
 Standard library only.
 """
 
@@ -36,9 +38,12 @@ def enter(job, host):
     return lock, None
 
 
-def already_ok(job, identity):
-    """True (and say so) when the value is ok with this identity: nothing is left for this job."""
+def already_ok(job, identity, rerun=None):
+    """True (and say so) when the value is ok with this identity (and, for a rerun, was made by this
+    rerun): nothing is left for this job."""
     if not status.is_done(job.output, SimpleNamespace(id=job.id, identity=identity)):
+        return False
+    if rerun is not None and (status.read(job.output, job.id) or {}).get("rerun") != rerun:
         return False
     _say(job, f"already-ok {job.id}: its value was run ok by another job; nothing to do, its record is kept")
     job.lock.claim(f"pid={os.getpid()} stepped-aside={job.sweep or '-'}")  # what the collector reads

@@ -115,7 +115,9 @@ class Job:
             message = f"cannot read {self.input}: {exc}"
             return self._finish(dict(base, status=Status.JOB_ERROR.value, message=message), None)
         base["identity"] = meta.get("identity")
-        if exclusive.already_ok(self, base["identity"]):
+        if meta.get("rerun"):
+            base["rerun"] = meta["rerun"]
+        if exclusive.already_ok(self, base["identity"], meta.get("rerun")):
             return 0
         status.write(self.output, self.id, dict(base, status=Status.RUNNING.value))
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

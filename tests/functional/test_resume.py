@@ -81,3 +81,18 @@ def test_only_runs_one_value_and_keeps_the_whole_plan(tmp_path, values):
     assert result.returncode == 0, result.stderr
     assert sorted(p.stem for p in (output / "runs").glob("*.ipynb")) == ["DC"]
     assert "3 runs: 1 ok, 2 missing" in result.stderr
+
+
+def test_rerun_ok_runs_every_ok_value_again_once(tmp_path):
+    counter = tmp_path / "counts"
+    counter.mkdir()
+    table = faults_table(tmp_path / "v.csv", counter, "ok", "new")
+    output = tmp_path / "out"
+    assert run_cli("run", NOTEBOOKS / "faults.ipynb", table, "-o", output).returncode == 0
+    again = run_cli("run", NOTEBOOKS / "faults.ipynb", table, "-o", output, "--rerun-ok")
+    assert again.returncode == 0, again.stderr
+    assert "already-ok" not in again.stdout + again.stderr  # the ok values were not stepped over
+    assert counts(counter) == {"ok": 2, "new": 2}
+    plain = run_cli("run", NOTEBOOKS / "faults.ipynb", table, "-o", output)
+    assert plain.returncode == 0 and "0 to run" in plain.stderr
+    assert counts(counter) == {"ok": 2, "new": 2}
