@@ -17,9 +17,12 @@ import time
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_client.asynchronous import AsyncKernelClient
+from traitlets import DottedObjectName, Type
 
 from ..outcome import KERNEL_NOTE_ENV, WARM_ENV
 from . import NotWarm, control, key_folder, wire
+from .ready import PromptKernelClient
 
 LAUNCHERS = ("ipykernel_launcher", "ipykernel")
 
@@ -131,7 +134,16 @@ class WarmProvisioner(LocalProvisioner):
 
 
 class WarmKernelManager(AsyncKernelManager):
-    """nbconvert's kernel manager with the warm provisioner."""
+    """nbconvert's kernel manager with the warm provisioner (and a client that does not wait out a
+    fixed 0.2 s of IOPub silence once the kernel has answered: see ready.py)."""
+
+    client_class = DottedObjectName("jupyterstream.runner.warm.ready.PromptKernelClient")
+    client_factory = Type(PromptKernelClient, klass=AsyncKernelClient, config=True)
+
+    async def _async_wait(self, pollinterval=0.1):
+        """As jupyter_client's, polling every 10 ms: a killed warm kernel is gone within milliseconds,
+        and its 0.1 s poll was most of a job's shutdown."""
+        await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
