@@ -1,10 +1,13 @@
 """Warm kernels, the parts that need no kernel: the import list, the flag, the private folder,
 the kernel field, what a refusing template says (runner/warm/)."""
 
+import fcntl
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -13,7 +16,7 @@ import pytest
 from jupyterstream import servers
 from jupyterstream.parallel import Settings, job_command
 from jupyterstream.runner.outcome import KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
-from jupyterstream.runner.warm import NotWarm, base_folder, key_folder
+from jupyterstream.runner.warm import NotWarm, base_folder, control, key_folder
 from jupyterstream.runner.warm.jobside import OFF, kernel_field, notebook_imports, prepare
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,3 +97,41 @@ def test_run_one_and_the_collector_side_never_import_jupyter_for_warm_kernels():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jupyter_client', 'ipykernel', 'zmq')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _ended_template_folder(base, name, age):
+    folder = base / name
+    folder.mkdir(mode=0o700)
+    for file in ("lock", "log", "info.json"):
+        (folder / file).write_text("")
+    then = time.time() - age
+    for path in (*folder.iterdir(), folder):
+        os.utime(path, (then, then))
+    return folder
+
+
+def test_an_ended_templates_folder_is_removed_after_an_hour_and_kept_before(tmp_path):
+    old = _ended_template_folder(tmp_path, "old", 2 * 3600)
+    recent = _ended_template_folder(tmp_path, "recent", 60)
+    assert control.prune(str(tmp_path)) == 1
+    assert not old.exists() and recent.exists()
+
+
+def test_a_template_folder_whose_lock_is_held_is_never_removed(tmp_path):
+    held = _ended_template_folder(tmp_path, "held", 2 * 3600)
+    with open(held / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert control.prune(str(tmp_path)) == 0
+    assert held.exists()
+
+
+def test_a_template_folder_whose_template_answers_is_never_removed(tmp_path):
+    live = _ended_template_folder(tmp_path, "live", 2 * 3600)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(live / "sock"))
+        server.listen(1)
+        then = time.time() - 2 * 3600
+        os.utime(live / "sock", (then, then), follow_symlinks=False)
+        os.utime(live, (then, then))
+        assert control.prune(str(tmp_path)) == 0
+    assert live.exists()

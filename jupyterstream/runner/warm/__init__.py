@@ -15,6 +15,7 @@ import tempfile
 from ..outcome import WARM_DIR_ENV, WARM_IDLE_ENV
 
 IDLE_SECONDS = 5.0        # a template with no kernel and no request for this long ends (jobs follow each other within a second)
+KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
 START_SECONDS = 120.0     # the longest a job waits for a template to import everything
 TEMPLATE_MODULE = "jupyterstream.runner.warm.template"
 

@@ -8,10 +8,11 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import socket
 import time
 
-from . import START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, template_pids, wire
+from . import KEEP_SECONDS, START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, template_pids, wire
 
 
 def connect(folder, python, sweep, modules, env):
@@ -103,6 +104,7 @@ def _lock(handle, deadline):
 
 def _start(folder, python, sweep, modules, env):
     """Start a template detached from this job (its own session, no job token) and wait for it."""
+    prune(os.path.dirname(folder), keep=folder)
     path = os.path.join(folder, "sock")
     try:
         os.unlink(path)  # left by a template that was killed
@@ -125,6 +127,36 @@ def _start(folder, python, sweep, modules, env):
         time.sleep(0.02)
     os.kill(pid, 9)
     raise NotWarm(f"the template did not answer within {START_SECONDS:g} s (its log: {log_path})")
+
+
+def prune(base, keep=None, age=KEEP_SECONDS):
+    """Remove the folders of templates that ended more than ``age`` seconds ago (their log is kept
+    that long, to be read); never one whose lock is held or whose template still runs."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        folder = os.path.join(base, name)
+        if folder != keep and _stale(folder, time.time() - age):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _stale(folder, before):
+    try:
+        if max(os.stat(os.path.join(folder, f)).st_mtime for f in ["."] + os.listdir(folder)) > before:
+            return False
+        with open(os.path.join(folder, "lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when closed
+    except (OSError, ValueError):
+        return False
+    conn = _try(os.path.join(folder, "sock"))
+    if conn is not None:
+        conn.close()
+    return conn is None
 
 
 def _tail(path):
