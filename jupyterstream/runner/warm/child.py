@@ -18,6 +18,8 @@ import ipykernel.ipkernel  # noqa: F401  (what a kernel's start-up would import 
 import ipykernel.zmqshell  # noqa: F401
 from ipykernel import kernelapp
 
+from . import wire
+
 # Also loaded by every kernel's start-up (measured: modules a forked kernel imported after the fork).
 # None of them starts a thread; ipykernel.debugger (debugpy) alone is a quarter of a second.
 STARTUP = ("IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.pylabtools",
@@ -39,14 +41,15 @@ BLAS_SETTERS = ("openblas_set_num_threads", "openblas_set_num_threads64_", "scip
                 "scipy_openblas_set_num_threads")
 
 
-def become_kernel(request, fds, parent, sockets, descriptors):
-    """Run the kernel of ``request`` in this forked child; never returns (leaves by os._exit)."""
+def become_kernel(request, fds, parent, reply, sockets, descriptors):
+    """Run the kernel of ``request`` in this forked child, telling ``reply`` (the asking job's
+    connection) once its ports are bound; never returns (leaves by os._exit)."""
     code = 1
     try:
         _fresh_process(fds, sockets, descriptors)
         _fresh_run(request)
         _watch(parent)
-        code = _run_kernel(request["argv"])
+        code = _run_kernel(request["argv"], reply)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException as exc:  # the kernel must never return into the template's loop
@@ -140,14 +143,22 @@ def _watch(parent):
     threading.Thread(target=wait, name="warm-kernel-parent-watch", daemon=True).start()
 
 
-def _run_kernel(argv):
-    """Start ipykernel as `python -m ipykernel_launcher ARGS` would."""
+def _run_kernel(argv, reply):
+    """Start ipykernel as `python -m ipykernel_launcher ARGS` would; tell ``reply`` when its ports
+    are bound, so that the job connects at once (a zmq connect that comes first is refused, and
+    retried only 0.1 s later)."""
     sys.argv = [os.path.join(os.path.dirname(os.path.dirname(kernelapp.__file__)), "ipykernel_launcher.py")]
     sys.argv += argv
     app = kernelapp.IPKernelApp.instance()
     # 1: no ipykernel parent poller (this process watches its nbconvert itself) and no banner
     app.parent_handle = 1
-    app.initialize(argv)
+    try:
+        app.initialize(argv)
+        wire.send(reply, {"bound": os.getpid()})
+    except OSError:
+        pass  # the job has gone: its watch (above) ends this kernel
+    finally:
+        reply.close()
     app.start()
     return 0
 

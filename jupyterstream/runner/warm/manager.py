@@ -21,7 +21,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from traitlets import DottedObjectName, Type
 
 from ..outcome import KERNEL_NOTE_ENV, WARM_ENV
-from . import NotWarm, control, key_folder, wire
+from . import START_SECONDS, NotWarm, control, key_folder, wire
 from .ready import PromptKernelClient
 
 LAUNCHERS = ("ipykernel_launcher", "ipykernel")
@@ -110,7 +110,6 @@ class WarmProvisioner(LocalProvisioner):
         except NotWarm as exc:
             note(f"cold ({exc})")
             return await super().launch_kernel(cmd, **kwargs)
-        note("warm")
         self.process, self.pid, self.pgid = process, process.pid, process.pid
         self.cwd = kwargs.get("cwd") or os.getcwd()
         return self.connection_info
@@ -168,7 +167,10 @@ def fork_kernel(cmd, kwargs, spec, kernel_name):
     except OSError as exc:
         raise NotWarm(f"cannot reach the template in {folder}: {exc}") from None
     request = {"op": "fork", "argv": kernel_args, "env": env, "cwd": str(kwargs.get("cwd") or os.getcwd())}
-    return WarmProcess(conn, _ask(conn, request))
+    pid, rest = _ask(conn, request)
+    process = WarmProcess(conn, pid)
+    process.buffer = rest
+    return process
 
 
 def _split_kernel_command(cmd, spec):
@@ -183,21 +185,31 @@ def _split_kernel_command(cmd, spec):
 
 
 def _ask(conn, request):
-    """Send the fork request with this process's stdout and stderr; the kernel's pid."""
+    """Send the fork request with this process's stdout and stderr; (the kernel's pid, what was
+    read past its answers), once the kernel has said its ports are bound."""
+    pid, buffer = None, b""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
         wire.send(conn, request, fds=(1, 2))
-        conn.settimeout(30)
-        answer, _, _ = wire.receive(conn)
-        conn.settimeout(None)
+        conn.settimeout(START_SECONDS)
+        while True:  # the template's {"pid"}, and the kernel's own {"bound"}, in either order
+            answer, _, buffer = wire.receive(conn, buffer)
+            if not answer or ("pid" not in answer and "bound" not in answer):
+                break
+            if pid is None:
+                note("warm")  # forked: a job killed from now on has had a warm kernel
+            pid = answer.get("pid") or answer.get("bound")
+            if "bound" in answer:
+                conn.settimeout(None)
+                return answer["bound"], buffer
     except (OSError, ValueError) as exc:
         conn.close()
         raise NotWarm(f"the template did not answer: {exc}") from None
-    if not answer or "pid" not in answer:
-        conn.close()
-        raise NotWarm((answer or {}).get("refused") or "the template closed the connection")
-    return answer["pid"]
+    conn.close()  # the template ends a kernel whose job lets go of it
+    if answer and "exit" in answer:
+        raise NotWarm(f"the warm kernel {pid} exited {answer['exit']} before its ports were bound")
+    raise NotWarm((answer or {}).get("refused") or "the template closed the connection")
 
 
 def note(text):

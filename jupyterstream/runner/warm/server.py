@@ -94,7 +94,8 @@ class Server:
         pid = os.fork()
         if pid == 0:
             from .child import become_kernel
-            become_kernel(message, fds, parent, [self.listener, conn, *self.kernels], [self.wake_r, self.wake_w])
+            # the kernel keeps this connection until its ports are bound, to say so (child.py)
+            become_kernel(message, fds, parent, conn, [self.listener, *self.kernels], [self.wake_r, self.wake_w])
         self.kernels[conn] = pid
         conn.settimeout(None)
         wire.send(conn, {"pid": pid})
