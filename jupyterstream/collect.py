@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import cachefile, extract, gallery
 from .runner import status
-from .runner.lock import stepped_aside
+from .runner.lock import is_held, stepped_aside
 from .runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
 from .errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
@@ -166,22 +166,23 @@ def _load_index(output):
 def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
     """Join one job's status record, executed notebook and joblog row; outcome.reconcile decides its status."""
     run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), values=job.get("values", {}))
-    if logrow:
-        run.host, run.attempts = host_of(logrow), logrow["attempts"]
-        run.exit, run.signal = logrow.get("Exitval", ""), logrow.get("Signal", "")
     try:
         record = status.read(output, job["id"])
     except ValueError as exc:
+        _from_logrow(run, logrow)
         return _decided(run, reconcile(None, record_problem=str(exc)))
-    if superseded(record, logrow) and stepped_aside(output, job["id"], logrow["sweep"]):
-        logrow = None  # its last attempt found the value already ok and stepped aside: the record speaks
+    alive = _alive(output, job["id"], record)
+    if alive or (superseded(record, logrow) and stepped_aside(output, job["id"], logrow["sweep"])):
+        # its runner runs on, or its last attempt found the value already ok and stepped aside: the
+        # record speaks (a job logged since was another one, which left nothing)
+        logrow = None
+    _from_logrow(run, logrow)
     nb = check = None
     if record is not None and not superseded(record, logrow):
         _from_record(run, record)
         if record.get("notebook"):
             nb, check, run.output_bytes = status.read_result(os.path.join(output, record["notebook"]),
                                                              record.get("notebook_sha256"))
-    alive = status.runner_alive(record) if record and record["status"] == Status.RUNNING.value else None
     outcome = reconcile(record, logrow=logrow, notebook=check,
                         identity=job.get("identity"), queued=queued, alive=alive, edited=edited)
     _decided(run, outcome)
@@ -192,6 +193,20 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
     elif run.state == Status.RUNNING.value:
         run.progress = progress(output, run.id)
     return run
+
+
+def _from_logrow(run, logrow):
+    if logrow:
+        run.host, run.attempts = host_of(logrow), logrow["attempts"]
+        run.exit, run.signal = logrow.get("Exitval", ""), logrow.get("Signal", "")
+
+
+def _alive(output, job_id, record):
+    """Whether a running record's job runs on (its runner's pid, or else the value's lock held here)."""
+    if not record or record["status"] != Status.RUNNING.value:
+        return None
+    alive = status.runner_alive(record)
+    return True if alive is not True and is_held(output, job_id) else alive
 
 
 def _decided(run, outcome):

@@ -113,6 +113,8 @@ def reconcile(record, *, logrow=None, notebook=None, identity=None, queued=False
     (True/False), or None when that cannot be told (another host)."""
     if record_problem:
         return Outcome(Status.CORRUPT, record_problem)
+    if alive is True and record is not None and record.get("status") == Status.RUNNING.value:
+        logrow = None  # its runner runs on: a job logged since then was another one (say, one that waited for it)
     if superseded(record, logrow):
         return _lost(logrow, record)
     if record is None:

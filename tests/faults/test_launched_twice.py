@@ -9,9 +9,10 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from counting import NOTEBOOK, env, events, make_run, runs_of, start_readme_pipeline
-from faultkit import Cli, describe, run_tagged, status_of, wait_until_gone
+from faultkit import Cli, describe, run_tagged, status_of, tagged_pids, wait_until_gone
 from jupyterstream.report import collect
 from support import REPO
 
@@ -29,6 +30,19 @@ def wait_for(predicate, timeout, what):
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def run_ones(tag):
+    """Pids of the tagged run-one processes alive now."""
+    found = []
+    for pid in tagged_pids(tag):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if len(argv) > 1 and argv[1].endswith(b"run-one"):
+                found.append(pid)
+        except OSError:
+            continue
+    return found
 
 
 def assert_each_ran_ok_exactly_once(count_dir, output, values=VALUES):
@@ -125,3 +139,26 @@ def test_a_second_cli_sweep_of_the_same_output_is_refused_while_the_first_runs(t
     assert code == 3 and f"{output}: another sweep is running here" in err, err
     assert first.wait(120) == 0, first.stderr
     assert_each_ran_ok_exactly_once(counts, output, ["a", "b"])
+
+
+def test_a_waiting_job_killed_leaves_the_running_value_running(tmp_path, tag):
+    """The README's pipeline launched on a value that a sweep is running: its job waits for the
+    value's lock. SIGKILL of that waiting job (parallel logs it, signal 9) must not make the
+    collector call the first job, still running, killed; then the first job's result stands."""
+    counts, output = tmp_path / "counts", tmp_path / "out"
+    counts.mkdir()
+    table = values_file(tmp_path, ["a"])
+    first = Cli(["run", NOTEBOOK, table, "--output", output, "--jobs", 1], tag, tmp_path / "logs",
+                env=env(tag, counts, 15), name="first")
+    wait_for(lambda: (counts / "a.log").exists(), 90, "the value to start")
+    second = start_readme_pipeline(table, output, env(tag, counts, 15), tmp_path / "logs")
+    wait_for(lambda: len(run_ones(tag)) == 2, 60, "the pipeline's job to wait for the value's lock")
+    holder = status_of(output, "a")["pid"]
+    waiter = [pid for pid in run_ones(tag) if pid != holder]
+    os.kill(waiter[0], signal.SIGKILL)
+    second.wait(timeout=60)
+    assert "\ta" in (output / "joblog.tsv").read_text() or " a " in (output / "joblog.tsv").read_text()
+    states = {r.id: (r.state, r.message) for r in collect(output, html=False)}
+    assert states["a"][0] == "running", states
+    assert first.wait(120) == 0, first.stderr
+    assert_each_ran_ok_exactly_once(counts, output, ["a"])

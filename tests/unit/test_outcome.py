@@ -66,8 +66,14 @@ def test_a_running_record_is_running_while_its_runner_lives_or_cannot_be_checked
 
 
 def test_a_running_record_whose_job_parallel_saw_end_is_killed():
-    outcome = reconcile(record("running"), logrow=row("-1", "9"), identity="id-1", alive=True)
+    outcome = reconcile(record("running"), logrow=row("-1", "9"), identity="id-1", alive=None)
     assert outcome.status is Status.KILLED and "exit -1, signal 9" in outcome.message
+
+
+def test_a_running_record_whose_runner_is_alive_stays_running_whatever_job_was_logged_since():
+    # the row is another job of the value (one that waited for its lock and was killed)
+    for logrow in (row("-1", "9"), dict(row("0"), sweep="20990101T000000-bbbb")):
+        assert reconcile(record("running"), logrow=logrow, identity="id-1", alive=True).status is Status.RUNNING
 
 
 @pytest.mark.parametrize("logrow, without_record, over_a_running_one", [
@@ -80,7 +86,8 @@ def test_a_newer_joblog_row_than_the_record_is_told_by_what_parallel_saw(logrow,
     newer = dict(logrow, sweep="20260101T000000-bbbb")
     assert superseded(record(), newer) and superseded(None, newer)
     assert reconcile(None, logrow=newer).status is without_record
-    assert reconcile(record("running"), logrow=newer, identity="id-1", alive=True).status is over_a_running_one
+    assert reconcile(record("running"), logrow=newer, identity="id-1", alive=None).status is over_a_running_one
+    assert reconcile(record("running"), logrow=newer, identity="id-1", alive=False).status is over_a_running_one
 
 
 def test_a_joblog_row_of_the_records_own_sweep_does_not_override_the_record():
