@@ -26,15 +26,21 @@ def numeric(runs, name):
     number beyond SPAN_LIMIT, where the distance between two values would overflow a float."""
     found = []
     for run in runs:
-        value = run.metrics.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                number = float(value)
-            except OverflowError:
-                continue
-            if math.isfinite(number) and abs(number) <= SPAN_LIMIT:
-                found.append((run.label, number))
+        number = as_number(run.metrics.get(name))
+        if number is not None:
+            found.append((run.label, number))
     return found
+
+
+def as_number(value):
+    """A metric value as the float a chart draws, or None when it is not one (see ``numeric``)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= SPAN_LIMIT else None
 
 
 def outliers(pairs):

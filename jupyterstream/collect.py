@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import cachefile, extract, gallery
+from . import cachefile, cachelines, extract, gallery
 from .runner import status
 from .runner.lock import is_held, stepped_aside
 from .runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
@@ -71,44 +71,70 @@ def load_plan(output):
 
 
 def runs(output, plan, use_index=True, metric_tag=None, keys=None):
-    """Return a Run for every planned job, re-reading only runs whose files changed. With
-    ``metric_tag``, the last expression of code cells carrying that tag is a metric too. The index
-    keeps only outcomes that the files alone decide: a run that is running, pending, missing or
-    killed (which depend on live processes) is read again each time. ``keys``, a dict, receives each
-    run's file identity (what the report's own caches are keyed by)."""
+    """Return a Run for every planned job, re-reading only runs whose files changed (see ``each``).
+    ``keys``, a dict, receives each run's file identity (what the report's own caches are keyed by)."""
+    found = []
+    for run, key, _ in each(output, plan, use_index, metric_tag):
+        if keys is not None:
+            keys[run.id] = key
+        found.append(run)
+    return found
+
+
+def each(output, plan, use_index=True, metric_tag=None):
+    """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
+    only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
+    that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
+    running, pending, missing or killed (which depend on live processes) is read again each time. The
+    index is read a line at a time and written as it goes (cachelines.py): a collect never holds it whole."""
     output = os.fspath(output)  # a str: a Path would be converted again for each of 10,000 joins
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
     edited = _notebook_edited(plan)
-    old = _load_index(output) if use_index else {}
-    new, result = {}, []
-    for job in plan["jobs"]:
-        logrow = log.get(job["id"])
-        key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
-        if keys is not None:
-            keys[job["id"]] = key
-        entry = old.get(job["id"])
-        run = _cached(entry, key)
-        if run is None:
-            run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
-            entry = {"key": key, "run": dict(vars(run))}
-        if run.state not in TRANSIENT:
-            new[job["id"]] = entry
-        result.append(run)
-    if use_index:
-        cachefile.save(Path(output) / INDEX, "collect-index", INDEX_VERSION, old, new)
-    return result
+    old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
+    new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
+    try:
+        for job in plan["jobs"]:
+            logrow = log.get(job["id"])
+            key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
+            line = old.line(job["id"]) if old is not None else None
+            run = _cached(line, key)
+            if run is None:
+                run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
+                line = cachefile._line(job["id"], {"key": key, "run": vars(run)}).encode("utf-8")
+                if new is not None and run.state not in TRANSIENT:
+                    new.put(job["id"], line=line)
+            elif new is not None:
+                new.keep(job["id"])
+            yield run, key, line
+        if new is not None:
+            new.close()
+    finally:
+        if new is not None:
+            new.discard()  # after close(), nothing left to drop
+        if old is not None:
+            old.close()
 
 
-def _cached(entry, key):
-    """The Run an index entry holds, when its files are unchanged (and the entry is sound)."""
-    if not entry or entry["key"] != key or entry["run"].keys() != FIELDS or entry["run"].get("state") in TRANSIENT:
+def _cached(line, key):
+    """The Run an index line holds, when its files are unchanged (and the entry is sound)."""
+    try:
+        entry = json.loads(line)[1] if line else None
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("run"), dict) \
+            or entry["run"].keys() != FIELDS or entry["run"].get("state") in TRANSIENT:
         return None
     # The entry's own dict becomes the Run's (no __init__, no copy): a dataclass __init__ per run was
     # most of a repeat collect's time. A cached run is never changed afterwards (transient states
     # are not cached).
+    return run_of(entry["run"])
+
+
+def run_of(fields_):
+    """A Run whose fields are ``fields_`` (a dict as the index holds it), without a copy."""
     run = Run.__new__(Run)
-    run.__dict__ = entry["run"]
+    run.__dict__ = fields_
     return run
 
 
@@ -156,11 +182,6 @@ def _signature(output, job, logrow):
         except OSError:
             stamps.append(None)
     return [job.get("identity"), job.get("label"), stamps, logrow]
-
-
-def _load_index(output):
-    entries = cachefile.load(Path(output) / INDEX, "collect-index", INDEX_VERSION)
-    return {k: v for k, v in entries.items() if "key" in v and isinstance(v.get("run"), dict)}
 
 
 def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):

@@ -3,7 +3,8 @@
 Up to FULL_LIMIT figures are embedded at full size (the page stays self-contained). Beyond that,
 each figure is written once to OUTPUT/figures/ under its content hash, with a small JPEG thumbnail
 in figures/thumbs/; the page shows the thumbnail and links the full image. Files named by content
-are made once, on every core, and a repeat collect finds them. SVG is always cleaned first
+are made once (in a process pool when there are enough new ones and idle cores), and a repeat
+collect finds them. SVG is always cleaned first
 (sanitize.py): a figure opened on its own runs whatever scripts it carries.
 
 ``tile`` is the one place a figure output (mime, data) becomes what the page shows (src, href), at
@@ -31,6 +32,7 @@ FIGURES, THUMBS = "figures", "figures/thumbs"
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 NO_THUMB = ".none"  # beside a figure Pillow could not read, so it is not tried again
+POOL_FIGURES = 24  # fewer new figures than this are made in this process: starting a pool costs more
 CHARTS = frozenset(figspec.KIND_MIME.values())
 
 
@@ -162,25 +164,37 @@ def listing(output):
     return found
 
 
-def make_missing(output, runs):
-    """Write the figures and thumbnails of ``runs`` not yet on disk, one task per run, on every core."""
-    made, work = listing(output), {}
+def make_missing(output, runs, workers=None):
+    """Write the figures and thumbnails of ``runs`` not yet on disk, each distinct figure once, in a
+    process pool when it pays (``pool_size``; ``workers`` overrides it)."""
+    made, work, wanted = listing(output), {}, set()
     for run in runs:
         for place in run.figures:
             sha, ext = place.get("sha"), _ext(place.get("mime"))
             done = f"{sha}.{ext}" in made["full"] and (ext == "svg" or f"{sha}.jpg" in made["thumbs"]
                                                         or f"{sha}{NO_THUMB}" in made["thumbs"])
-            if sha and run.notebook and not done:
+            if sha and run.notebook and not done and sha not in wanted:
+                wanted.add(sha)
                 work.setdefault(run.notebook, []).append((place["cell"], place["index"]))
     if not work:
         return
     (Path(output) / THUMBS).mkdir(parents=True, exist_ok=True)
     tasks = [(str(output), notebook, places) for notebook, places in work.items()]
-    if len(tasks) < 8:
+    workers = pool_size(len(wanted)) if workers is None else workers
+    if workers <= 1:
         list(map(_make_for_run, tasks))
         return
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(_make_for_run, tasks, chunksize=max(1, len(tasks) // (8 * (os.cpu_count() or 1)))))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_make_for_run, tasks, chunksize=-(-len(tasks) // (4 * workers))))
+
+
+def pool_size(figures):
+    """Worker processes for ``figures`` new figures: 1 (no pool) for fewer than POOL_FIGURES, on one
+    core, or when the other processes already keep every core busy (the load average, less this one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cores <= 1 or figures < POOL_FIGURES:
+        return 1
+    return max(1, min(cores, int(cores - os.getloadavg()[0] + 1)))
 
 
 def _make_for_run(task):

@@ -1,48 +1,81 @@
 """Each run's rendered pieces, cached by the identity of its files: its ledger row (HTML for the
 table, JSON for the page's script) and its gallery tiles. A repeat collect renders only the runs
-whose files changed; the page is then put together from strings.
+whose files changed; the page is then put together from strings read back from the cache.
 
-OUTPUT/.report-pieces.json (cachefile.py) holds {id: {"key", "row", "json", "tiles"}}; the key is the run's
-file identity from the collector's index, whether its log exists and the gallery's mode.
+OUTPUT/.report-pieces.json (cachefile.py, read and written a line at a time by cachelines.py) holds
+{id: {"tag", "row", "json", "tiles"}}; the tag is a digest of the run's file identity from the
+collector's index and whether its log exists, with the gallery's mode.
 """
 
 import functools
 import hashlib
+import json
 from pathlib import Path
 
-from . import cachefile, gallery, render, sections
+from . import cachelines, gallery, render, sections
 from .escape import inside_href, script_json
 from .runner.outcome import Status
 
 CACHE = ".report-pieces.json"
-VERSION = 1
+VERSION = 2
 # The code and template that render the pieces: when either changes, every cached piece is stale.
 RENDERERS = ("sections.py", "pieces.py", "gallery.py", "templates/sections.html.j2")
 # A run in these states changes without its files changing (progress): never cached.
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
 
-def pieces(output, runs, keys=None):
-    """{run id: {"row", "json", "tiles"}} for every run, rendering only those not cached."""
-    thumbnailed = gallery.thumbnails(runs)
-    logs = _logs(output)
-    old = _load(output) if keys else {}
-    wanted = {run.id: [keys[run.id], f"{run.id}.log" in logs, thumbnailed] if keys and run.state not in LIVE
-              else None for run in runs}
-    stale = [run for run in runs if wanted[run.id] is None or old.get(run.id, {}).get("key") != wanted[run.id]]
-    renew = {run.id for run in stale}
-    if stale and output is not None:
-        gallery.draw_charts(output, stale)
-    if thumbnailed and stale and output is not None:
-        gallery.make_missing(output, stale)
-    made = gallery.listing(output) if thumbnailed and stale and output is not None else None
-    found = {run.id: old[run.id] for run in runs if run.id not in renew}
-    for run in stale:
-        found[run.id] = dict(_render(output, run, thumbnailed, made, f"{run.id}.log" in logs), key=wanted[run.id])
-    if keys:
-        kept = {k: v for k, v in found.items() if v["key"] is not None}
-        cachefile.save(Path(output) / CACHE, "report-pieces", _version(), old, kept)
-    return found
+def tag(key, run, logs):
+    """What a run's cached pieces are valid for (its file identity ``key`` and whether it has a log), or
+    None when they must be rendered each time (no key, or a live run)."""
+    if key is None or run.state in LIVE:
+        return None
+    text = json.dumps([key, f"{run.id}.log" in logs], separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Pieces:
+    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order."""
+
+    def __init__(self, output, ids, tags, thumbnailed, logs):
+        self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
+        self.mode = "t" if thumbnailed else "f"
+        cached = output is not None and any(t is not None for t in tags)
+        self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
+        self.writer = cachelines.Writer(Path(output) / CACHE, "report-pieces", _version(), self.reader) \
+            if cached else None
+        self.stale = bytearray(1 if t is None or not self.reader or not self.reader.starts(i, "tag", t + self.mode)
+                               else 0 for i, t in zip(ids, tags))
+        self.made = None
+
+    def prepare(self, source):
+        """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
+        ListedRuns in the same order), before any of their tiles is rendered."""
+        stale = [i for i, flag in enumerate(self.stale) if flag]
+        if not stale or self.output is None:
+            return
+        gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
+        if self.thumbnailed:
+            gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
+            self.made = gallery.listing(self.output)
+
+    def get(self, index, run):
+        """{"row", "json", "tiles"} of the index-th run: cached, or rendered now (and cached)."""
+        if not self.stale[index]:
+            entry = self.reader.entry(run.id)
+            if entry is not None and {"row", "json", "tiles"} <= entry.keys():
+                self.writer.keep(run.id)
+                return entry
+        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs)
+        if self.tags[index] is not None and self.writer is not None:
+            self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
+        return entry
+
+    def close(self):
+        """Bring the cache file up to date."""
+        if self.writer is not None:
+            self.writer.close()
+        if self.reader is not None:
+            self.reader.close()
 
 
 def _render(output, run, thumbnailed, made, logged):
@@ -56,16 +89,12 @@ def _render(output, run, thumbnailed, made, logged):
     return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html}
 
 
-def _logs(output):
+def logs(output):
+    """The names in OUTPUT/logs (one listing, not a stat per run)."""
     try:
         return {p.name for p in (Path(output) / "logs").iterdir()} if output is not None else set()
     except OSError:
         return set()
-
-
-def _load(output):
-    entries = cachefile.load(Path(output) / CACHE, "report-pieces", _version())
-    return {k: v for k, v in entries.items() if {"key", "row", "json", "tiles"} <= v.keys()}
 
 
 @functools.lru_cache(maxsize=None)

@@ -46,9 +46,11 @@ def csp():
 def page_chunks(page):
     """report.html, piece by piece: ``page`` holds title, nav, sections, data (JSON text), refresh."""
     template = ENV.get_template("page.html.j2")
-    return template.generate(csp=csp(), css=Markup(static("report.css")), js=Markup(static("report.js")),
-                             title=page["title"], nav=page["nav"], sections=page["sections"],
-                             data=Markup(page["data"]), refresh=page.get("refresh"))
+    chunks = template.generate(csp=csp(), css=Markup(static("report.css")), js=Markup(static("report.js")),
+                               title=page["title"], nav=page["nav"], sections=page["sections"],
+                               data=Markup(page["data"]), refresh=page.get("refresh"))
+    # The ledger's rows, its data and the gallery's tiles come from spool files (holes.py).
+    return page["holes"].expand(chunks) if page.get("holes") else chunks
 
 
 def write_streamed(path, chunks):

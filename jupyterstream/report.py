@@ -2,45 +2,85 @@
 
 import csv
 import io
-import itertools
 import json
 import time
 from pathlib import Path
 
-from . import master as parts_of
-from .atomic import write_atomic
-from .collect import load_plan, runs as collect_runs
-from .master import build_master, counts, metric_names
+from . import master as parts_of, pieces
+from .collect import each as each_run, load_plan
+from .holes import Spool
+from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
 from .render import page_chunks, write_streamed
+from .runspool import RunSpool
+from .tally import Tally
 
 WAITING = ("pending", "running")
 
 
 def collect(output, html=True, metric_tag=None, refresh=None):
-    """Collect every planned run of ``output``; return the list of Runs. ``refresh`` (seconds) makes
-    the page reload itself while runs are still pending or running."""
+    """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
+    file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
+    pending or running. The runs are read once and counted (tally.py), then read back once more from the
+    spool as the page, the notebook and the CSV files are written: nothing holds every run at once."""
     output = Path(output)
     plan = load_plan(output)
-    keys = {}
-    runs = collect_runs(output, plan, metric_tag=metric_tag, keys=keys)
-    parts = parts_of.build(plan, runs, output, _load_json(output / "hosts.json"), keys)
-    master = build_master(plan, parts)
-    # Streamed plain JSON of a notebook the tests validate: nbformat.writes would copy and re-validate
-    # 5,000 rows of HTML on every collect, and hold the whole text twice.
-    encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
-    write_streamed(output / "master.ipynb", itertools.chain(encoder.iterencode(master), ["\n"]))
-    write_atomic(output / "metrics.csv", metrics_csv(runs))
-    write_atomic(output / "runs.csv", runs_csv(runs))
-    if html:
-        live = refresh if refresh and any(r.state in WAITING for r in runs) else None
-        write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
+    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(), []
+    tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
+    for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
+        runs.add(line)
+        tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
+        tags.append(pieces.tag(key, run, logs))
+    tables = Tables(tally)
+    try:
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add)
+    except BaseException:
+        tables.close()
+        raise
+    try:
+        write_streamed(output / "master.ipynb", parts_of.notebook_chunks(plan, parts))
+        tables.write(output)
+        if html:
+            live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
+            write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
+    finally:
+        parts["holes"].close()
     return runs
 
 
 def render_html(page):
     """report.html as a stream of text (see render.page_chunks)."""
     return page_chunks(page)
+
+
+class Tables:
+    """metrics.csv and runs.csv, written a row at a time as the runs are read back (see metrics_csv
+    and runs_csv)."""
+
+    def __init__(self, tally):
+        self.names, self.params = list(tally.names), list(tally.params)
+        self.metrics, self.runs = Spool(), Spool()
+        self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
+        self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
+        self.runs_writer.writerow(_safe(RUNS_HEADER))
+
+    def add(self, run):
+        """One run's row of each table."""
+        self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
+        self.runs_writer.writerow(_safe(runs_row(run)))
+
+    def write(self, output):
+        """Write both files (each atomically)."""
+        try:
+            write_streamed(output / "metrics.csv", self.metrics.chunks())
+            write_streamed(output / "runs.csv", self.runs.chunks())
+        finally:
+            self.close()
+
+    def close(self):
+        """Drop the spooled rows."""
+        self.metrics.close()
+        self.runs.close()
 
 
 def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
@@ -61,24 +101,35 @@ def metrics_csv(runs):
     are JSON; text a spreadsheet would evaluate is neutralised (plaintext.for_csv)."""
     names = metric_names(runs)
     params = list(dict.fromkeys(k for r in runs for k in (r.values or r.texts)))
-    rows = [["job", *(f"params.{p}" for p in params), "status", *(f"metrics.{n}" for n in names)]]
-    for run in runs:
-        received = [_received(run, p) for p in params]
-        rows.append([run.id, *received, run.state, *(_cell(run.metrics.get(n)) for n in names)])
-    return _csv(rows)
+    return _csv([metrics_header(params, names)] + [metrics_row(run, params, names) for run in runs])
+
+
+def metrics_header(params, names):
+    """metrics.csv's header."""
+    return ["job", *(f"params.{p}" for p in params), "status", *(f"metrics.{n}" for n in names)]
+
+
+def metrics_row(run, params, names):
+    """One run's row of metrics.csv."""
+    return [run.id, *(_received(run, p) for p in params), run.state, *(_cell(run.metrics.get(n)) for n in names)]
+
+
+RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
+               "cell", "error", "message", "output_bytes", "notebook", "kernel"]
 
 
 def runs_csv(runs):
     """The run table as CSV (text a spreadsheet would evaluate is neutralised)."""
-    rows = [["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
-             "cell", "error", "message", "output_bytes", "notebook", "kernel"]]
-    for run in runs:
-        fail = run.failure
-        rows.append([run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
-                     _integer(run.exit), _integer(run.signal), run.attempts, _cell(fail.get("cell_index")),
-                     _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
-                     _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel])
-    return _csv(rows)
+    return _csv([RUNS_HEADER] + [runs_row(run) for run in runs])
+
+
+def runs_row(run):
+    """One run's row of runs.csv."""
+    fail = run.failure
+    return [run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
+            _integer(run.exit), _integer(run.signal), run.attempts, _cell(fail.get("cell_index")),
+            _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
+            _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel]
 
 
 def summary(output, runs):
@@ -139,6 +190,13 @@ def _integer(text):
 def _csv(rows):
     """Rows as CSV, each cell through plaintext.for_csv."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([[for_csv(c) for c in row] for row in rows])
+    _writer(buffer).writerows([_safe(row) for row in rows])
     return buffer.getvalue()
+
+
+def _writer(handle):
+    return csv.writer(handle, lineterminator="\n")
+
+
+def _safe(row):
+    return [for_csv(c) for c in row]

@@ -10,7 +10,7 @@ import time
 
 from markupsafe import Markup
 
-from . import charts, figspec, manifest, tilemap, triage
+from . import charts, manifest, tilemap
 from .escape import inside_href, text
 
 LIST_LIMIT = 50
@@ -40,42 +40,21 @@ def anchor(run):
     return f"#run-{run.id}"
 
 
-def summary(plan, runs, groups, glance):
+def summary(plan, tally, glance):
     """Counts, timings, failure groups, hosts and the metrics at a glance."""
-    tally = counts(runs)
-    waiting = sum(n for s, n in tally.items() if s in NOT_RUN)
-    durations = [r.duration for r in runs if _round(r.duration) is not None]
-    return {"notebook": plan["notebook"], "values_file": plan["values_file"], "total": len(runs),
-            "ok": tally.get("ok", 0), "failed": len(runs) - tally.get("ok", 0) - waiting, "waiting": waiting,
-            "running": tally.get("running", 0), "pending": tally.get("pending", 0), "counts": list(tally.items()),
+    counted = tally.counts()
+    waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
+    durations = tally.durations
+    return {"notebook": plan["notebook"], "values_file": plan["values_file"], "total": tally.total,
+            "ok": counted.get("ok", 0), "failed": tally.total - counted.get("ok", 0) - waiting, "waiting": waiting,
+            "running": counted.get("running", 0), "pending": counted.get("pending", 0), "counts": list(counted.items()),
             "collected": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "durations": durations and {"sum": sum(durations), "median": statistics.median(durations),
-                                        "longest": max(durations)},
-            "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(groups)], "hosts": _hosts(runs),
-            "glance": glance, "figures": figure_kinds(runs)}
-
-
-def figure_kinds(runs):
-    """[(kind, count)] of every run's figures ('png', 'plotly', 'vega-lite', ...), most first."""
-    found = {}
-    for run in runs:
-        for place in run.figures:
-            kind = figspec.kind_of(place.get("mime"))
-            found[kind] = found.get(kind, 0) + 1
-    return sorted(found.items(), key=lambda item: -item[1])
-
-
-def _hosts(runs):
-    by_host = {}
-    for run in runs:
-        if run.host:
-            by_host.setdefault(run.host, []).append(run)
-    rows = []
-    for host, group in sorted(by_host.items()):
-        durations = [r.duration for r in group if _round(r.duration) is not None]
-        ok = sum(r.ok for r in group)
-        rows.append((host, len(group), ok, len(group) - ok, statistics.median(durations) if durations else None))
-    return rows
+            "durations": len(durations) and {"sum": sum(durations), "median": statistics.median(durations),
+                                             "longest": max(durations)},
+            "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(tally.ordered_groups())],
+            "hosts": [(host, n, ok, n - ok, statistics.median(times) if times else None)
+                      for host, (n, ok, times) in sorted(tally.hosts.items())],
+            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1])}
 
 
 def row(run):
@@ -121,27 +100,27 @@ def failures(groups):
     found = []
     for i, group in enumerate(groups):
         sample = group.sample
-        found.append({"id": f"failure-{i}", "title": group.title, "count": len(group.runs),
+        found.append({"id": f"failure-{i}", "title": group.title, "count": group.size,
                       "members": [(r.label, anchor(r)) for r in group.runs[:LIST_LIMIT]],
-                      "more": max(0, len(group.runs) - LIST_LIMIT), "sample": sample.label,
+                      "more": max(0, group.size - LIST_LIMIT), "sample": sample.label,
                       "error": error(sample), "message": text(sample.message or ""),
                       "notebooks": [(r.label, inside_href(r.notebook)) for r in group.runs[:LIST_LIMIT]
                                     if inside_href(r.notebook)]})
     return found
 
 
-def metrics(runs):
+def metrics(tally):
     """Per metric: a chart (or one line when constant), a tile map for states, its outliers."""
-    links = {}
-    for run in runs:
-        links.setdefault(run.label, anchor(run))
-    states = tilemap.applies(r.label for r in runs)
-    found = []
-    for name in metric_names(runs):
-        pairs = charts.numeric(runs, name)
-        if len(pairs) < 2:
-            continue
-        flagged = charts.outliers(pairs)
+    found, wanted = [], []
+    for name in tally.names:
+        pairs = tally.numeric(name)
+        if len(pairs) >= 2:
+            flagged = charts.outliers(pairs)
+            wanted.append((name, pairs, flagged))
+    states = tally.states_map()
+    links = tally.links([label for _, pairs, flagged in wanted
+                         for label, _ in (pairs if states else flagged)])
+    for name, pairs, flagged in wanted:
         # The chart and map are built with escape.esc by charts.py and tilemap.py: markup already.
         found.append({"name": text(name), "chart": Markup(charts.chart(name, pairs, flagged, links)),
                       "map": Markup(tilemap.tilemap(name, pairs, links))
@@ -157,25 +136,20 @@ def _glance(name, pairs):
             "median": charts.number(statistics.median(values)), "high": charts.number(values[-1])}
 
 
-def metric_table(runs, limit):
-    """(names, rows) of the metrics table: runs that recorded something, at most ``limit`` rows."""
-    names = metric_names(runs)
-    rows = [(run.label, anchor(run), [_cell(run.metrics.get(n, "")) for n in names]) for run in runs if run.metrics]
-    return [text(n) for n in names], rows[:limit], max(0, len(rows) - limit)
+def metric_table(tally):
+    """(names, rows, more) of the metrics table: the first runs that recorded something."""
+    names = list(tally.names)
+    rows = [(label, f"#run-{ident}", [_cell(found.get(n, "")) for n in names]) for label, ident, found in tally.table]
+    return [text(n) for n in names], rows, tally.tabled - len(rows)
 
 
-def manifest_table(plan, runs, checked):
+def manifest_table(plan, tally, checked):
     """The plan's hashes, local versions, and per host what it ran, with differences flagged."""
-    table = manifest.hosts(runs, checked)
+    table = manifest.hosts(sorted(tally.pythons), checked)
     columns = sorted({c for entry in table.values() for c in entry})
     drifting = manifest.drift(table)
     return {"plan": plan, "local": list(manifest.local_versions().items()), "columns": columns,
             "drifting": drifting, "hosts": sorted(table.items())}
-
-
-def groups_of(runs):
-    """The failure groups (triage order)."""
-    return triage.groups(runs)
 
 
 def _round(value):

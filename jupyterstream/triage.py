@@ -22,6 +22,12 @@ class Group:
     ename: str
     cell: object
     runs: list = field(default_factory=list)
+    total: int = None   # runs in the group, when ``runs`` holds only the first few (tally.py)
+
+    @property
+    def size(self):
+        """How many runs failed this way."""
+        return len(self.runs) if self.total is None else self.total
 
     @property
     def title(self):
@@ -31,7 +37,7 @@ class Group:
             what += f": {self.ename}"
         if self.cell is not None:
             what += f" at cell {self.cell}"
-        return f"{what} ({len(self.runs)} run{'s' if len(self.runs) != 1 else ''})"
+        return f"{what} ({self.size} run{'s' if self.size != 1 else ''})"
 
     @property
     def sample(self):
@@ -45,9 +51,18 @@ def groups(runs):
     for run in runs:
         if run.ok:
             continue
-        fail = run.failure or {}
-        key = (run.state, fail.get("ename") or "", fail.get("cell_index"))
-        found.setdefault(key, Group(*key)).runs.append(run)
+        found.setdefault(key_of(run), Group(*key_of(run))).runs.append(run)
+    return ordered(found.values())
+
+
+def key_of(run):
+    """(status, error name, failing cell): what a not-ok run's group is."""
+    fail = run.failure or {}
+    return run.state, fail.get("ename") or "", fail.get("cell_index")
+
+
+def ordered(groups):
+    """Groups in the class order above, most runs first within a class."""
     order = list(CLASSES)
-    return sorted(found.values(), key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
-                                                 -len(g.runs), g.ename, str(g.cell)))
+    return sorted(groups, key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
+                                         -g.size, g.ename, str(g.cell)))

@@ -1,0 +1,73 @@
+"""Placeholders for text too large to hold: a section is rendered around a marker, and the marker is
+replaced by chunks read from a spool file while the page (or the notebook's JSON) is written.
+
+A marker holds a random nonce made for each collect, so no text taken from a run can forge one.
+"""
+
+import json
+import re
+import secrets
+import tempfile
+
+from markupsafe import Markup
+
+
+class Holes:
+    """Markers, each standing for a function that yields the text to put in its place."""
+
+    def __init__(self):
+        self.nonce = secrets.token_hex(12)
+        self.fills = []
+        self.pattern = re.compile(f"@hole-{self.nonce}-([0-9]+)@")
+
+    def mark(self, spool):
+        """A marker (markup) for the text of ``spool`` (a Spool: closed with the holes)."""
+        self.fills.append(spool)
+        return Markup(f"@hole-{self.nonce}-{len(self.fills) - 1}@")
+
+    def expand(self, chunks, as_json=False):
+        """``chunks`` with each marker replaced by its text (JSON-string-escaped with ``as_json``, for
+        a marker inside a JSON string)."""
+        for chunk in chunks:
+            if self.nonce not in chunk:
+                yield chunk
+                continue
+            parts = self.pattern.split(chunk)
+            for i, part in enumerate(parts):
+                if i % 2 == 0:
+                    yield part
+                else:
+                    for text in self.fills[int(part)].chunks():
+                        yield json.dumps(text, ensure_ascii=False)[1:-1] if as_json else text
+
+    def text(self, markup):
+        """``markup`` with its markers filled in, as one string (for small pages and the tests)."""
+        return Markup("".join(self.expand([str(markup)])))
+
+    def close(self):
+        """Drop every spool the markers stand for."""
+        for spool in self.fills:
+            spool.close()
+
+
+class Spool:
+    """Text written to a temporary file as it is made, and read back in blocks."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+        self.empty = True
+
+    def write(self, text):
+        """Add text."""
+        self.file.write(text)
+        self.empty = False
+
+    def chunks(self):
+        """Everything written, in blocks of about 1 MB."""
+        self.file.flush()
+        self.file.seek(0)
+        return iter(lambda: self.file.read(1 << 20), "")
+
+    def close(self):
+        """Drop the text."""
+        self.file.close()
