@@ -35,6 +35,7 @@ from jupyterstream import report  # noqa: E402
 from jupyterstream.parallel import Settings, job_command, parallel_argv  # noqa: E402
 from jupyterstream.plan import build_plan, select, stage  # noqa: E402
 from jupyterstream.runner import status  # noqa: E402
+from jupyterstream.runner.outcome import WARM_IDLE_ENV  # noqa: E402
 from jupyterstream.runner.warm import TEMPLATE_MODULE, template_pids  # noqa: E402
 from jupyterstream.runner.warm.control import stop_templates  # noqa: E402
 from jupyterstream.values import read_values  # noqa: E402
@@ -48,8 +49,10 @@ IMMEDIATE = "--ExecutePreprocessor.shutdown_kernel=immediate"
 def environment(scratch):
     """What every variant runs with: this Python's kernels first, templates in the scratch folder."""
     kernels = os.path.join(sys.prefix, "share", "jupyter")
+    # part a runs the other variants between two warm jobs (about 10 s): a template idle for 5 s
+    # would end, and each warm job would pay its start-up, which a sweep pays once
     return dict(os.environ, JUPYTER_PATH=os.pathsep.join(filter(None, [kernels, os.environ.get("JUPYTER_PATH")])),
-                JUPYTERSTREAM_WARM_DIR=str(scratch / "templates"),
+                JUPYTERSTREAM_WARM_DIR=str(scratch / "templates"), **{WARM_IDLE_ENV: "120"},
                 PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
 
 
