@@ -5,7 +5,7 @@ text/html outputs (nbformat 4.5, deterministic cell ids)."""
 import nbformat
 from markupsafe import Markup
 
-from . import pieces, render, sections
+from . import chartcells, gallery, pieces, render, sections
 from .sections import counts, metric_names  # noqa: F401 (report.py's CSV writers use them)
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
@@ -36,8 +36,9 @@ def build(plan, runs, output=None, checked=None, keys=None):
     nav = [("summary", "Summary", None), ("failures", "Failures", bad), ("metrics", "Metrics", len(found)),
            ("runs", "Runs", len(runs)), ("gallery", "Gallery", sum(len(c) for c in cells.values())),
            ("manifest", "Manifest", None)]
+    charts = chartcells.outputs(output, runs, not gallery.thumbnails(runs)) if output is not None else []
     return {"sections": html, "rows": rows, "json": [made[run.id]["json"] for run in runs], "nav": nav,
-            "title": f"{plan['notebook']} over {plan['values_file']}"}
+            "title": f"{plan['notebook']} over {plan['values_file']}", "charts": charts}
 
 
 def page(parts, refresh=None):
@@ -62,7 +63,16 @@ def build_master(plan, parts):
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": str(html),
                                                                      "text/plain": f"{name} (see the HTML)"})]
         nb.cells.append(cell)
+        if name == "gallery" and parts.get("charts"):
+            nb.cells.append(_charts_cell(parts["charts"]))
     return nb
+
+
+def _charts_cell(outputs):
+    """The charts runs drew, as their specs (Jupyter shows them interactive) and their drawings."""
+    cell = nbformat.v4.new_code_cell(NOTE.format("charts"))
+    cell["id"], cell.outputs = "charts", outputs
+    return cell
 
 
 def _joined(pieces_html):
