@@ -26,7 +26,7 @@ class Browser:
                                      preexec_fn=lambda: [os.dup2(src, dst) for dst, src in wanted.items()])
         for fd in (commands_r, replies_w, *wanted.values()):
             os.close(fd)
-        self.timeout, self._buffer, self._next, self.events = timeout, b"", 0, []
+        self.timeout, self._buffer, self._next, self.events, self._paused = timeout, b"", 0, [], []
 
     def send(self, method, session=None, **params):
         """Send one command; its result (events that arrive meanwhile are kept in ``events``)."""
@@ -41,8 +41,24 @@ class Browser:
             if reply.get("id") == self._next:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
+                self._watch_paused()
                 return reply.get("result", {})
             self.events.append(reply)
+            if reply.get("method") == "Target.attachedToTarget" and reply["params"].get("waitingForDebugger"):
+                self._paused.append(reply["params"]["sessionId"])
+
+    def _watch_paused(self):
+        """A frame waits, before it runs anything, until its network is watched too."""
+        while self._paused:
+            session = self._paused.pop()
+            self.watch(session)
+            self.send("Runtime.runIfWaitingForDebugger", session)
+
+    def watch(self, session):
+        """Record the requests of a page or frame, and attach (paused) to the frames it opens."""
+        self.send("Target.setAutoAttach", session, autoAttach=True, waitForDebuggerOnStart=True, flatten=True)
+        for domain in ("Runtime", "Network"):
+            self.send(f"{domain}.enable", session)
 
     def _receive(self, deadline):
         while b"\0" not in self._buffer:
@@ -60,9 +76,8 @@ class Browser:
         """A new page (its session id) showing ``url``, with the network and frames watched."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.send("Target.setAutoAttach", session, autoAttach=True, waitForDebuggerOnStart=False, flatten=True)
-        for domain in ("Page", "Runtime", "Network"):
-            self.send(f"{domain}.enable", session)
+        self.watch(session)
+        self.send("Page.enable", session)
         self.send("Page.navigate", session, url=url)
         return session
 
@@ -92,16 +107,14 @@ class Browser:
         return [e["params"]["sessionId"] for e in self.events if e.get("method") == "Target.attachedToTarget"
                 and e["params"]["targetInfo"]["type"] == "iframe"]
 
-    def enable_frames(self):
-        """Watch the network of every attached frame too."""
-        for session in self.frames():
-            for domain in ("Runtime", "Network"):
-                self.send(f"{domain}.enable", session)
-
     def requests(self):
-        """Every URL a page or frame asked for so far."""
+        """[(url, blocked)] of every request a page or frame made so far; ``blocked`` is why the browser
+        stopped it before it left (``"csp"``: its Content-Security-Policy), or None."""
         self.send("Target.getTargets")
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
+        blocked = {(e.get("sessionId"), e["params"]["requestId"]): e["params"].get("blockedReason")
+                   for e in self.events if e.get("method") == "Network.loadingFailed"}
+        return [(e["params"]["request"]["url"], blocked.get((e.get("sessionId"), e["params"]["requestId"])))
+                for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
     def screenshot(self, session, path):
         """Save a PNG of the whole page; its bytes."""

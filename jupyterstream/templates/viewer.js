@@ -16,7 +16,12 @@
   function tell(state, detail) {
     window.parent.postMessage({ state: state, detail: String(detail || "").slice(0, 300) }, "*");
   }
-  function refuse() { return Promise.reject(new Error("nothing is fetched here: data must be in the spec")); }
+  var problems = [];
+  function refuse(uri) {
+    // vega draws what it can without the data it was refused: the opener says what was refused.
+    problems.push("nothing is fetched here (" + String(uri).slice(0, 100) + "): data must be in the spec");
+    return Promise.reject(new Error(problems[problems.length - 1]));
+  }
   var draw = {
     plotly: function (root, spec) {
       return Plotly.newPlot(root, Array.isArray(spec.data) ? spec.data : [],
@@ -24,6 +29,8 @@
     },
     vega: function (root, spec) {
       var schema = String(spec.$schema || "");
+      // A spec may carry embed options of its own, which would override ours: it gets none.
+      if (spec.usermeta && typeof spec.usermeta === "object") delete spec.usermeta.embedOptions;
       // ast: expressions are interpreted, never compiled into functions; the loader fetches nothing.
       return vegaEmbed(root, spec, { mode: /\/vega\//.test(schema) && !/vega-lite/.test(schema) ? "vega" : "vega-lite",
         renderer: "svg", actions: false, ast: true,
@@ -37,7 +44,7 @@
     drawn = true;
     var library = root.getAttribute("data-library");
     Promise.resolve().then(function () { return draw[library](root, message.spec); }).then(function () {
-      tell("drawn", root.querySelectorAll("svg").length + " svg");
+      tell("drawn", root.querySelectorAll("svg").length + " svg" + (problems.length ? "; " + problems.join("; ") : ""));
     }, function (error) { tell("failed", error && error.message || error); });
   });
   tell("ready");
