@@ -1,7 +1,8 @@
 """Charts opened interactive, safely: a viewer page per library, an opener page per chart.
 
 A viewer (OUTPUT/figures/viewer-LIBRARY-VERSION.html) inlines the chart library a Python package
-ships (plotly's plotly.min.js; vega, vega-lite and vega-embed as vl-convert bundles them) and our
+ships (plotly's plotly.min.js; vega, vega-lite and vega-embed as vl-convert bundles them; BokehJS
+as bokeh ships it) and our
 viewer.js; it is written once. It is opened only inside ``<iframe sandbox="allow-scripts">`` without
 ``allow-same-origin`` (an opaque origin: nothing in it reaches the page that framed it), and its
 Content-Security-Policy allows its two scripts by hash and no network at all. A sandboxed frame
@@ -23,8 +24,8 @@ from .escape import esc, script_json
 from .runner.atomic import replace_file
 
 FOLDER = "figures"
-LIBRARIES = {"plotly": "plotly", "vega-lite": "vega", "vega": "vega"}  # chart kind -> viewer
-PACKAGES = {"plotly": "plotly", "vega": "vl-convert-python"}
+LIBRARIES = {"plotly": "plotly", "vega-lite": "vega", "vega": "vega", "bokeh": "bokeh"}  # chart kind -> viewer
+PACKAGES = {"plotly": "plotly", "vega": "vl-convert-python", "bokeh": "bokeh"}
 VIEWER_CSP = ("default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data: blob:; "
               "font-src data:; connect-src 'none'; media-src 'none'; worker-src 'none'; frame-src 'none'; "
               "base-uri 'none'; form-action 'none'")
@@ -97,6 +98,10 @@ def _library_script(library):
         import plotly
 
         code = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    elif library == "bokeh":
+        from bokeh.resources import INLINE
+
+        code = "\n;".join(INLINE.js_raw)
     else:
         import vl_convert
 

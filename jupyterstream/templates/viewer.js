@@ -27,6 +27,17 @@
       return Plotly.newPlot(root, Array.isArray(spec.data) ? spec.data : [],
         spec.layout && typeof spec.layout === "object" ? spec.layout : {}, { responsive: true, displaylogo: false });
     },
+    bokeh: function (root, spec) {
+      var items = Array.isArray(spec.render_items) ? spec.render_items : [];
+      items.forEach(function (item) {
+        Object.keys(item.roots || {}).forEach(function (id) {
+          var div = document.createElement("div");
+          div.id = String(item.roots[id]);
+          root.appendChild(div);
+        });
+      });
+      return Bokeh.embed.embed_items(spec.docs_json || {}, items);
+    },
     vega: function (root, spec) {
       var schema = String(spec.$schema || "");
       // A spec may carry embed options of its own, which would override ours: it gets none.
@@ -44,7 +55,8 @@
     drawn = true;
     var library = root.getAttribute("data-library");
     Promise.resolve().then(function () { return draw[library](root, message.spec); }).then(function () {
-      tell("drawn", root.querySelectorAll("svg").length + " svg" + (problems.length ? "; " + problems.join("; ") : ""));
+      var shown = library === "bokeh" ? root.children.length + " bokeh root(s)" : root.querySelectorAll("svg").length + " svg";
+      tell("drawn", shown + (problems.length ? "; " + problems.join("; ") : ""));
     }, function (error) { tell("failed", error && error.message || error); });
   });
   tell("ready");

@@ -129,6 +129,17 @@ def test_an_altair_chart_opened_interactive_is_drawn_by_the_packaged_vega_with_t
     assert_offline(browser, proxy)
 
 
+def test_a_bokeh_figure_opened_interactive_is_drawn_by_the_packaged_bokehjs_with_the_network_refused(swept, browser,
+                                                                                                    proxy):
+    _, frame, state = open_interactive(browser, swept, 6)
+    assert state == "drawn"
+    # BokehJS draws into shadow roots: its canvas is found through them.
+    assert browser.evaluate(frame, "(function found(node) { return !!node.querySelector('canvas') || "
+                                   "Array.from(node.querySelectorAll('*')).some(function (e) "
+                                   "{ return e.shadowRoot && found(e.shadowRoot); }); })(document)")
+    assert_offline(browser, proxy)
+
+
 # --- hostile charts -----------------------------------------------------------------------------
 
 PLOTLY_HOSTILE = {"data": [{"type": "bar", "x": ["<img src=x onerror=\"document.title='owned'\">",
