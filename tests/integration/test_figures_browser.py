@@ -140,6 +140,27 @@ def test_a_bokeh_figure_opened_interactive_is_drawn_by_the_packaged_bokehjs_with
     assert_offline(browser, proxy)
 
 
+def test_the_viewer_draws_only_a_plain_json_object_from_the_page_that_framed_it(swept, browser, proxy, tmp_path):
+    [viewer] = swept.glob("figures/viewer-plotly-*.html")
+    (tmp_path / viewer.name).write_bytes(viewer.read_bytes())
+    (tmp_path / "host.html").write_text(f"<!DOCTYPE html><iframe id='v' sandbox='allow-scripts' src='{viewer.name}'>"
+                                        "</iframe>")
+    page = browser.open((tmp_path / "host.html").as_uri())
+    browser.evaluate(page, "window.said = []; window.addEventListener('message', function (e) "
+                           "{ if (e.data.state !== 'ready') window.said.push(e.data.state); })")
+    browser.wait_for(page, "document.readyState === 'complete'")
+    post = "document.getElementById('v').contentWindow.postMessage({}, '*')".format
+    chart = "{data: [{type: 'bar', x: [1], y: [2]}]}"
+    for message in ("'a string'", "[1, 2]", "{spec: 'text'}", "{spec: [1]}", f"{{spec: {chart}, when: new Date()}}",
+                    f"{{spec: {chart}, blob: new Blob(['x'])}}", f"{{spec: {{data: [{{x: new Map()}}]}}}}"):
+        browser.evaluate(page, post(message))
+    browser.evaluate(page, "new Promise(function (done) { setTimeout(done, 1000); })")
+    assert browser.evaluate(page, "window.said") == [], "nothing but a plain JSON object is drawn"
+    browser.evaluate(page, post(f"{{spec: {chart}}}"))
+    assert browser.wait_for(page, "window.said.length && window.said") == ["drawn"]
+    assert_offline(browser, proxy)
+
+
 # --- hostile charts -----------------------------------------------------------------------------
 
 PLOTLY_HOSTILE = {"data": [{"type": "bar", "x": ["<img src=x onerror=\"document.title='owned'\">",
