@@ -1,6 +1,6 @@
 """Charts opened interactive, safely: a viewer page per library, an opener page per chart.
 
-A viewer (OUTPUT/figures/viewer-LIBRARY-VERSION.html) inlines the chart library a Python package
+A viewer (OUTPUT/figures/viewer-LIBRARY-VERSION-HASH.html, HASH that of viewer.js) inlines the chart library a Python package
 ships (plotly's plotly.min.js; vega, vega-lite and vega-embed as vl-convert bundles them; BokehJS
 as bokeh ships it) and our
 viewer.js; it is written once. It is opened only inside ``<iframe sandbox="allow-scripts">`` without
@@ -76,7 +76,9 @@ def _viewer(folder, library):
     version = _version(PACKAGES[library])
     if version is None:
         return None
-    name = f"viewer-{library}-{re.sub(r'[^A-Za-z0-9.]', '_', version)}.html"
+    # Named by the library's version and our script's hash: a viewer file is never rewritten.
+    ours = hashlib.sha256(render.static("viewer.js").encode("utf-8")).hexdigest()[:8]
+    name = f"viewer-{library}-{re.sub(r'[^A-Za-z0-9.]', '_', version)}-{ours}.html"
     if not (folder / name).exists():
         folder.mkdir(parents=True, exist_ok=True)
         replace_file(folder / name, viewer_page(library, _library_script(library)).encode("utf-8"), durable=False)

@@ -7,7 +7,10 @@ import hashlib
 import http.server
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 
 import nbformat
@@ -179,3 +182,32 @@ def test_charts_that_would_fetch_or_run_code_are_drawn_offline_or_named_and_noth
     assert "bokeh figure, cell 0: could not render: it holds CustomJS code" in tiles[2]
     page = (output / "report.html").read_text()
     assert "onerror=alert" not in page and "javascript:alert" not in page and "document.title" not in page
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    """A proxy that answers nothing and records the first line of every request it is sent."""
+
+    hits = []
+
+    def handle_one_request(self):
+        line = self.rfile.readline(65537)
+        if line:
+            self.hits.append(line.decode("latin-1").strip())
+        self.close_connection = True
+
+
+def test_drawing_a_plotly_figure_sends_nothing_to_the_network_not_even_the_browser_s_own_traffic(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    # Chromium honours these: whatever kaleido's browser would fetch reaches this proxy instead.
+    env = dict(os.environ, http_proxy=proxy, https_proxy=proxy, all_proxy=proxy, no_proxy="")
+    code = ("import sys; from jupyterstream import draw; sys.stdout.buffer.write(draw.static_png('plotly', "
+            "{'data': [{'type': 'bar', 'x': [1, 2], 'y': [3, 1]}], 'layout': {'title': {'text': 'a $x^2$ title'}}}))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0 and done.stdout[:8] == b"\x89PNG\r\n\x1a\n", done.stderr[-500:]
+    assert Proxy.hits == [], "kaleido's page asked a CDN for MathJax, or its browser phoned home"

@@ -43,10 +43,11 @@ def proxy():
 
 @pytest.fixture
 def browser(proxy, tmp_path):
+    # No name resolves, and every connection, loopback included, goes to the counting proxy.
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
-             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--proxy-server=http://{proxy}", "--proxy-bypass-list=<-loopback>",
-             "--window-size=1280,2000"]
+             "--disable-component-update", "--disable-sync", "--disable-quic", "--window-size=1280,2000",
+             f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+             f"--proxy-server=http://{proxy}", "--proxy-bypass-list=<-loopback>"]
     Counting.hits.clear()
     chromium = Browser(flags)
     yield chromium
@@ -152,7 +153,7 @@ def test_the_viewer_draws_only_a_plain_json_object_from_the_page_that_framed_it(
     post = "document.getElementById('v').contentWindow.postMessage({}, '*')".format
     chart = "{data: [{type: 'bar', x: [1], y: [2]}]}"
     for message in ("'a string'", "[1, 2]", "{spec: 'text'}", "{spec: [1]}", f"{{spec: {chart}, when: new Date()}}",
-                    f"{{spec: {chart}, blob: new Blob(['x'])}}", f"{{spec: {{data: [{{x: new Map()}}]}}}}"):
+                    f"{{spec: {chart}, blob: new Blob(['x'])}}", "{spec: {data: [{x: new Map()}]}}"):
         browser.evaluate(page, post(message))
     browser.evaluate(page, "new Promise(function (done) { setTimeout(done, 1000); })")
     assert browser.evaluate(page, "window.said") == [], "nothing but a plain JSON object is drawn"
@@ -207,18 +208,20 @@ def test_hostile_charts_opened_interactive_run_nothing_outside_the_sandbox_and_f
     folder = hostile_output(tmp_path / "out", proxy)
     report = browser.open((folder / "report.html").as_uri())
     browser.wait_for(report, "document.readyState === 'complete'")
-    links = browser.evaluate(report, "Array.from(document.querySelectorAll('a.js-open')).map(function (a) { return a.href; })")
+    links = browser.evaluate(report, "Array.from(document.querySelectorAll('a.js-open'))"
+                                     ".map(function (a) { return a.href; })")
     assert len(links) == 3
     title = browser.evaluate(report, "document.title")
     states = []
     for link in links:
         page = browser.open(link)
-        states.append(browser.wait_for(page, "document.body && ['drawn', 'failed', 'closed'].indexOf("
-                                             "document.body.getAttribute('data-state')) >= 0 && document.getElementById('state').textContent"))
+        states.append(browser.wait_for(page, "document.body && ['drawn', 'failed', 'closed'].indexOf(document.body"
+                                             ".getAttribute('data-state')) >= 0 && document.getElementById('state').textContent"))
         assert browser.evaluate(page, "document.title").endswith(" figure"), "the opener's title is its own"
         frame = browser.frames()[-1]
         assert browser.evaluate(frame, "document.querySelectorAll('script').length") == 2, "the library and ours"
-        assert browser.evaluate(frame, "document.querySelectorAll('[onerror], [onload], a[href^=javascript]').length") == 0
+        handlers = "document.querySelectorAll('[onerror], [onload], a[href^=javascript]').length"
+        assert browser.evaluate(frame, handlers) == 0
         assert browser.evaluate(frame, "document.title") == ""
     assert states[0].startswith("drawn"), "plotly draws the strings as text"
     assert "nothing is fetched here" in states[1], states[1]

@@ -52,8 +52,9 @@ def test_openers_are_written_once_per_distinct_spec_and_a_viewer_once_per_librar
               drawn.Chart(KIND_MIME["vega-lite"], {"mark": "bar"}), drawn.Chart(KIND_MIME["bokeh"], "")]
     viewer.write_openers(tmp_path, charts)
     names = sorted(p.name for p in (tmp_path / "figures").iterdir())
-    assert names == sorted([f"{charts[0].key}.html", f"{charts[2].key}.html",
-                            *(f"viewer-{lib}-{viewer._version(viewer.PACKAGES[lib])}.html" for lib in ("plotly", "vega"))])
+    assert names[:2] == sorted([f"{charts[0].key}.html", f"{charts[2].key}.html"])
+    assert [n.split("-")[:3] for n in names[2:]] == [["viewer", lib, viewer._version(viewer.PACKAGES[lib])]
+                                                     for lib in ("plotly", "vega")]
     assert "viewer-vega-" in (tmp_path / "figures" / f"{charts[2].key}.html").read_text()
 
 
