@@ -11,7 +11,8 @@ full size and (in the worker processes too) with thumbnails; ``run_tiles`` only 
 made. A new kind of figure plugs in at EXTENSIONS and ``_raw`` (its bytes, made safe, or None).
 A chart library's spec (plotly, vega, vega-lite, bokeh: figspec.py) is drawn once, before the page is
 made, as a PNG named by the hash of its spec (``draw_charts``, drawn.py), and is then shown like any
-image; a chart that could not be drawn is a tile with a note that says why.
+image; a chart that could not be drawn is a tile with a note that says why. Beside its drawing, a
+chart gets an opener page (figures/KEY.html, viewer.py) that the tile links as "interactive".
 """
 
 import base64
