@@ -14,6 +14,7 @@ of a run is ever in report.html: its gallery only links the opener.
 """
 
 import base64
+import functools
 import hashlib
 import importlib.metadata
 import re
@@ -112,6 +113,7 @@ def _library_script(library):
     return re.sub(r"</(?=script)", r"<\\/", code, flags=re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=None)
 def _version(package):
     try:
         return importlib.metadata.version(package)

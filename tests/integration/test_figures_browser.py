@@ -218,6 +218,7 @@ def test_hostile_charts_opened_interactive_run_nothing_outside_the_sandbox_and_f
         states.append(browser.wait_for(page, "document.body && ['drawn', 'failed', 'closed'].indexOf(document.body"
                                              ".getAttribute('data-state')) >= 0 && document.getElementById('state').textContent"))
         assert browser.evaluate(page, "document.title").endswith(" figure"), "the opener's title is its own"
+        assert browser.evaluate(page, "document.querySelectorAll('script, img, a').length") == 2, "its data and script"
         frame = browser.frames()[-1]
         assert browser.evaluate(frame, "document.querySelectorAll('script').length") == 2, "the library and ours"
         handlers = "document.querySelectorAll('[onerror], [onload], a[href^=javascript]').length"
