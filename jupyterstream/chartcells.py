@@ -21,21 +21,26 @@ CHARTS = frozenset(figspec.KIND_MIME.values())
 
 def outputs(output, runs, images):
     """display_data outputs of every chart of ``runs``, in run order; ``images`` adds each drawing."""
+    return [found for run in runs for found in run_outputs(output, run, images)]
+
+
+def run_outputs(output, run, images):
+    """display_data outputs of one run's charts (its notebook read once, only when it drew one); a
+    streaming collect can write them run by run."""
+    places = [p for p in run.figures if p.get("mime") in CHARTS]
+    nb = extract.read_run(os.path.join(output, run.notebook))[0] if places and run.notebook else None
     found = []
-    for run in runs:
-        places = [p for p in run.figures if p.get("mime") in CHARTS]
-        nb = extract.read_run(os.path.join(output, run.notebook))[0] if places and run.notebook else None
-        for place in places if nb else []:
-            data = _bundle(nb, place)
-            if data is None:
-                continue
-            drawing = drawn.read(output, place.get("sha")) if images else None
-            if isinstance(drawing, bytes):
-                data["image/png"] = base64.b64encode(drawing).decode("ascii")
-            where = f"{figspec.kind_of(place['mime'])} figure of {run.label}, cell {place['cell']}"
-            data["text/plain"] = where if images else f"{where} (drawn as figures/{place.get('sha')}.png)"
-            found.append(nbformat.v4.new_output("display_data", data=data, metadata={
-                "jupyterstream": {"run": run.id, "label": run.label, "cell": place["cell"], "key": place.get("sha")}}))
+    for place in places if nb else []:
+        data = _bundle(nb, place)
+        if data is None:
+            continue
+        drawing = drawn.read(output, place.get("sha")) if images else None
+        if isinstance(drawing, bytes):
+            data["image/png"] = base64.b64encode(drawing).decode("ascii")
+        where = f"{figspec.kind_of(place['mime'])} figure of {run.label}, cell {place['cell']}"
+        data["text/plain"] = where if images else f"{where} (drawn as figures/{place.get('sha')}.png)"
+        found.append(nbformat.v4.new_output("display_data", data=data, metadata={
+            "jupyterstream": {"run": run.id, "label": run.label, "cell": place["cell"], "key": place.get("sha")}}))
     return found
 
 
