@@ -3,13 +3,13 @@
     .venv/bin/python benchmarks/bench_figures.py [--specs 1000] [--workers 0]
 
 Prints, per kind, the first drawing of N distinct specs (on every core, as collect does), a repeat
-over the same specs (all cached), and their ratio; plus, as the baseline measured in this same
+over the same specs (all cached), and their ratio; the writing of their openers (viewer.py: a page per
+chart that opens it interactive, and the library's viewer, once) and its repeat; plus, as the baseline measured in this same
 process, the time to make a JPEG thumbnail of the same number of matplotlib-sized PNGs, which is what
 a gallery of plain images already costs. Nothing is asserted: the machine is shared, read the ratios.
 """
 
 import argparse
-import base64
 import io
 import os
 import sys
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyterstream import drawn, gallery  # noqa: E402
+from jupyterstream import drawn, gallery, viewer  # noqa: E402
 from jupyterstream.figspec import KIND_MIME  # noqa: E402
 
 
@@ -50,8 +50,8 @@ def baseline(count):
 
     buffer = io.BytesIO()
     Image.new("RGB", (480, 240), "white").save(buffer, "PNG")
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return timed(lambda: [gallery._small(data) for _ in range(count)])[0]
+    raw = buffer.getvalue()
+    return timed(lambda: [gallery._thumbnail(raw) for _ in range(count)])[0]
 
 
 def main():
@@ -70,6 +70,10 @@ def main():
             print(f"{kind}: {args.specs} distinct specs drawn in {first:.2f} s ({first / args.specs * 1000:.1f} ms each, "
                   f"{os.cpu_count()} cores, {failed} failed); repeat, all cached: {again:.2f} s; "
                   f"repeat/first {again / first:.3f}; first/baseline {first / base:.1f}")
+            opened, _ = timed(lambda: viewer.write_openers(output, charts))
+            reopened, _ = timed(lambda: viewer.write_openers(output, charts))
+            print(f"{kind}: {args.specs} openers (pages that open a chart interactive) and the viewer written in "
+                  f"{opened:.2f} s; repeat, all there: {reopened:.3f} s")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ TIMEOUT = 60
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # Chromium flags that keep a page off the network: every host name fails to resolve and every
 # connection goes to a proxy that is not there.
-OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=socks5://127.0.0.1:9",
-           "--proxy-bypass-list=<-loopback>"]
+DEAD_PROXY = "socks5://127.0.0.1:9"
+OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND", f"--proxy-server={DEAD_PROXY}", "--proxy-bypass-list=<-loopback>"]
 # plotly traces drawn on map tiles fetch those tiles from the network.
 TILE_TRACES = ("scattermapbox", "choroplethmapbox", "densitymapbox", "scattermap", "choroplethmap",
                "densitymap")
@@ -88,12 +88,14 @@ _KALEIDO = {}
 
 
 def _start_kaleido(kaleido):
-    """One kaleido browser per process, for every plotly figure it draws; stopped at exit."""
+    """One kaleido browser per process, for every plotly figure it draws; stopped at exit. Its page
+    would load MathJax from a CDN (kaleido's default), and its browser would talk to the network
+    like any: no MathJax, and every connection sent to a proxy that is not there."""
     if _KALEIDO:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kaleido.start_sync_server(silence_warnings=True)
+        kaleido.start_sync_server(silence_warnings=True, mathjax=False, proxy_server=DEAD_PROXY)
     _KALEIDO["on"] = True
     atexit.register(_stop_kaleido, kaleido)
 

@@ -10,6 +10,7 @@ import base64
 import concurrent.futures
 import hashlib
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -71,7 +72,10 @@ def _draw(charts, workers):
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     if workers == 1:
         return [_draw_one(job) for job in jobs]
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    # Workers start from a fresh server process, not a fork of this one: a lock another thread of
+    # the collector held at the fork (a test's server, a watch loop) stayed held in the child forever.
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         return list(pool.map(_draw_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 

@@ -12,7 +12,8 @@ full size and (in the worker processes too) with thumbnails; ``run_tiles`` only 
 made. A new kind of figure plugs in at EXTENSIONS and ``_raw`` (its bytes, made safe, or None).
 A chart library's spec (plotly, vega, vega-lite, bokeh: figspec.py) is drawn once, before the page is
 made, as a PNG named by the hash of its spec (``draw_charts``, drawn.py), and is then shown like any
-image; a chart that could not be drawn is a tile with a note that says why.
+image; a chart that could not be drawn is a tile with a note that says why. Beside its drawing, a
+chart gets an opener page (figures/KEY.html, viewer.py) that the tile links as "interactive".
 """
 
 import base64
@@ -24,7 +25,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import drawn, extract, figspec, sanitize
+from . import drawn, extract, figspec, sanitize, viewer
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
@@ -52,16 +53,28 @@ def thumbnails(runs):
 
 
 def run_tiles(output, run, thumbnailed, made=None):
-    """[(cell, src, href, note)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``;
-    a chart that could not be drawn has no picture, and a note that says why."""
+    """[(cell, src, href, note, live)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``;
+    a chart that could not be drawn has no picture, and a note that says why; ``live`` links the page
+    that opens a chart interactive (viewer.py), when it has one."""
     if not thumbnailed:
         nb = extract.read_run(os.path.join(output, run.notebook))[0] if run.notebook and run.figures else None
         found = [(p, extract.figure_data(nb, p["cell"], p["index"]) if nb else None) for p in run.figures]
-        tiles = [(p["cell"], tile(output, f[1], f[2], False)[0], None, _note(output, p)) for p, f in found if f]
+        tiles = [(p["cell"], tile(output, f[1], f[2], False)[0], None, _note(output, p), _live(output, p, None))
+                 for p, f in found if f]
     else:
         made = made or listing(output)
-        tiles = [(place["cell"], *_linked(place, made), _note(output, place)) for place in run.figures]
+        tiles = [(place["cell"], *_linked(place, made), _note(output, place), _live(output, place, made))
+                 for place in run.figures]
     return [entry for entry in tiles if entry[1] or entry[2] or entry[3]]
+
+
+def _live(output, place, made):
+    """The link to a chart's opener page (figures/KEY.html), or None."""
+    key = place.get("sha")
+    if place.get("mime") not in CHARTS or not key:
+        return None
+    there = f"{key}.html" in made["full"] if made else (Path(output) / FIGURES / f"{key}.html").exists()
+    return viewer.opener_name(key) if there else None
 
 
 def _note(output, place):
@@ -77,12 +90,12 @@ def _note(output, place):
 
 def draw_charts(output, runs):
     """Draw every chart of ``runs`` not drawn yet (figures/KEY.png, or KEY.err saying why not): each
-    distinct spec once, on every core."""
+    distinct spec once, on every core; and write the page that opens it interactive (KEY.html)."""
     made, wanted = listing(output)["full"], {}
     for run in runs:
         for place in run.figures:
-            key = place.get("sha")
-            if place.get("mime") in CHARTS and key and run.notebook and not {f"{key}.png", f"{key}.err"} & made:
+            key, mime = place.get("sha"), place.get("mime")
+            if mime in CHARTS and key and run.notebook and _wanted(key, figspec.kind_of(mime), made):
                 wanted.setdefault(run.notebook, []).append(place)
     charts = []
     for notebook, places in wanted.items():
@@ -91,6 +104,12 @@ def draw_charts(output, runs):
         charts += [drawn.Chart(f[1], f[2]) for f in found if f and f[1] in CHARTS]
     if charts:
         drawn.draw_all(output, charts)
+        viewer.write_openers(output, charts)
+
+
+def _wanted(key, kind, made):
+    """True when a chart has no drawing (nor reason why) yet, or no opener page while it could have one."""
+    return not {f"{key}.png", f"{key}.err"} & made or (viewer.opens(kind) and f"{key}.html" not in made)
 
 
 def tile(output, mime, data, thumbnails):

@@ -17,32 +17,52 @@ class Holes:
 
     def __init__(self):
         self.nonce = secrets.token_hex(12)
-        self.fills = []
-        self.pattern = re.compile(f"@hole-{self.nonce}-([0-9]+)@")
+        self.fills, self.brackets = [], {}
+        # a raw marker is a JSON string standing for JSON text: it is replaced quotes and all
+        self.pattern = re.compile(f'"@raw-{self.nonce}-([0-9]+)@"|@hole-{self.nonce}-([0-9]+)@')
 
     def mark(self, spool):
         """A marker (markup) for the text of ``spool`` (a Spool: closed with the holes)."""
         self.fills.append(spool)
         return Markup(f"@hole-{self.nonce}-{len(self.fills) - 1}@")
 
+    def mark_raw(self, spool, brackets="[]"):
+        """A marker for JSON written as it is: ``spool``'s text (JSON values separated by commas)
+        between ``brackets``. Put the marker where a JSON value goes; it is a string until filled."""
+        self.fills.append(spool)
+        self.brackets[len(self.fills) - 1] = brackets
+        return f"@raw-{self.nonce}-{len(self.fills) - 1}@"
+
     def expand(self, chunks, as_json=False):
         """``chunks`` with each marker replaced by its text (JSON-string-escaped with ``as_json``, for
-        a marker inside a JSON string)."""
+        a marker inside a JSON string; a raw marker's text as it is)."""
         for chunk in chunks:
             if self.nonce not in chunk:
                 yield chunk
                 continue
             parts = self.pattern.split(chunk)
-            for i, part in enumerate(parts):
-                if i % 2 == 0:
-                    yield part
-                else:
-                    for text in self.fills[int(part)].chunks():
-                        yield json.dumps(text, ensure_ascii=False)[1:-1] if as_json else text
+            for i in range(0, len(parts), 3):
+                yield parts[i]
+                if i + 2 < len(parts):
+                    yield from self._fill(parts[i + 1], parts[i + 2], as_json)
+
+    def _fill(self, raw, hole, as_json):
+        if raw is not None:
+            opening, closing = self.brackets[int(raw)]
+            yield opening
+            yield from self.fills[int(raw)].chunks()
+            yield closing
+            return
+        for text in self.fills[int(hole)].chunks():
+            yield json.dumps(text, ensure_ascii=False)[1:-1] if as_json else text
 
     def text(self, markup):
         """``markup`` with its markers filled in, as one string (for small pages and the tests)."""
         return Markup("".join(self.expand([str(markup)])))
+
+    def value(self, marker):
+        """The JSON value a raw marker stands for (for the in-memory build and the tests)."""
+        return json.loads("".join(self.expand([json.dumps(marker)], as_json=True)))
 
     def close(self):
         """Drop every spool the markers stand for."""

@@ -12,7 +12,7 @@ import json
 import nbformat
 from markupsafe import Markup
 
-from . import gallery, pieces, render, sections
+from . import chartcells, gallery, pieces, render, sections
 from .holes import Holes, Spool
 from .runspool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (report.py's CSV writers use them)
@@ -29,7 +29,8 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
     made.prepare(source)
-    holes, rows, data, cells, first = Holes(), Spool(), Spool(), {}, []
+    holes, rows, data, charts, cells, first = Holes(), Spool(), Spool(), Spool(), {}, []
+    drawings = tally.figures <= gallery.FULL_LIMIT  # master.ipynb carries each chart's PNG up to that
     try:
         for index, (run, _) in enumerate(source.entries()):
             piece = made.get(index, run)
@@ -42,15 +43,17 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
                 cells[cell][1].write(("\n" if cells[cell][0] > 1 else "") + html)
             if index < PAGE_ROWS:
                 first.append(piece["row"])
+            for found in chartcells.run_outputs(output, run, drawings) if output is not None else ():
+                charts.write(("" if charts.empty else ",") + json.dumps(found, ensure_ascii=False, sort_keys=True))
             if also is not None:
                 also(run)
     except BaseException:
-        for spool in [rows, data, *(spool for _, spool in cells.values())]:
+        for spool in [rows, data, charts, *(spool for _, spool in cells.values())]:
             spool.close()
         raise
     finally:
         made.close()
-    return _parts(plan, tally, checked, holes, rows, data, cells, first)
+    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts)
 
 
 def _ids(plan, source):
@@ -61,7 +64,7 @@ def _ids(plan, source):
     return (run.id for run in source)
 
 
-def _parts(plan, tally, checked, holes, rows, data, cells, first):
+def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
     found = sections.metrics(tally)
     groups = tally.ordered_groups()
     bad = sum(g.size for g in groups)
@@ -76,10 +79,13 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first):
     nav = [("summary", "Summary", None), ("failures", "Failures", bad), ("metrics", "Metrics", len(found)),
            ("runs", "Runs", total), ("gallery", "Gallery", sum(n for n, _ in cells.values())),
            ("manifest", "Manifest", None)]
+    if charts.empty:
+        charts.close()
     # A notebook runs no script: the whole ledger, not one page of it.
     whole = render.section("ledger", holes.mark(rows), total, total, render.LEDGER_COLUMNS, False)
     return {"sections": html, "whole_ledger": whole, "data": '{"runs":[' + str(holes.mark(data)) + "]}",
-            "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes}
+            "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes,
+            "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}
 
 
 def page(parts, refresh=None):
@@ -102,6 +108,8 @@ def notebook(plan, parts):
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": str(html),
                                                                      "text/plain": f"{name} (see the HTML)"})]
         nb.cells.append(cell)
+        if name == "gallery" and parts.get("charts"):
+            nb.cells.append(_charts_cell(parts["charts"]))
     return nb
 
 
@@ -123,6 +131,7 @@ def build(plan, runs, output=None, checked=None, keys=None):
     holes = parts.pop("holes")
     parts["sections"] = {name: holes.text(html) for name, html in parts["sections"].items()}
     parts["whole_ledger"], parts["data"] = holes.text(parts["whole_ledger"]), str(holes.text(parts["data"]))
+    parts["charts"] = holes.value(parts["charts"]) if parts.get("charts") else []
     holes.close()
     for row in json.loads(parts["data"])["runs"]:
         found.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
@@ -133,6 +142,13 @@ def build(plan, runs, output=None, checked=None, keys=None):
 def build_master(plan, parts):
     """The master notebook of ``build``'s parts."""
     return notebook(plan, parts)
+
+
+def _charts_cell(outputs):
+    """The charts runs drew, as their specs (Jupyter shows them interactive) and their drawings."""
+    cell = nbformat.v4.new_code_cell(NOTE.format("charts"))
+    cell["id"], cell.outputs = "charts", outputs
+    return cell
 
 
 def _joined(pieces_html):

@@ -19,7 +19,7 @@ from .runner.outcome import Status
 CACHE = ".report-pieces.json"
 VERSION = 2
 # The code and template that render the pieces: when either changes, every cached piece is stale.
-RENDERERS = ("sections.py", "pieces.py", "gallery.py", "templates/sections.html.j2")
+RENDERERS = ("sections.py", "pieces.py", "gallery.py", "viewer.py", "templates/sections.html.j2")
 # A run in these states changes without its files changing (progress): never cached.
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
@@ -84,8 +84,8 @@ def _render(output, run, thumbnailed, made, logged):
         row["L"] = inside_href(f"logs/{run.id}.log")
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
     row["f"] = len(tiles)
-    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note)))
-            for n, (cell, src, href, note) in enumerate(tiles)]
+    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
+            for n, (cell, src, href, note, live) in enumerate(tiles)]
     return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html}
 
 

@@ -7,7 +7,10 @@ import hashlib
 import http.server
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 
 import nbformat
@@ -34,7 +37,7 @@ def gallery_tiles(output):
 
 def label(tile):
     """The value a tile is labelled with."""
-    return re.sub(r"<[^>]+>", "", re.search(r"<figcaption>(.*?)</figcaption>", tile).group(1))
+    return re.sub(r"<[^>]+>", "", re.search(r"<figcaption><a [^>]*>(.*?)</a>", tile).group(1))
 
 
 def decoded_size(tile):
@@ -68,11 +71,46 @@ def test_every_library_draws_a_static_image_in_the_gallery_aligned_by_cell_and_l
 def test_each_distinct_chart_is_drawn_once_and_a_repeat_collect_draws_nothing(swept):
     folder = swept / drawn.FOLDER
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.*")}
-    # 2 runs x (plotly, altair, bokeh, vega-lite), every spec distinct: 8 drawings, no failures
-    assert len(before) == 8 and all(name.endswith(".png") for name in before)
+    # 2 runs x (plotly, altair, bokeh, vega-lite), every spec distinct: 8 drawings, no failures; 8
+    # openers, and a viewer for plotly, one for vega and one for bokeh
+    assert sorted(name.rsplit(".", 1)[1] for name in before) == ["html"] * 11 + ["png"] * 8
     (swept / ".report-pieces.json").unlink()  # render every piece again: still nothing is drawn again
     collect(swept)
     assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.*")} == before
+
+
+def test_each_chart_a_packaged_library_can_draw_links_an_opener_holding_its_spec_as_data(swept):
+    tiles = gallery_tiles(swept)
+    links = {cell: [re.findall(r'href="(figures/[0-9a-f]{16}\.html)"', t) for t in found] for cell, found in tiles.items()}
+    assert all(len(found) == 1 for cell in (4, 5, 6, 7) for found in links[cell])
+    assert links[3] == [[], []], "matplotlib: nothing to open"
+    page = (swept / links[4][1][0]).read_text()
+    assert "sandbox='allow-scripts'" in page and "allow-same-origin" not in page
+    assert '"title":{"text":"plotly second"' in page.replace(" ", "") or "plotly second" in page
+    [plotly_viewer] = swept.glob("figures/viewer-plotly-*.html")
+    [vega_viewer] = swept.glob("figures/viewer-vega-*.html")
+    [bokeh_viewer] = swept.glob("figures/viewer-bokeh-*.html")
+    for viewer in (plotly_viewer, vega_viewer, bokeh_viewer):
+        csp = re.search(r"Content-Security-Policy' content=\"([^\"]+)\"", viewer.read_text()[:2000]).group(1)
+        assert "default-src 'none'" in csp and "connect-src 'none'" in csp and "img-src data: blob:;" in csp
+        assert "http" not in csp and "unsafe-eval" not in csp and "script-src 'sha256-" in csp
+
+
+def test_master_carries_each_chart_s_spec_as_the_run_produced_it_and_its_drawing(swept):
+    master = nbformat.read(swept / "master.ipynb", as_version=4)
+    nbformat.validate(master)
+    [cell] = [c for c in master.cells if c.get("id") == "charts"]
+    assert [o.metadata["jupyterstream"]["cell"] for o in cell.outputs] == [4, 5, 6, 7] * 2
+    run = nbformat.read(swept / cell.outputs[0].metadata["jupyterstream"]["run"].join(["runs/", ".ipynb"]), 4)
+    plotly = [o for o in run.cells[4].outputs if "application/vnd.plotly.v1+json" in o.get("data", {})][0]
+    assert cell.outputs[0].data["application/vnd.plotly.v1+json"] == plotly.data["application/vnd.plotly.v1+json"]
+    for output in cell.outputs:
+        assert output.data["image/png"] and output.data["text/plain"]
+        assert not {"text/html", "application/javascript"} & set(output.data), "never a run's HTML or script"
+    kinds = [sorted(k for k in o.data if k not in ("image/png", "text/plain")) for o in cell.outputs[:4]]
+    assert kinds[0] == ["application/vnd.plotly.v1+json"] and kinds[2] == []
+    assert re.fullmatch(r"application/vnd\.vegalite\.v\d\+json", kinds[1][0]) and kinds[1] == kinds[1][:1]
+    assert kinds[3] == ["application/vnd.vegalite.v5+json"]
 
 
 def test_the_summary_counts_figures_by_kind(swept):
@@ -144,3 +182,32 @@ def test_charts_that_would_fetch_or_run_code_are_drawn_offline_or_named_and_noth
     assert "bokeh figure, cell 0: could not render: it holds CustomJS code" in tiles[2]
     page = (output / "report.html").read_text()
     assert "onerror=alert" not in page and "javascript:alert" not in page and "document.title" not in page
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    """A proxy that answers nothing and records the first line of every request it is sent."""
+
+    hits = []
+
+    def handle_one_request(self):
+        line = self.rfile.readline(65537)
+        if line:
+            self.hits.append(line.decode("latin-1").strip())
+        self.close_connection = True
+
+
+def test_drawing_a_plotly_figure_sends_nothing_to_the_network_not_even_the_browser_s_own_traffic(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    # Chromium honours these: whatever kaleido's browser would fetch reaches this proxy instead.
+    env = dict(os.environ, http_proxy=proxy, https_proxy=proxy, all_proxy=proxy, no_proxy="")
+    code = ("import sys; from jupyterstream import draw; sys.stdout.buffer.write(draw.static_png('plotly', "
+            "{'data': [{'type': 'bar', 'x': [1, 2], 'y': [3, 1]}], 'layout': {'title': {'text': 'a $x^2$ title'}}}))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0 and done.stdout[:8] == b"\x89PNG\r\n\x1a\n", done.stderr[-500:]
+    assert Proxy.hits == [], "kaleido's page asked a CDN for MathJax, or its browser phoned home"

@@ -49,7 +49,7 @@ def test_up_to_the_limit_figures_are_full_size_data_uris_without_links(tmp_path)
     image = png(40, 30)
     run = make_run(tmp_path, "AL", {1: [("image/png", image)], 3: [("image/png", image), ("image/jpeg", image)]})
     tiles = gallery.run_tiles(tmp_path, run, thumbnailed=False)
-    assert [(cell, src.split(";")[0], href) for cell, src, href, _ in tiles] == \
+    assert [(cell, src.split(";")[0], href) for cell, src, href, *_ in tiles] == \
         [(1, "data:image/png", None), (3, "data:image/png", None), (3, "data:image/jpeg", None)]
     assert decoded(tiles[0][1])[1] == base64.b64decode(image)
     assert not (tmp_path / "figures").exists()
@@ -63,7 +63,7 @@ def test_the_gallery_shows_thumbnails_only_above_200_figures():
 
 def test_svg_is_cleaned_before_it_is_shown_even_through_an_img(tmp_path):
     run = make_run(tmp_path, "AL", {1: [("image/svg+xml", SVG)]})
-    [(_, src, _, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=False)
+    [(_, src, *_)] = gallery.run_tiles(tmp_path, run, thumbnailed=False)
     mime, data = decoded(src)
     assert mime == "image/svg+xml" and b"<rect" in data and b"script" not in data and b"onload" not in data
 
@@ -99,7 +99,7 @@ def test_beyond_the_limit_figures_are_files_named_by_content_with_jpeg_thumbnail
     image = png(400, 300)
     run = make_run(tmp_path, "AL", {1: [("image/png", image)]})
     gallery.make_missing(tmp_path, [run])
-    [(cell, src, href, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    [(cell, src, href, *_)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
     sha = gallery.fingerprint("image/png", image)
     assert (cell, src, href) == (1, f"figures/thumbs/{sha}.jpg", f"figures/{sha}.png")
     assert gallery.fingerprint("image/png", image[:20] + "\n" + image[20:]) == sha, "line breaks are not content"
@@ -111,7 +111,7 @@ def test_beyond_the_limit_figures_are_files_named_by_content_with_jpeg_thumbnail
 def test_an_svg_beyond_the_limit_is_written_cleaned_and_shown_as_itself(tmp_path):
     run = make_run(tmp_path, "AL", {2: [("image/svg+xml", SVG)]})
     gallery.make_missing(tmp_path, [run])
-    [(_, src, href, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    [(_, src, href, *_)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
     assert src == href and href.endswith(".svg")
     text = (tmp_path / href).read_text()
     assert "<rect" in text and "script" not in text and "onload" not in text
@@ -131,7 +131,7 @@ def test_many_runs_are_thumbnailed_by_worker_processes_with_the_same_result(tmp_
     runs = [make_run(tmp_path, f"R{i}", {1: [("image/png", png(30, 20, (i * 20, 0, 0)))]}) for i in range(10)]
     gallery.make_missing(tmp_path, runs)  # 10 runs: more than the in-process threshold of 8
     for run in runs:
-        [(_, src, href, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+        [(_, src, href, *_)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
         assert (tmp_path / src).is_file() and (tmp_path / href).is_file()
 
 
@@ -139,7 +139,7 @@ def test_an_image_pillow_cannot_read_keeps_its_link_and_is_not_tried_again(tmp_p
     junk = base64.b64encode(b"\x89PNG but not really").decode()
     run = make_run(tmp_path, "AL", {1: [("image/png", junk)]})
     gallery.make_missing(tmp_path, [run])
-    [(_, src, href, _)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
+    [(_, src, href, *_)] = gallery.run_tiles(tmp_path, run, thumbnailed=True)
     assert src is None and href.endswith(".png")
     assert (tmp_path / "figures" / "thumbs" / f"{gallery.fingerprint('image/png', junk)}.none").exists()
 
