@@ -80,3 +80,15 @@ def test_the_thumbnail_pool_is_used_only_for_many_figures_on_idle_cores(monkeypa
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert gallery.pool_size(figures) == workers
+
+
+def test_a_raw_marker_becomes_the_json_list_it_stands_for_inside_a_streamed_notebook():
+    holes, charts, text = Holes(), Spool(), Spool()
+    charts.write('{"a": 1},{"b": "<script>"}')
+    text.write('say "hi"\n')
+    doc = {"outputs": holes.mark_raw(charts), "source": str(holes.mark(text)), "other": "@raw-0@"}
+    streamed = "".join(holes.expand(json.JSONEncoder(indent=1).iterencode(doc), as_json=True))
+    assert json.loads(streamed) == {"outputs": [{"a": 1}, {"b": "<script>"}], "source": 'say "hi"\n',
+                                    "other": "@raw-0@"}
+    assert holes.value(doc["outputs"]) == [{"a": 1}, {"b": "<script>"}]
+    holes.close()
