@@ -19,14 +19,9 @@ VERSION = re.compile(r"/v(\d+)(?:[.\d]*)\.json$")
 CHARTS = frozenset(figspec.KIND_MIME.values())
 
 
-def outputs(output, runs, images):
-    """display_data outputs of every chart of ``runs``, in run order; ``images`` adds each drawing."""
-    return [found for run in runs for found in run_outputs(output, run, images)]
-
-
 def run_outputs(output, run, images):
-    """display_data outputs of one run's charts (its notebook read once, only when it drew one); a
-    streaming collect can write them run by run."""
+    """display_data outputs of one run's charts (its notebook read once, only when it drew one);
+    ``images`` adds each drawing. The collector caches them with the run's other pieces (pieces.py)."""
     places = [p for p in run.figures if p.get("mime") in CHARTS]
     nb = extract.read_run(os.path.join(output, run.notebook))[0] if places and run.notebook else None
     found = []

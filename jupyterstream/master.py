@@ -12,7 +12,7 @@ import json
 import nbformat
 from markupsafe import Markup
 
-from . import chartcells, gallery, pieces, render, sections
+from . import gallery, pieces, render, sections
 from .holes import Holes, Spool
 from .runspool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (report.py's CSV writers use them)
@@ -30,7 +30,6 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
     made.prepare(source)
     holes, rows, data, charts, cells, first = Holes(), Spool(), Spool(), Spool(), {}, []
-    drawings = tally.figures <= gallery.FULL_LIMIT  # master.ipynb carries each chart's PNG up to that
     try:
         for index, (run, _) in enumerate(source.entries()):
             piece = made.get(index, run)
@@ -43,8 +42,8 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
                 cells[cell][1].write(("\n" if cells[cell][0] > 1 else "") + html)
             if index < PAGE_ROWS:
                 first.append(piece["row"])
-            for found in chartcells.run_outputs(output, run, drawings) if output is not None else ():
-                charts.write(("" if charts.empty else ",") + json.dumps(found, ensure_ascii=False, sort_keys=True))
+            if piece["charts"]:
+                charts.write(("" if charts.empty else ",") + piece["charts"])
             if also is not None:
                 also(run)
     except BaseException:

@@ -1,9 +1,9 @@
 """Each run's rendered pieces, cached by the identity of its files: its ledger row (HTML for the
-table, JSON for the page's script) and its gallery tiles. A repeat collect renders only the runs
+table, JSON for the page's script), its gallery tiles and its charts for master.ipynb (JSON). A repeat collect renders only the runs
 whose files changed; the page is then put together from strings read back from the cache.
 
 OUTPUT/.report-pieces.json (cachefile.py, read and written a line at a time by cachelines.py) holds
-{id: {"tag", "row", "json", "tiles"}}; the tag is a digest of the run's file identity from the
+{id: {"tag", "row", "json", "tiles", "charts"}}; the tag is a digest of the run's file identity from the
 collector's index and whether its log exists, with the gallery's mode.
 """
 
@@ -12,15 +12,16 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import cachelines, gallery, render, sections
+from . import cachelines, chartcells, gallery, render, sections
 from .escape import inside_href, script_json
 from .runner.outcome import Status
 
 CACHE = ".report-pieces.json"
-VERSION = 2
+VERSION = 3
 # The code and template that render the pieces: when either changes, every cached piece is stale.
-RENDERERS = ("sections.py", "pieces.py", "gallery.py", "viewer.py", "templates/sections.html.j2")
+RENDERERS = ("sections.py", "pieces.py", "gallery.py", "viewer.py", "chartcells.py", "templates/sections.html.j2")
 # A run in these states changes without its files changing (progress): never cached.
+PARTS = frozenset(("row", "json", "tiles", "charts"))
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
 
@@ -59,10 +60,10 @@ class Pieces:
             self.made = gallery.listing(self.output)
 
     def get(self, index, run):
-        """{"row", "json", "tiles"} of the index-th run: cached, or rendered now (and cached)."""
+        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
         if not self.stale[index]:
             entry = self.reader.entry(run.id)
-            if entry is not None and {"row", "json", "tiles"} <= entry.keys():
+            if entry is not None and PARTS <= entry.keys():
                 self.writer.keep(run.id)
                 return entry
         entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs)
@@ -86,7 +87,10 @@ def _render(output, run, thumbnailed, made, logged):
     row["f"] = len(tiles)
     html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
             for n, (cell, src, href, note, live) in enumerate(tiles)]
-    return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html}
+    # master.ipynb's charts of this run, as JSON text (its notebook is read only when it drew one)
+    charts = ",".join(json.dumps(found, ensure_ascii=False, sort_keys=True)
+                      for found in chartcells.run_outputs(output, run, not thumbnailed)) if output is not None else ""
+    return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html, "charts": charts}
 
 
 def logs(output):

@@ -112,6 +112,35 @@ def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_change
     monkeypatch.setattr(pieces, "_version", lambda: "another version of the templates")
     rendered = []
     monkeypatch.setattr(pieces, "_render", lambda *args: rendered.append(args[1].id) or
-                        {"row": "<tr></tr>", "json": "{}", "tiles": []})
+                        {"row": "<tr></tr>", "json": "{}", "tiles": [], "charts": ""})
     report.collect(tmp_path)
     assert rendered == ["AL"]
+
+
+def test_a_repeat_collect_reads_no_chart_again_from_a_run_that_did_not_change(tmp_path, monkeypatch):
+    from jupyterstream import chartcells
+    from .helpers import executed
+
+    spec = {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}], "layout": {}}
+    jobs = []
+    for job in ("AL", "CA"):
+        data = (json.dumps(executed({1: [("application/vnd.plotly.v1+json", spec)]})) + "\n").encode()
+        (tmp_path / "runs").mkdir(exist_ok=True)
+        (tmp_path / "status").mkdir(exist_ok=True)
+        (tmp_path / "runs" / f"{job}.ipynb").write_bytes(data)
+        (tmp_path / "status" / f"{job}.json").write_text(json.dumps({
+            "status": "ok", "job": job, "identity": job, "notebook": f"runs/{job}.ipynb",
+            "notebook_sha256": hashlib.sha256(data).hexdigest()}))
+        jobs.append({"id": job, "label": job, "texts": {}, "identity": job})
+    (tmp_path / "plan.json").write_text(json.dumps(dict(PLAN, jobs=jobs)))
+    report.collect(tmp_path)
+    first = json.loads((tmp_path / "master.ipynb").read_text())
+    read = []
+    original = chartcells.run_outputs
+    monkeypatch.setattr(chartcells, "run_outputs", lambda output, run, images: read.append(run.id) or
+                        original(output, run, images))
+    report.collect(tmp_path)
+    assert read == []
+    again = json.loads((tmp_path / "master.ipynb").read_text())
+    charts = [c for c in again["cells"] if c.get("id") == "charts"]
+    assert charts == [c for c in first["cells"] if c.get("id") == "charts"] and len(charts[0]["outputs"]) == 2
