@@ -1,6 +1,7 @@
-"""Collector and report at scale: N demo-like executed notebooks (about 60 KB, one PNG each).
+"""Collector and report at scale: N demo-like executed notebooks (about 60 KB, one PNG each, or with
+--charts one plotly chart each).
 
-    .venv/bin/python benchmarks/bench_report.py [--runs 5000]
+    .venv/bin/python benchmarks/bench_report.py [--runs 5000] [--charts]
 
 Prints figures and ratios measured side by side in this one run (never asserted): extraction against
 a bare json.load-and-walk baseline, a first whole collect (thumbnails made, in a pool when it pays), a repeat
@@ -61,9 +62,21 @@ def notebook(job_id, png, padding):
              {"cell_type": "code", "id": "m", "metadata": {}, "execution_count": 2, "source": "record(...)",
               "outputs": [metric("peak_year", 1960 + len(job_id) % 40), metric("total", hash(job_id) % 10**6)]},
              {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 3, "source": "plt.show()",
-              "outputs": [{"output_type": "display_data", "metadata": {},
-                           "data": {"image/png": png, "text/plain": "<Figure>"}}]}]
+              "outputs": [{"output_type": "display_data", "metadata": {}, "data": _figure_data(png)}]}]
     return {"cells": cells, "metadata": {"language_info": {"version": "3.11.7"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _figure_data(figure):
+    """A PNG (base64 text) as matplotlib shows it, or a plotly spec (a dict) as plotly's .show() does."""
+    if isinstance(figure, dict):
+        return {"application/vnd.plotly.v1+json": figure, "text/plain": "<plotly figure>"}
+    return {"image/png": figure, "text/plain": "<Figure>"}
+
+
+def plotly_spec(seed):
+    """A distinct plotly bar chart of 51 bars."""
+    return {"data": [{"type": "bar", "x": list(range(51)), "y": [(seed * 7 + k * 13) % 101 for k in range(51)]}],
+            "layout": {"title": {"text": f"chart {seed}"}, "width": 640, "height": 400}}
 
 
 def generate(output, count, pngs):
@@ -75,7 +88,7 @@ def generate(output, count, pngs):
     for i in range(count):
         job_id = f"R{i:05d}"
         png = pngs[i % len(pngs)]
-        padding = "x" * max(0, 60_000 - len(png) - 2_000)
+        padding = "x" * max(0, 60_000 - len(json.dumps(png)) - 2_000)
         data = (json.dumps(notebook(job_id, png, padding), indent=1) + "\n").encode()
         (output / "runs" / f"{job_id}.ipynb").write_bytes(data)
         record = {"job": job_id, "status": "ok", "identity": job_id, "duration": 1.0 + i % 7 / 10,
@@ -181,15 +194,17 @@ def verdict(ok):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5000)
+    parser.add_argument("--charts", action="store_true",
+                        help="each run draws a plotly chart (51 distinct specs) instead of a matplotlib PNG")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
-        pngs = [chart_png(i) for i in range(DISTINCT)]
+        pngs = [plotly_spec(i) if args.charts else chart_png(i) for i in range(DISTINCT)]
         big, small = scratch / "big", scratch / "small"
         generate(big, args.runs, pngs)
         generate(small, args.runs // 5, pngs)
         plan = load_plan(big)
-        print(f"runs: {args.runs} ({DISTINCT} distinct figures), notebook "
+        print(f"runs: {args.runs} ({DISTINCT} distinct {'plotly charts' if args.charts else 'figures'}), notebook "
               f"{os.path.getsize(big / 'runs' / 'R00000.ipynb') / 1000:.0f} kB; load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         base = timed(baseline, big)

@@ -91,11 +91,13 @@ def _note(output, place):
 def draw_charts(output, runs):
     """Draw every chart of ``runs`` not drawn yet (figures/KEY.png, or KEY.err saying why not): each
     distinct spec once, on every core; and write the page that opens it interactive (KEY.html)."""
-    made, wanted = listing(output)["full"], {}
+    made, keys, wanted = listing(output)["full"], set(), {}
     for run in runs:
         for place in run.figures:
             key, mime = place.get("sha"), place.get("mime")
-            if mime in CHARTS and key and run.notebook and _wanted(key, figspec.kind_of(mime), made):
+            # a spec many runs drew is read from the first of them only
+            if mime in CHARTS and key and key not in keys and run.notebook and _wanted(key, figspec.kind_of(mime), made):
+                keys.add(key)
                 wanted.setdefault(run.notebook, []).append(place)
     charts = []
     for notebook, places in wanted.items():
