@@ -153,3 +153,17 @@ def test_tile_is_the_one_way_a_figure_output_becomes_what_the_page_shows(tmp_pat
     assert gallery.tile(tmp_path, "text/html", "<b>x</b>", thumbnails=False) == (None, None)
     with Image.open(io.BytesIO((tmp_path / src).read_bytes())) as thumb:
         assert thumb.width == gallery.THUMB_WIDTH
+
+
+def test_a_chart_that_many_runs_drew_is_read_from_one_notebook_only(tmp_path, monkeypatch):
+    from jupyterstream import drawn
+
+    figure = {1: [("application/vnd.plotly.v1+json", {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}]})]}
+    runs = [Run(job, job, {}, state="ok", notebook=write_run(tmp_path, job, figure), figures=places(figure))
+            for job in ("AL", "CA", "NY")]
+    read, drew = [], []
+    original = extract.read_run
+    monkeypatch.setattr(extract, "read_run", lambda path: read.append(path) or original(path))
+    monkeypatch.setattr(drawn, "draw_all", lambda output, charts: drew.extend(charts) or {})
+    gallery.draw_charts(tmp_path, runs)
+    assert len(read) == 1 and len(drew) == 1
