@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support import CLI, NOTEBOOKS, REPO, read_status
+from jupyterstream.runner.warm.control import zombie
 from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of
 
 FAULTS = {"ok": "ok", "raise": "cell-error", "sleep": "cell-timeout", "die": "dead-kernel", "exit": "stopped-early"}
@@ -204,7 +205,7 @@ def test_a_warm_kernel_ends_when_the_nbconvert_that_asked_for_it_is_killed(tmp_p
         nbconvert = _wait_until(lambda: subprocess.run(["pgrep", "-P", str(job.pid)], capture_output=True,
                                                        text=True).stdout.split(), seconds=30)
         os.kill(int(nbconvert[0]), signal.SIGKILL)
-        assert _wait_until(lambda: not os.path.exists(f"/proc/{kernel}") or _zombie(kernel), seconds=30)
+        assert _wait_until(lambda: not os.path.exists(f"/proc/{kernel}") or zombie(kernel), seconds=30)
         job.wait(timeout=60)
         record = read_status(tmp_path / "out", "sleep")
         assert record.get("kernel") == "warm", (record, (tmp_path / "out" / "logs" / "sleep.log").read_text())
@@ -223,14 +224,6 @@ def _template_child(folder):
         if _children(pid):
             return _children(pid)[0]
     return None
-
-
-def _zombie(pid):
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def _wait_until(check, seconds):

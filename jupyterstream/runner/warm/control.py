@@ -36,12 +36,13 @@ def stop_templates(sweep, wait=10.0):
     pids = template_pids(sweep)
     stopped = _ask_to_stop(pids)
     deadline = time.time() + wait
-    while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") and not _zombie(pid) for pid in pids):
+    while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") and not zombie(pid) for pid in pids):
         time.sleep(0.02)
     return stopped
 
 
-def _zombie(pid):
+def zombie(pid):
+    """True when ``pid`` is a zombie (ended, not yet reaped) or gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
             return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
