@@ -9,7 +9,7 @@ b. The demo sweep over the first N states (default all 51) with one job slot per
    cold, our sweep warm, and `parallel python script.py ::: <states>`; whether metrics.csv of the
    warm and the cold sweep are identical.
 c. The template: its start-up time, its memory (RSS) and the sum of its kernels' unique memory
-   (USS, from /proc/PID/smaps_rollup) sampled during the warm sweep, against cold kernels' USS.
+   (USS, from /proc/PID/smaps_rollup), sampled in a warm sweep of 12 states that is not timed, against cold kernels' USS.
 
 Prints figures and ratios from this one run; asserts no timing. Scratch files live in one
 temporary folder, deleted at the end; the templates it started are stopped.
@@ -43,6 +43,7 @@ from jupyterstream.values import read_values  # noqa: E402
 NOTEBOOK = REPO / "notebooks" / "births.ipynb"
 STATES = REPO / "states.txt"
 SOLO = "NY"
+MEMORY_STATES = 12  # the sweeps whose memory is sampled
 IMMEDIATE = "--ExecutePreprocessor.shutdown_kernel=immediate"
 
 
@@ -220,17 +221,13 @@ def metrics(out):
 def bench_sweeps(scratch, env, count, sweep_id, rounds):
     """Part b and c: cold, warm and plain sweeps (alternating, ``rounds`` times); identical metrics;
     the template's cost."""
-    slots, walls, memory = os.cpu_count() or 1, {"cold": [], "warm": [], "plain": []}, {}
+    slots, walls = os.cpu_count() or 1, {"cold": [], "warm": [], "plain": []}
     variants = {"cold": lambda: our_sweep(scratch, env, count, False, sweep_id + "c")[0],
                 "warm": lambda: our_sweep(scratch, env, count, True, sweep_id + "w")[0],
                 "plain": lambda: plain_sweep(scratch, env, count)}
     for index in range(rounds):
         for name in list(variants) if index % 2 == 0 else list(variants)[::-1]:
-            if name in memory:
-                walls[name].append(variants[name]())
-            else:
-                wall, memory[name] = sampled(name == "warm", variants[name])
-                walls[name].append(wall)
+            walls[name].append(variants[name]())
     cold, warm, plain = (statistics.median(walls[n]) for n in ("cold", "warm", "plain"))
     print(f"b. {count}-state sweep, {slots} slots (median of {rounds}): cold {cold:.1f} s, warm {warm:.1f} s, "
           f"parallel python script.py {plain:.1f} s", flush=True)
@@ -241,15 +238,21 @@ def bench_sweeps(scratch, env, count, sweep_id, rounds):
     kernels = [json.loads(p.read_text()).get("kernel") for p in (scratch / "warm" / "status").glob("*.json")]
     print(f"b. warm sweep kernels: {kernels.count('warm')} warm, {len(kernels) - kernels.count('warm')} cold",
           flush=True)
-    template_costs(scratch, memory["warm"], memory["cold"])
+    # Memory is sampled in sweeps of their own, not timed: the sampler reads /proc every 0.2 s, which
+    # costs CPU that the plain scripts' sweep would not pay.
+    small = min(count, MEMORY_STATES)
+    warm_mem = sampled(True, lambda: our_sweep(scratch, env, small, True, sweep_id + "w"))[1]
+    cold_mem = sampled(False, lambda: our_sweep(scratch, env, small, False, sweep_id + "c"))[1]
+    template_costs(scratch, warm_mem, cold_mem, small)
 
 
-def template_costs(scratch, warm_mem, cold_mem):
+def template_costs(scratch, warm_mem, cold_mem, count):
     """Part c: the templates' start-up and memory, against cold kernels' memory."""
     # each template logs "template PID: ready in S s; ..." (its info file goes when it ends)
     lines = [line for p in (scratch / "templates").glob("*/log") for line in p.read_text().splitlines()]
     starts = [float(line.split("ready in ")[1].split()[0]) for line in lines if "ready in " in line]
     print(f"c. template start-up (imports included): {', '.join(f'{s:.2f} s' for s in starts) or 'not seen'}", flush=True)
+    print(f"c. memory, sampled in an untimed {count}-state sweep of each kind:", flush=True)
     print(f"c. template RSS {warm_mem.template_rss / 1024:.0f} MiB; its kernels' USS summed (peak) "
           f"{warm_mem.kernels_uss / 1024:.0f} MiB, per kernel median {_median_mib(warm_mem.per_kernel)}; "
           f"cold kernels' USS summed (peak) {cold_mem.kernels_uss / 1024:.0f} MiB, per kernel median "

@@ -24,11 +24,19 @@ def code_trees(cells):
 
 def imports(cells):
     """Top-level modules the cells import, in order, each once (jupyterstream itself left out)."""
-    modules = []
+    return list(dict.fromkeys(target.split(":")[0].split(".")[0] for target in import_targets(cells)))
+
+
+def import_targets(cells):
+    """What the cells import, in order, each once, as a template preloads it: ``a.b`` for
+    ``import a.b``, and ``a.b:c`` for ``from a.b import c`` (``c`` is loaded as the submodule
+    ``a.b.c`` when ``a.b`` has no such name, as Python does). jupyterstream itself is left out."""
+    targets = []
     for tree in code_trees(cells):
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                modules += [a.name.split(".")[0] for a in node.names]
+                targets += [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.append(node.module.split(".")[0])
-    return [m for m in dict.fromkeys(modules) if m != "jupyterstream"]
+                names = [a.name for a in node.names if a.name != "*"]
+                targets += [f"{node.module}:{name}" for name in names] or [node.module]
+    return [t for t in dict.fromkeys(targets) if t.split(":")[0].split(".")[0] != "jupyterstream"]

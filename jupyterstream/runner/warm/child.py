@@ -31,7 +31,8 @@ COMPANIONS = {"matplotlib": ("matplotlib.backends.backend_agg", "PIL.PngImagePlu
 
 def preload_startup(modules):
     """Import what a kernel's start-up imports, and the parts of ``modules`` a first run loads."""
-    for name in STARTUP + tuple(m for top in modules for m in COMPANIONS.get(top, ())):
+    tops = dict.fromkeys(target.split(":")[0].split(".")[0] for target in modules)
+    for name in STARTUP + tuple(m for top in tops for m in COMPANIONS.get(top, ())):
         try:
             importlib.import_module(name)
         except Exception:  # optional (psutil, debugpy): the kernel does without them too

@@ -4,7 +4,7 @@ which kernel the job got. Standard library only, and cheap: one read of the stag
 import json
 import os
 
-from ..cells import imports as cells_imports
+from ..cells import import_targets
 from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
 
 OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
@@ -39,9 +39,10 @@ def kernel_field(warm, note_path):
 
 
 def notebook_imports(cells):
-    """Top-level modules the notebook's code cells import, in order: the same list as the SSH
-    preflight's (runner/cells.py), read from the notebook's JSON."""
-    return cells_imports(cells)
+    """What the notebook's code cells import, in order (``matplotlib.pyplot``, ``importlib.resources:files``):
+    the SSH preflight's list of top-level modules, each with the part of it the notebook names
+    (runner/cells.py), read from the notebook's JSON."""
+    return import_targets(cells)
 
 
 def _remove(path):

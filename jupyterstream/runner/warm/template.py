@@ -32,8 +32,8 @@ class _StandIn:
 
 
 def preload(modules):
-    """Import ipykernel and then ``modules`` in order; stop at the first that fails. Returns
-    (imported, what failed or None)."""
+    """Import ipykernel and then ``modules`` in order (``a.b``, or ``a.b:c`` for ``from a.b import c``:
+    see runner/cells.py); stop at the first that fails. Returns (imported, what failed or None)."""
     quiet = {k: v for k, v in QUIET.items() if k not in os.environ}
     os.environ.update(quiet)
     builtins.get_ipython = _StandIn
@@ -42,7 +42,7 @@ def preload(modules):
         from . import child  # ipykernel, IPython, and the kernel's own start-up
         for name in modules:
             try:
-                importlib.import_module(name)
+                load(name)
             except BaseException as exc:  # a notebook import may even call sys.exit
                 failed = f"{name}: {type(exc).__name__}: {exc}"
                 break
@@ -53,6 +53,15 @@ def preload(modules):
         for name in quiet:
             os.environ.pop(name, None)
     return done, failed
+
+
+def load(target):
+    """Import one target as the notebook's import statement would: ``a.b:c`` imports ``a.b`` and,
+    when it has no attribute ``c``, its submodule ``a.b.c`` (ImportError if there is neither)."""
+    module, _, name = target.partition(":")
+    loaded = importlib.import_module(module)
+    if name and not hasattr(loaded, name):
+        importlib.import_module(f"{module}.{name}")
 
 
 def threads():
