@@ -139,6 +139,8 @@ def our_sweep(scratch, env, count, warm, sweep_id):
     out, ids = sweep_output(scratch, "warm" if warm else "cold", count, warm)
     settings = Settings(output=str(out), warm=warm, sweep=sweep_id, jobs=str(os.cpu_count() or 1))
     wall = timed(parallel_argv(settings), env, scratch / "sweep.log", stdin="".join(f"{i}\n" for i in ids).encode())
+    # as `jupyterstream run` does when its sweep ends: the next warm sweep pays for its own template
+    stop_templates(sweep_id)
     return wall, out
 
 

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from nbformat.v4 import new_code_cell
 
 from support import CLI, NOTEBOOKS, REPO, read_status
 from jupyterstream.runner.warm.control import zombie
-from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of
+from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of, write_notebook
 
 FAULTS = {"ok": "ok", "raise": "cell-error", "sleep": "cell-timeout", "die": "dead-kernel", "exit": "stopped-early"}
 STEPS = {"dirty": "ok", "check1": "ok", "check2": "ok", "die": "dead-kernel", "sigkill": "dead-kernel"}
@@ -85,6 +86,13 @@ def test_a_warm_kernel_has_the_backend_options_and_figures_of_a_cold_one(isolati
         assert "image/png" in nb["cells"][-1]["outputs"][-1]["data"]
 
 
+def test_a_warm_kernel_has_as_many_blas_threads_as_a_cold_one(isolation):
+    tmp, _, cold, _ = isolation
+    warm, cold_report = report_of(tmp / "out", "check1"), report_of(cold, "check1")
+    assert cold_report["blas_threads"] is not None  # numpy's OpenBLAS was found
+    assert warm["blas_threads"] == cold_report["blas_threads"]  # the template imported numpy with one
+
+
 def test_no_template_or_kernel_is_left_after_a_warm_sweep(isolation):
     tmp, _, _, _ = isolation
     assert processes_mentioning(str(tmp / "warm")) == []
@@ -120,6 +128,37 @@ def test_a_template_that_an_import_made_threaded_refuses_and_the_job_runs_cold(t
         assert record["status"] == "ok", result.stderr
         assert record["kernel"].startswith("cold (the template has 2 threads")
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_warm_kernel_starts_with_the_submodules_the_notebook_imports_already_loaded(tmp_path):
+    library = tmp_path / "lib" / "warmpkg"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("")
+    for name in ("sub", "other", "unnamed"):
+        (library / f"{name}.py").write_text("VALUE = 1\n")
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
+             new_code_cell("import sys\nprint('LOADED', *(f'warmpkg.{n}' in sys.modules for n in ('sub', 'other', 'unnamed')))"),
+             new_code_cell("import warmpkg.sub\nfrom warmpkg import other")]
+    notebook = write_notebook(tmp_path / "submodules.ipynb", cells)
+    env = {"PYTHONPATH": str(tmp_path / "lib")}
+    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    cold_tmp = tmp_path / "cold"
+    cold_tmp.mkdir()
+    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
+    assert printed(tmp_path / "out", "a", "LOADED") == "True True False"  # what it imports, and no more
+    assert printed(cold_tmp / "out", "a", "LOADED") == "False False False", cold.stderr
+
+
+def printed(output, job_id, tag):
+    """What a run printed after ``tag`` on its line."""
+    nb = json.loads((Path(output) / "runs" / f"{job_id}.ipynb").read_text())
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            for line in "".join(out.get("text", "")).splitlines():
+                if line.startswith(tag + " "):
+                    return line[len(tag) + 1:]
+    raise AssertionError(f"{job_id}: printed no {tag} line")
 
 
 def test_a_template_killed_mid_sweep_loses_no_run_and_a_new_one_serves_the_rest(tmp_path):

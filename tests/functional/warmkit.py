@@ -11,7 +11,16 @@ TEMPLATE = "jupyterstream.runner.warm.template"
 
 # What a run reports about the process it ran in, as one JSON line.
 REPORT = """\
-import json, os, random, string, sys, threading, numpy as np, pandas as pd, matplotlib
+import ctypes, json, os, random, string, sys, threading, numpy as np, pandas as pd, matplotlib
+def blas_threads():
+    libraries = {l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.lower() and ".so" in l}
+    for path in libraries:
+        for name in ("openblas_get_num_threads", "openblas_get_num_threads64_", "scipy_openblas_get_num_threads64_",
+                     "scipy_openblas_get_num_threads"):
+            getter = getattr(ctypes.CDLL(path), name, None)
+            if getter is not None:
+                return getter()
+    return None
 report = {
     "numpy": float(np.random.rand()), "random": random.random(), "pid": os.getpid(),
     "cwd": os.getcwd(), "leak_env": os.environ.get("WARM_LEAK"), "step_env": os.environ.get("step"),
@@ -19,6 +28,7 @@ report = {
     "leak_global": "LEFT_BEHIND" in globals(), "leak_pandas": hasattr(pd.DataFrame, "leak"),
     "leak_stdlib": string.capwords("a b") != "A B", "threads": sorted(t.name for t in threading.enumerate()),
     "max_columns": pd.get_option("display.max_columns"), "backend": matplotlib.get_backend(),
+    "blas_threads": blas_threads(),
 }
 print("REPORT " + json.dumps(report))
 """
@@ -51,17 +61,18 @@ def isolation_notebook(path):
     """A notebook that reports on its process, then (for step dirty*) leaves a mess behind."""
     cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
              new_code_cell(REPORT), new_code_cell(DIRTY), new_code_cell(FIGURE)]
-    return _write(path, cells)
+    return write_notebook(path, cells)
 
 
 def importing_notebook(path, module):
     """A notebook whose first import is ``module``."""
     cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
              new_code_cell(f"import {module}\nprint('imported', {module}.__name__)")]
-    return _write(path, cells)
+    return write_notebook(path, cells)
 
 
-def _write(path, cells):
+def write_notebook(path, cells):
+    """A Python notebook of ``cells``."""
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(path))

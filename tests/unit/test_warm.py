@@ -54,6 +54,20 @@ def test_a_from_import_loads_the_submodule_only_when_the_package_has_no_such_nam
     assert result.stdout.split() == ["True", "ImportError", "json.nothing_here"]
 
 
+@pytest.mark.parametrize("user_set, seen, after", [(None, "24", "None"), ("28", "28", "28")])
+def test_the_template_imports_with_a_short_blas_spin_unless_the_user_chose_one(tmp_path, user_set, seen, after):
+    # OpenBLAS reads it once, at import: a kernel's BLAS threads then spin 2^24 cycles, not 2^28, when idle
+    (tmp_path / "envspy.py").write_text("import os\nSEEN = os.environ.get('OPENBLAS_THREAD_TIMEOUT')\n")
+    script = ("import os\nfrom jupyterstream.runner.warm.template import preload\nprint(preload(['envspy']))\n"
+              "import envspy\nprint(envspy.SEEN, os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(REPO)])
+    if user_set:
+        env["OPENBLAS_THREAD_TIMEOUT"] = user_set
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.splitlines() == ["(['envspy'], None)", f"{seen} {after}"], result.stderr
+
+
 def test_the_warm_flag_reaches_run_one_only_when_asked():
     assert "--warm-kernels" in job_command(Settings(warm=True))
     assert "--warm-kernels" not in job_command(Settings(warm=False))

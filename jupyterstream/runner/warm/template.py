@@ -18,7 +18,10 @@ import time
 
 # Libraries that start threads when imported would make forking unsafe: keep them single-threaded
 # here (each kernel gets its own thread settings back), and choose the backend a kernel uses.
-QUIET = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+# OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, here: the threads a kernel gets back then wait 2^24
+# cycles for work before they sleep, not 2^28 (about 0.1 s of one core each, spent by every kernel
+# as it starts, on every core but one). Results and BLAS speed are the same (benchmarks/README.md).
+QUIET = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_THREAD_TIMEOUT": "24",
          "JE_ARROW_MALLOC_CONF": "background_thread:false", "JE_MALLOC_CONF": "background_thread:false",
          "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
