@@ -308,6 +308,39 @@ def test_a_kernel_that_is_not_started_as_ipykernel_launcher_runs_cold_and_says_w
     assert record["kernel"].startswith("cold (the kernelspec does not start ipykernel"), record["kernel"]
 
 
+def test_a_kernelspec_that_names_its_own_provisioner_gets_it_and_runs_cold(tmp_path):
+    # a provisioner installed as jupyter_client finds them: an entry point of an installed distribution
+    library = tmp_path / "lib"
+    (library / "recording_provisioner-1.0.dist-info").mkdir(parents=True)
+    (library / "recording_provisioner-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: recording-provisioner\nVersion: 1.0\n")
+    (library / "recording_provisioner-1.0.dist-info" / "entry_points.txt").write_text(
+        "[jupyter_client.kernel_provisioners]\nrecording-provisioner = recording_provisioner:RecordingProvisioner\n")
+    (library / "recording_provisioner.py").write_text(
+        "import os\nfrom jupyter_client.provisioning import LocalProvisioner\n\n"
+        "class RecordingProvisioner(LocalProvisioner):\n"
+        "    async def launch_kernel(self, cmd, **kwargs):\n"
+        "        open(os.environ['PROVISIONER_MARK'], 'a').write('launched\\n')\n"
+        "        return await super().launch_kernel(cmd, **kwargs)\n")
+    spec = tmp_path / "kernels" / "kernels" / "recorded"
+    spec.mkdir(parents=True)
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "recorded",
+        "language": "python", "metadata": {"kernel_provisioner": {"provisioner_name": "recording-provisioner"}}}))
+    notebook = importing_notebook(tmp_path / "recorded.ipynb", "os")
+    nb = json.loads(notebook.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "recorded", "display_name": "recorded", "language": "python"}
+    notebook.write_text(json.dumps(nb))
+    mark = tmp_path / "mark"
+    result = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm",
+                   extra_env={"JUPYTER_PATH": str(tmp_path / "kernels"), "PYTHONPATH": str(library),
+                              "PROVISIONER_MARK": str(mark)})
+    record = read_status(tmp_path / "out", "a")
+    assert record["status"] == "ok", result.stderr
+    assert mark.read_text() == "launched\n"
+    assert record["kernel"] == "cold (the kernelspec names its own kernel provisioner, recording-provisioner)"
+
+
 @pytest.mark.parametrize("flag, said", [("--warm-kernels", "# kernels: warm"), ("--cold-kernels", "# kernels: cold")])
 def test_preview_says_which_kernels_the_sweep_will_use(tmp_path, flag, said):
     (tmp_path / "values.txt").write_text("ok\n")

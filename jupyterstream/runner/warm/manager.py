@@ -16,7 +16,7 @@ import sys
 import time
 
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning import LocalProvisioner
+from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 from jupyter_client.asynchronous import AsyncKernelClient
 from traitlets import DottedObjectName, Type
 
@@ -25,6 +25,7 @@ from . import START_SECONDS, NotWarm, control, key_folder, wire
 from .ready import PromptKernelClient
 
 LAUNCHERS = ("ipykernel_launcher", "ipykernel")
+LOCAL_PROVISIONER = "local-provisioner"  # jupyter_client's own, which WarmProvisioner extends
 
 
 class WarmProcess:
@@ -146,9 +147,19 @@ class WarmKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
-            self.provisioner = WarmProvisioner(kernel_id=self.kernel_id or kw.get("kernel_id"),
-                                               kernel_spec=self.kernel_spec, parent=self)
+            named = provisioner_name(self.kernel_spec, self.parent)
+            if named == LOCAL_PROVISIONER:
+                self.provisioner = WarmProvisioner(kernel_id=self.kernel_id or kw.get("kernel_id"),
+                                                   kernel_spec=self.kernel_spec, parent=self)
+            else:  # jupyter_client makes the one the kernelspec names, as for a cold kernel
+                note(f"cold (the kernelspec names its own kernel provisioner, {named})")
         return await super()._async_pre_start_kernel(**kw)
+
+
+def provisioner_name(spec, parent):
+    """The kernel provisioner jupyter_client would start ``spec``'s kernels with."""
+    named = (getattr(spec, "metadata", None) or {}).get("kernel_provisioner", {}).get("provisioner_name")
+    return named or KernelProvisionerFactory.instance(parent=parent).default_provisioner_name
 
 
 def fork_kernel(cmd, kwargs, spec, kernel_name):
