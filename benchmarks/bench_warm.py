@@ -230,6 +230,10 @@ def bench_sweeps(scratch, env, count, sweep_id, rounds):
     for index in range(rounds):
         for name in list(variants) if index % 2 == 0 else list(variants)[::-1]:
             walls[name].append(variants[name]())
+    for index in range(rounds):
+        cold, warm, plain = (walls[n][index] for n in ("cold", "warm", "plain"))
+        print(f"b. round {index + 1}: cold {cold:.1f} s, warm {warm:.1f} s, plain scripts {plain:.1f} s; "
+              f"warm / plain scripts {warm / plain:.2f}", flush=True)
     cold, warm, plain = (statistics.median(walls[n]) for n in ("cold", "warm", "plain"))
     print(f"b. {count}-state sweep, {slots} slots (median of {rounds}): cold {cold:.1f} s, warm {warm:.1f} s, "
           f"parallel python script.py {plain:.1f} s", flush=True)
