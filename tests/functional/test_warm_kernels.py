@@ -93,6 +93,14 @@ def test_a_warm_kernel_has_as_many_blas_threads_as_a_cold_one(isolation):
     assert warm["blas_threads"] == cold_report["blas_threads"]  # the template imported numpy with one
 
 
+def test_a_job_that_sets_its_blas_threads_still_gets_a_warm_kernel_with_that_many(tmp_path):
+    notebook = isolation_notebook(tmp_path / "isolation.ipynb")
+    result = sweep(tmp_path, notebook, ["check1"], "--warm-kernels", warm_dir=tmp_path / "warm",
+                   extra_env={"OPENBLAS_NUM_THREADS": "2"})
+    assert read_status(tmp_path / "out", "check1")["kernel"] == "warm", result.stderr
+    assert report_of(tmp_path / "out", "check1")["blas_threads"] == 2
+
+
 def test_no_template_or_kernel_is_left_after_a_warm_sweep(isolation):
     tmp, _, _, _ = isolation
     assert processes_mentioning(str(tmp / "warm")) == []

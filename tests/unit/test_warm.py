@@ -68,6 +68,15 @@ def test_the_template_imports_with_a_short_blas_spin_unless_the_user_chose_one(t
     assert result.stdout.splitlines() == ["(['envspy'], None)", f"{seen} {after}"], result.stderr
 
 
+def test_the_template_imports_with_one_blas_thread_even_when_the_job_asks_for_more(tmp_path):
+    (tmp_path / "envspy.py").write_text("import os\nSEEN = os.environ.get('OPENBLAS_NUM_THREADS')\n")
+    script = ("import os\nfrom jupyterstream.runner.warm.template import preload\npreload(['envspy'])\n"
+              "import envspy\nprint(envspy.SEEN, os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="3", PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.split() == ["1", "3"], result.stderr  # the job's 3 is what its kernels get back
+
+
 def test_the_warm_flag_reaches_run_one_only_when_asked():
     assert "--warm-kernels" in job_command(Settings(warm=True))
     assert "--warm-kernels" not in job_command(Settings(warm=False))

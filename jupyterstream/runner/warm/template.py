@@ -24,6 +24,9 @@ import time
 QUIET = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_THREAD_TIMEOUT": "24",
          "JE_ARROW_MALLOC_CONF": "background_thread:false", "JE_MALLOC_CONF": "background_thread:false",
          "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+# Set even when the job's environment has its own: that is the thread count each kernel gets back,
+# and with it here the template would have BLAS threads and refuse to fork. The others only if unset.
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class _StandIn:
@@ -37,7 +40,8 @@ class _StandIn:
 def preload(modules):
     """Import ipykernel and then ``modules`` in order (``a.b``, or ``a.b:c`` for ``from a.b import c``:
     see runner/cells.py); stop at the first that fails. Returns (imported, what failed or None)."""
-    quiet = {k: v for k, v in QUIET.items() if k not in os.environ}
+    quiet = {k: v for k, v in QUIET.items() if k in ONE_THREAD or k not in os.environ}
+    saved = {k: os.environ.get(k) for k in quiet}
     os.environ.update(quiet)
     builtins.get_ipython = _StandIn
     done, failed = [], None
@@ -53,8 +57,11 @@ def preload(modules):
         child.preload_startup(done)
     finally:
         del builtins.get_ipython
-        for name in quiet:
-            os.environ.pop(name, None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return done, failed
 
 
