@@ -24,7 +24,7 @@ def code_trees(cells):
 
 def imports(cells):
     """Top-level modules the cells import, in order, each once (jupyterstream itself left out)."""
-    return list(dict.fromkeys(target.split(":")[0].split(".")[0] for target in import_targets(cells)))
+    return list(dict.fromkeys(top_level(target) for target in import_targets(cells)))
 
 
 def import_targets(cells):
@@ -39,4 +39,9 @@ def import_targets(cells):
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [a.name for a in node.names if a.name != "*"]
                 targets += [f"{node.module}:{name}" for name in names] or [node.module]
-    return [t for t in dict.fromkeys(targets) if t.split(":")[0].split(".")[0] != "jupyterstream"]
+    return [t for t in dict.fromkeys(targets) if top_level(t) != "jupyterstream"]
+
+
+def top_level(target):
+    """The top-level package of an import target: ``a`` of ``a.b`` and of ``a.b:c``."""
+    return target.split(":")[0].split(".")[0]

@@ -101,6 +101,26 @@ def test_a_job_that_sets_its_blas_threads_still_gets_a_warm_kernel_with_that_man
     assert report_of(tmp_path / "out", "check1")["blas_threads"] == 2
 
 
+def test_an_openmp_runtime_the_template_loaded_gives_a_warm_kernel_a_cold_kernels_threads(tmp_path):
+    # libgomp reads OMP_NUM_THREADS once, when loaded: in the template that is 1 (as scikit-learn's
+    # vendored copy would be); the kernel gets the job's count back (here 3), as a cold kernel has it.
+    # libgomp comes with R, which `make test` installs.
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "openmp_user.py").write_text("import ctypes\nRUNTIME = ctypes.CDLL('libgomp.so.1')\n")
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
+             new_code_cell("import openmp_user\nprint('OPENMP', openmp_user.RUNTIME.omp_get_max_threads())")]
+    notebook = write_notebook(tmp_path / "openmp.ipynb", cells)
+    env = {"PYTHONPATH": str(library), "OMP_NUM_THREADS": "3"}
+    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    cold_tmp = tmp_path / "cold"
+    cold_tmp.mkdir()
+    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
+    assert printed(cold_tmp / "out", "a", "OPENMP") == "3", cold.stderr
+    assert printed(tmp_path / "out", "a", "OPENMP") == "3"
+
+
 def test_no_template_or_kernel_is_left_after_a_warm_sweep(isolation):
     tmp, _, _, _ = isolation
     assert processes_mentioning(str(tmp / "warm")) == []

@@ -16,6 +16,7 @@ import pytest
 from jupyterstream import servers
 from jupyterstream.parallel import Settings, job_command
 from jupyterstream.runner.outcome import KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
+from jupyterstream.runner.cells import top_level
 from jupyterstream.runner.warm import NotWarm, base_folder, control, key_folder
 from jupyterstream.runner.warm.jobside import OFF, kernel_field, notebook_imports, prepare
 
@@ -27,7 +28,7 @@ NOTEBOOKS = sorted((REPO / "tests" / "notebooks").glob("*.ipynb")) + [REPO / "no
 def test_the_template_preloads_the_same_imports_the_ssh_preflight_finds(path):
     nb = nbformat.read(str(path), as_version=4)
     targets = notebook_imports(json.loads(path.read_text())["cells"])
-    tops = list(dict.fromkeys(t.split(":")[0].split(".")[0] for t in targets))
+    tops = list(dict.fromkeys(top_level(t) for t in targets))
     assert tops == servers.notebook_imports(nb)
 
 

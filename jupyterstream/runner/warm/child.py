@@ -18,6 +18,7 @@ import ipykernel.ipkernel  # noqa: F401  (what a kernel's start-up would import 
 import ipykernel.zmqshell  # noqa: F401
 from ipykernel import kernelapp
 
+from ..cells import top_level
 from . import wire
 
 # Also loaded by every kernel's start-up (measured: modules a forked kernel imported after the fork).
@@ -31,7 +32,7 @@ COMPANIONS = {"matplotlib": ("matplotlib.backends.backend_agg", "PIL.PngImagePlu
 
 def preload_startup(modules):
     """Import what a kernel's start-up imports, and the parts of ``modules`` a first run loads."""
-    tops = dict.fromkeys(target.split(":")[0].split(".")[0] for target in modules)
+    tops = dict.fromkeys(top_level(target) for target in modules)
     for name in STARTUP + tuple(m for top in tops for m in COMPANIONS.get(top, ())):
         try:
             importlib.import_module(name)
@@ -40,6 +41,8 @@ def preload_startup(modules):
 
 BLAS_SETTERS = ("openblas_set_num_threads", "openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_",
                 "scipy_openblas_set_num_threads")
+OPENMP_RUNTIMES = ("libgomp", "libiomp", "libomp")  # GNU's, Intel's and LLVM's, vendored copies too
+OPENMP_SETTERS = ("omp_set_num_threads",)
 
 
 def become_kernel(request, fds, parent, reply, sockets, descriptors):
@@ -105,28 +108,38 @@ def _fresh_run(request):
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()  # numpy's global generator is not re-seeded after a fork by itself
-    _blas_threads(env)
+    _library_threads(env)
 
 
-def _blas_threads(env):
-    """Give the kernel its usual BLAS threads back (the template ran with one)."""
-    wanted = env.get("OPENBLAS_NUM_THREADS") or env.get("OMP_NUM_THREADS")
-    count = int(wanted) if wanted and wanted.isdigit() else os.cpu_count() or 1
+def _library_threads(env):
+    """Give the kernel the BLAS and OpenMP threads a cold kernel has (the template imported with one,
+    and these libraries read their thread count when they are loaded)."""
+    cores = os.cpu_count() or 1
+    counts = {BLAS_SETTERS: _count(env.get("OPENBLAS_NUM_THREADS") or env.get("OMP_NUM_THREADS"), cores),
+              OPENMP_SETTERS: _count(env.get("OMP_NUM_THREADS"), cores)}
     try:
         with open("/proc/self/maps", encoding="utf-8") as handle:
-            libraries = {line.split()[-1] for line in handle if "openblas" in line.lower() and ".so" in line}
+            libraries = {line.split()[-1] for line in handle if ".so" in line}
     except OSError:
         return
     for path in libraries:
+        name = os.path.basename(path).lower()
+        setters = BLAS_SETTERS if "openblas" in name else OPENMP_SETTERS if name.startswith(OPENMP_RUNTIMES) else None
+        if setters is None:
+            continue
         try:
             library = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in BLAS_SETTERS:
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(count)
-                break
+        for setter in filter(None, (getattr(library, n, None) for n in setters)):
+            setter(counts[setters])
+            break
+
+
+def _count(value, default):
+    """A thread count from an environment variable (OMP_NUM_THREADS may list one per nesting level)."""
+    first = (value or "").split(",")[0].strip()
+    return int(first) if first.isdigit() and int(first) > 0 else default
 
 
 def _watch(parent):
