@@ -34,13 +34,19 @@ def numeric(runs, name):
 
 def as_number(value):
     """A metric value as the float a chart draws, or None when it is not one (see ``numeric``)."""
+    number = finite_float(value)
+    return number if number is not None and abs(number) <= SPAN_LIMIT else None
+
+
+def finite_float(value):
+    """An int or float (not a bool) as a finite float, or None (NaN, infinities, ints past a float)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
     try:
         number = float(value)
     except OverflowError:
         return None
-    return number if math.isfinite(number) and abs(number) <= SPAN_LIMIT else None
+    return number if math.isfinite(number) else None
 
 
 def outliers(pairs):

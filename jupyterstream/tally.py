@@ -34,7 +34,7 @@ class Tally:
         self.total += 1
         self.states[run.state] = self.states.get(run.state, 0) + 1
         self.states_only = self.states_only and label in tilemap.STATES
-        duration = _duration(run.duration)
+        duration = charts.finite_float(run.duration)  # None when it has none
         if duration is not None:
             self.durations.append(duration)
         if run.host:
@@ -120,12 +120,3 @@ def of(runs):
     return tally
 
 
-def _duration(value):
-    """A run's duration as a float, or None when it has none (or one no float holds finitely)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return None
-    try:
-        value = float(value)
-    except OverflowError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
