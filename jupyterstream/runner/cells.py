@@ -5,6 +5,7 @@ the inputs a notebook names) read cells the same way, from nbformat nodes or pla
 """
 
 import ast
+import keyword
 
 
 def code_trees(cells):
@@ -30,16 +31,68 @@ def imports(cells):
 def import_targets(cells):
     """What the cells import, in order, each once, as a template preloads it: ``a.b`` for
     ``import a.b``, and ``a.b:c`` for ``from a.b import c`` (``c`` is loaded as the submodule
-    ``a.b.c`` when ``a.b`` has no such name, as Python does). jupyterstream itself is left out."""
+    ``a.b.c`` when ``a.b`` has no such name, as Python does). A call that imports the module a string
+    literal names counts too: ``importlib.import_module("a.b")``, ``importlib.resources.files("a")``
+    and the like give ``a.b`` and ``a``. jupyterstream itself is left out."""
+    trees = list(code_trees(cells))
+    names = _bound_names(trees)
     targets = []
-    for tree in code_trees(cells):
+    for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 targets += [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [a.name for a in node.names if a.name != "*"]
-                targets += [f"{node.module}:{name}" for name in names] or [node.module]
+                listed = [a.name for a in node.names if a.name != "*"]
+                targets += [f"{node.module}:{name}" for name in listed] or [node.module]
+            elif isinstance(node, ast.Call) and _qualified(node.func, names) in MODULE_NAMING:
+                targets += [m for m in [_literal_module(node)] if m]
     return [t for t in dict.fromkeys(targets) if top_level(t) != "jupyterstream"]
+
+
+# Functions that import the module their first argument names (importlib.resources imports its
+# anchor package to find its files; pkgutil.get_data imports the package it reads from).
+RESOURCE_FUNCTIONS = ("files", "open_text", "open_binary", "read_text", "read_binary", "path", "contents",
+                      "is_resource")
+MODULE_NAMING = frozenset(["importlib.import_module", "__import__", "pkgutil.get_data"]
+                          + [f"{package}.{name}" for package in ("importlib.resources", "importlib_resources")
+                             for name in RESOURCE_FUNCTIONS])
+MODULE_KEYWORDS = ("name", "anchor", "package")
+
+
+def _bound_names(trees):
+    """What each name bound by the cells' imports stands for: ``np`` -> ``numpy``, ``files`` ->
+    ``importlib.resources.files``; ``__import__`` is the builtin unless an import binds it."""
+    names = {"__import__": "__import__"}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for a in node.names:
+                    if a.name != "*":
+                        names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _qualified(func, names):
+    """The dotted name a call's function stands for (``r.files`` -> ``importlib.resources.files``)."""
+    attributes = []
+    while isinstance(func, ast.Attribute):
+        attributes.insert(0, func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in names:
+        return None
+    return ".".join([names[func.id], *attributes])
+
+
+def _literal_module(call):
+    """The module a module-naming call names with a string literal (not a relative one), or None."""
+    given = call.args[:1] or [k.value for k in call.keywords if k.arg in MODULE_KEYWORDS][:1]
+    if not given or not isinstance(given[0], ast.Constant) or not isinstance(given[0].value, str):
+        return None
+    parts = given[0].value.split(".")
+    return given[0].value if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts) else None
 
 
 def top_level(target):

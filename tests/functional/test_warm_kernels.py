@@ -178,6 +178,31 @@ def test_a_warm_kernel_starts_with_the_submodules_the_notebook_imports_already_l
     assert printed(cold_tmp / "out", "a", "LOADED") == "False False False", cold.stderr
 
 
+def test_a_warm_kernel_starts_with_the_packages_its_calls_name_by_a_string_already_loaded(tmp_path):
+    # importlib.resources.files("pkg") and importlib.import_module("pkg") import pkg, as `import pkg` does
+    for name in ("warmdata", "warmplug", "warmdynamic"):
+        (tmp_path / "lib" / name).mkdir(parents=True)
+        (tmp_path / "lib" / name / "__init__.py").write_text("")
+    (tmp_path / "lib" / "warmdata" / "table.csv").write_text("x\n1\n")
+    names = "('warmdata', 'warmplug', 'warmdynamic')"
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
+             new_code_cell(f"import sys\nprint('LOADED', *(n in sys.modules for n in {names}))"),
+             new_code_cell("from importlib.resources import files\nimport importlib\n"
+                           "print('READ', (files('warmdata') / 'table.csv').read_text().split())\n"
+                           "plugin = importlib.import_module('warmplug')\n"
+                           "dynamic = importlib.import_module('warm' + 'dynamic')")]
+    notebook = write_notebook(tmp_path / "named.ipynb", cells)
+    env = {"PYTHONPATH": str(tmp_path / "lib")}
+    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    cold_tmp = tmp_path / "cold"
+    cold_tmp.mkdir()
+    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
+    assert printed(tmp_path / "out", "a", "LOADED") == "True True False"  # a computed name is not guessed
+    assert printed(cold_tmp / "out", "a", "LOADED") == "False False False", cold.stderr
+    assert printed(tmp_path / "out", "a", "READ") == printed(cold_tmp / "out", "a", "READ") == "['x', '1']"
+
+
 def printed(output, job_id, tag):
     """What a run printed after ``tag`` on its line."""
     nb = json.loads((Path(output) / "runs" / f"{job_id}.ipynb").read_text())

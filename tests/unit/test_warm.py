@@ -46,6 +46,27 @@ def test_the_template_preloads_the_submodules_a_notebook_names():
     assert notebook_imports(cells) == ["matplotlib.pyplot", "importlib.resources:files", "os:path", "os:sep", "json"]
 
 
+def test_a_call_that_imports_a_module_named_by_a_string_literal_preloads_it():
+    cells = [{"cell_type": "code", "source": "import importlib, importlib.resources as res, pkgutil\n"
+                                             "from importlib import import_module as load, resources\n"
+                                             "from importlib.resources import files"},
+             {"cell_type": "code", "source": "importlib.import_module('plug.ins')\nres.files('data_a')\n"
+                                             "resources.read_text('data_b', 'x.txt')\nfiles(anchor='data_c')\n"
+                                             "pkgutil.get_data('data_d', 'x')\n__import__('legacy')\n"
+                                             "importlib.resources.files('data_e')"},
+             {"cell_type": "code", "source": "load('.relative', 'pkg')\nload(name)\nload(f'x{y}')\n"
+                                             "load('not a module')\nopen('file.txt')\nother.files('nope')\n"
+                                             "files('jupyterstream')"}]
+    assert [t for t in notebook_imports(cells) if not t.startswith("importlib") and t != "pkgutil"] == \
+        ["plug.ins", "data_a", "data_b", "data_c", "data_d", "legacy", "data_e"]
+
+
+def test_a_name_bound_to_something_else_is_not_taken_for_a_module_naming_call():
+    cells = [{"cell_type": "code", "source": "from mylib import files\nimport os as importlib\n"
+                                             "files('table')\nimportlib.import_module('nothing')"}]
+    assert notebook_imports(cells) == ["mylib:files", "os"]
+
+
 def test_a_from_import_loads_the_submodule_only_when_the_package_has_no_such_name():
     script = ("import sys\nfrom jupyterstream.runner.warm.template import load\n"
               "load('xml:dom'); load('os:path'); load('json:dumps')\n"
