@@ -1,5 +1,6 @@
 """What a notebook reads: the files declared with INPUTS, or else those its code names in string
-literals, gathered under one root folder that every run folder mirrors.
+literals, and always the modules beside it that it imports; gathered under one root folder that
+every run folder mirrors.
 
 The root is the notebook's own folder, or, when an input lies outside it (``../shared.csv``), the
 deepest folder holding both: the run folder then mirrors that root, and the kernel works in the
@@ -7,12 +8,13 @@ notebook's folder inside it, so every relative path means what it means beside t
 """
 
 import ast
+import importlib.machinery
 import os
 import re
 from dataclasses import dataclass, field
 
 from .errors import InputsError
-from .runner.cells import code_trees
+from .runner.cells import code_trees, import_targets, top_level
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -29,6 +31,7 @@ class Inputs:
     paths: list = field(default_factory=list)   # as declared or found, relative to the notebook's folder
     files: list = field(default_factory=list)   # (path relative to root, size in bytes)
     found: bool = False                          # found in the code rather than declared
+    modules: list = field(default_factory=list)  # modules beside the notebook that it imports (in paths)
 
     @property
     def total(self):
@@ -37,7 +40,11 @@ class Inputs:
 
     def describe(self, sent=False):
         """One line: what the runs get, how big, where it came from (and, with ``sent``, how it travels)."""
-        how = "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"
+        named = [p for p in self.paths if p not in self.modules]
+        how = [] if self.found and not named else [
+            "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"]
+        how += [f"{', '.join(self.modules)}: imported by the notebook"] if self.modules else []
+        how = "; ".join(how)
         if not self.paths:
             return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
         return (f"inputs ({how}): {', '.join(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
@@ -52,13 +59,15 @@ def inputs_for(notebook, nb, declared, output):
         paths = [_checked(folder, p) for p in declared]
     else:
         paths = found_in_code(nb, folder, skip)
+    modules = [m for m in local_modules(nb, folder, skip) if m not in paths]
+    paths += modules
     absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
     root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
     files = {}
     for path in absolute:
         for name, size in _walk(path, skip):
             files[os.path.relpath(name, root)] = size
-    inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared)
+    inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules)
     if inputs.found and inputs.total > FOUND_LIMIT:
         raise InputsError(f"{notebook}: its code names {size_text(inputs.total)} of files ({', '.join(paths)}), more "
                           f"than the {size_text(FOUND_LIMIT)} sent to each host without asking: say what it reads "
@@ -78,6 +87,23 @@ def found_in_code(nb, folder, skip):
             continue
         found.append(os.path.relpath(path, folder) + ("/" if os.path.isdir(path) else ""))
     return sorted(dict.fromkeys(found))
+
+
+def local_modules(nb, folder, skip):
+    """Paths (relative to ``folder``) of the modules beside the notebook that its code imports: ``x.py``
+    (or an extension module) for ``import x``, the package folder ``x/`` (one with ``__init__.py``)
+    for ``import x.y``. The kernel finds them in its working folder, as it would beside the notebook."""
+    found = []
+    for name in dict.fromkeys(top_level(target) for target in import_targets(nb.cells)):
+        package = os.path.join(folder, name)
+        if os.path.isfile(os.path.join(package, "__init__.py")) and not _inside(package, skip):
+            found.append(name + "/")
+            continue
+        for suffix in importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES:
+            if os.path.isfile(package + suffix):
+                found.append(name + suffix)
+                break
+    return found
 
 
 def string_literals(nb):

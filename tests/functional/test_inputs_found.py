@@ -30,3 +30,28 @@ def test_more_than_a_gigabyte_found_in_the_code_asks_for_inputs_and_runs_nothing
     declared = run_cli("preview", notebook, values("AL"), "-o", tmp_path / "out", "--inputs", "data/huge.bin")
     assert declared.returncode == 0, declared.stderr
     assert "# inputs (declared with INPUTS): data/huge.bin: 1 file, 1.1 GB, copied once per sweep" in declared.stdout
+
+
+def test_a_notebook_that_imports_modules_beside_it_runs_with_them_warm_or_cold(tmp_path, values):
+    # papermill and nbconvert run a notebook in its folder, where `import helpers` finds helpers.py;
+    # a run folder must hold them too, found without INPUTS and kept when INPUTS is declared
+    folder = tmp_path / "nb"
+    (folder / "tools").mkdir(parents=True)
+    (folder / "helpers.py").write_text("def twice(x):\n    return 2 * x\n")
+    (folder / "tools" / "__init__.py").write_text("")
+    (folder / "tools" / "units.py").write_text("KM = 1000\n")
+    (folder / "notes.txt").write_text("read me\n")
+    notebook = notebook_reading(folder, "import helpers\nfrom tools.units import KM\n"
+                                        "print('RESULT', helpers.twice(KM), open('notes.txt').read().strip())")
+    preview = run_cli("preview", notebook, values("AL"), "-o", tmp_path / "out")
+    assert "helpers.py, tools/: imported by the notebook" in preview.stdout, preview.stdout
+    for mode in ("--warm-kernels", "--cold-kernels"):
+        out = tmp_path / f"out{mode}"
+        result = run_cli("run", notebook, values("AL"), "-o", out, mode)
+        assert result.returncode == 0, result.stdout + result.stderr
+        text = "".join(o.get("text", "") for c in nbformat.read(out / "runs" / "AL.ipynb", 4).cells
+                       for o in c.get("outputs", []))
+        assert "RESULT 2000 read me" in text, text
+    declared = run_cli("preview", notebook, values("AL"), "-o", tmp_path / "out", "--inputs", "notes.txt")
+    assert "# inputs (declared with INPUTS; helpers.py, tools/: imported by the notebook): notes.txt, helpers.py, " \
+           "tools/: 4 files" in declared.stdout, declared.stdout

@@ -203,6 +203,32 @@ def test_a_warm_kernel_starts_with_the_packages_its_calls_name_by_a_string_alrea
     assert printed(tmp_path / "out", "a", "READ") == printed(cold_tmp / "out", "a", "READ") == "['x', '1']"
 
 
+def test_a_module_beside_the_notebook_wins_over_the_installed_one_the_template_loaded(tmp_path):
+    # A kernel looks in its working folder just before site-packages (IPython puts '' there), so a
+    # cold kernel imports the file beside the notebook; the template, which has no working folder on
+    # its path, imported the installed package. The warm kernel must forget that one.
+    installed = tmp_path / "site-packages"
+    for name in ("shadowed", "kept"):
+        (installed / name).mkdir(parents=True)
+        (installed / name / "__init__.py").write_text("WHERE = 'installed'\n")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "shadowed.py").write_text("WHERE = 'beside the notebook'\n")
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
+             new_code_cell("import sys\nprint('PRELOADED', 'shadowed' in sys.modules, 'kept' in sys.modules)"),
+             new_code_cell("import kept, shadowed\nprint('WHERE', shadowed.WHERE, '/', kept.WHERE)")]
+    notebook = write_notebook(folder / "shadow.ipynb", cells)
+    env = {"PYTHONPATH": str(installed)}
+    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    cold_tmp = tmp_path / "cold"
+    cold_tmp.mkdir()
+    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
+    assert printed(cold_tmp / "out", "a", "WHERE") == "beside the notebook / installed", cold.stderr
+    assert printed(tmp_path / "out", "a", "WHERE") == "beside the notebook / installed"
+    assert printed(tmp_path / "out", "a", "PRELOADED") == "False True"  # the installed one, forgotten
+
+
 def printed(output, job_id, tag):
     """What a run printed after ``tag`` on its line."""
     nb = json.loads((Path(output) / "runs" / f"{job_id}.ipynb").read_text())

@@ -91,3 +91,23 @@ def test_sizes_are_read_as_users_write_them(text, size):
 def test_a_size_that_is_not_one_is_refused():
     with pytest.raises(ValueError, match="'3 apples' is not a size"):
         parse_size("3 apples")
+
+
+def test_modules_beside_the_notebook_that_it_imports_are_inputs_even_when_inputs_are_declared(project):
+    folder = project / "analysis"
+    (folder / "helpers.py").write_text("X = 1\n")
+    (folder / "pkg" / "sub").mkdir(parents=True)
+    (folder / "pkg" / "__init__.py").write_text("")
+    (folder / "pkg" / "sub" / "__init__.py").write_text("")
+    got = found(project, "import helpers, os\nfrom pkg.sub import thing\nimport data  # a folder, not a package")
+    assert got.paths == ["helpers.py", "pkg/"] and got.modules == ["helpers.py", "pkg/"]
+    assert [name for name, _ in got.files] == ["helpers.py", "pkg/__init__.py", "pkg/sub/__init__.py"]
+    assert got.describe().startswith("inputs (helpers.py, pkg/: imported by the notebook): helpers.py, pkg/: 3 files")
+    declared = inputs_for(folder / "nb.ipynb", notebook("import helpers"), ["notes.txt"], project / "out")
+    assert declared.paths == ["notes.txt", "helpers.py"] and declared.modules == ["helpers.py"]
+
+
+def test_a_module_the_code_both_names_and_imports_is_sent_once(project):
+    (project / "analysis" / "helpers.py").write_text("X = 1\n")
+    got = found(project, "import helpers\nprint(open('helpers.py').read())")
+    assert got.paths == ["helpers.py"] and got.modules == [] and got.files == [("helpers.py", 6)]

@@ -13,6 +13,7 @@ import sys
 import threading
 
 import importlib
+import importlib.machinery
 
 import ipykernel.ipkernel  # noqa: F401  (what a kernel's start-up would import anyway)
 import ipykernel.zmqshell  # noqa: F401
@@ -30,9 +31,14 @@ COMPANIONS = {"matplotlib": ("matplotlib.backends.backend_agg", "PIL.PngImagePlu
               "pandas": ("pandas.io.formats.html", "pandas.io.formats.string")}
 
 
+# The top-level modules of the notebook's imports that the template loaded (set before it forks).
+PRELOADED = []
+
+
 def preload_startup(modules):
     """Import what a kernel's start-up imports, and the parts of ``modules`` a first run loads."""
     tops = dict.fromkeys(top_level(target) for target in modules)
+    PRELOADED[:] = tops
     for name in STARTUP + tuple(m for top in tops for m in COMPANIONS.get(top, ())):
         try:
             importlib.import_module(name)
@@ -168,6 +174,7 @@ def _run_kernel(argv, reply):
     app.parent_handle = 1
     try:
         app.initialize(argv)
+        forget_shadowed(PRELOADED)
         wire.send(reply, {"bound": os.getpid()})
     except OSError:
         pass  # the job has gone: its watch (above) ends this kernel
@@ -175,6 +182,32 @@ def _run_kernel(argv, reply):
         reply.close()
     app.start()
     return 0
+
+
+def forget_shadowed(names):
+    """Forget each preloaded module that this kernel's import path finds elsewhere first, such as a
+    module beside the notebook in its working folder (IPython puts that just before site-packages,
+    where the template, which has no working folder on its path, found an installed one of the same
+    name): the notebook then imports the one a cold kernel would."""
+    for name in names:
+        module = sys.modules.get(name)
+        spec = getattr(module, "__spec__", None)
+        if spec is None or spec.origin in ("built-in", "frozen"):
+            continue  # found before the import path is looked at, by a cold kernel too
+        try:
+            first = importlib.machinery.PathFinder.find_spec(name, sys.path)
+        except (ImportError, ValueError):
+            continue
+        if first is not None and _where(first) != _where(spec):
+            for loaded in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+                del sys.modules[loaded]
+
+
+def _where(spec):
+    """Where a module spec's code lives: its file, or a namespace package's folders."""
+    if spec.origin and spec.origin != "namespace" and spec.has_location:
+        return os.path.realpath(spec.origin)
+    return tuple(os.path.realpath(p) for p in spec.submodule_search_locations or ())
 
 
 def _leave(code):
