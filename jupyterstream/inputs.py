@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import InputsError
+from .lang import language_of
 from .runner.cells import code_trees, import_targets, top_level
 from .runner.rundir import files_text, size_text
 
@@ -79,7 +80,7 @@ def found_in_code(nb, folder, skip):
     """Paths (relative to ``folder``) of existing files and folders the notebook's code names in string
     literals; never the notebook's folder or one above it, nor anything in OUTPUT."""
     found = []
-    for text in string_literals(nb):
+    for text in named_texts(nb):
         if os.path.isabs(text) or not text.strip(".").strip("/"):
             continue
         path = os.path.normpath(os.path.join(folder, text))
@@ -104,6 +105,50 @@ def local_modules(nb, folder, skip):
                 found.append(name + suffix)
                 break
     return found
+
+
+def named_texts(nb):
+    """Every text in the notebook's code that may name a file beside it: Python's string literals;
+    in code that is not Python (an R or bash kernel, a cell that does not parse) its quoted strings;
+    and in shell code (a bash kernel, IPython's ``!`` and ``%`` lines, ``%%bash`` cells) its words."""
+    shell_kernel = language_of(nb) in SHELLS
+    texts = [] if shell_kernel else string_literals(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        lines = "".join(cell.get("source", "")).splitlines()
+        body_is_shell = shell_kernel or bool(lines and SHELL_CELL.match(lines[0]))
+        python = not shell_kernel and language_of(nb) == "python"
+        parses = python and not body_is_shell and _parses(lines)
+        for line in lines:
+            magic = python and line.lstrip().startswith(("%", "!"))
+            if body_is_shell or magic:
+                texts += _words(line)
+            if not parses and not magic:
+                texts += [a or b for a, b in QUOTED.findall(line)]
+    return list(dict.fromkeys(t for t in texts if 0 < len(t) <= LITERAL_MAX and "\0" not in t))
+
+
+SHELLS = ("bash", "sh", "zsh")
+SHELL_CELL = re.compile(r"\s*%%(bash|sh|script|system)\b")
+QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
+SHELL_SEPARATORS = re.compile(r"[\s;|&<>()`]+")
+
+
+def _words(line):
+    """A shell line's words, quotes taken off (``a=b`` gives ``b`` too: --out=data/x.csv)."""
+    words = []
+    for word in SHELL_SEPARATORS.split(line.lstrip().lstrip("%!")):
+        words += [part.strip("'\"") for part in [word] + word.split("=", 1)[1:]]
+    return words
+
+
+def _parses(lines):
+    try:
+        ast.parse("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!"))))
+    except SyntaxError:
+        return False
+    return True
 
 
 def string_literals(nb):

@@ -55,3 +55,29 @@ def test_a_notebook_that_imports_modules_beside_it_runs_with_them_warm_or_cold(t
     declared = run_cli("preview", notebook, values("AL"), "-o", tmp_path / "out", "--inputs", "notes.txt")
     assert "# inputs (declared with INPUTS; helpers.py, tools/: imported by the notebook): notes.txt, helpers.py, " \
            "tools/: 4 files" in declared.stdout, declared.stdout
+
+
+def outputs_text(out, job_id):
+    return "".join(o.get("text", "") for c in nbformat.read(out / "runs" / f"{job_id}.ipynb", 4).cells
+                   for o in c.get("outputs", []))
+
+
+def test_files_that_magics_shell_lines_and_a_bash_notebook_name_are_in_the_run_folder(tmp_path, values):
+    folder = tmp_path / "nb"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "x.csv").write_text("a\n1\n2\n")
+    (folder / "setup.py").write_text("SCALE = 3\n")
+    python = notebook_reading(folder, "%run setup.py\nprint('SCALE', SCALE)\n!wc -l < data/x.csv")
+    out = tmp_path / "py"
+    result = run_cli("run", python, values("AL"), "-o", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SCALE 3" in outputs_text(out, "AL") and "3" in outputs_text(out, "AL").split("SCALE 3")[1]
+    bash = nbformat.v4.new_notebook()
+    bash.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    bash.cells = [nbformat.v4.new_code_cell('state="CA"', metadata={"tags": ["parameters"]}),
+                  nbformat.v4.new_code_cell('echo "LINES $(wc -l < data/x.csv)"')]
+    nbformat.write(bash, folder / "count.ipynb")
+    out = tmp_path / "sh"
+    result = run_cli("run", folder / "count.ipynb", values("AL"), "-o", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "LINES 3" in outputs_text(out, "AL")

@@ -111,3 +111,25 @@ def test_a_module_the_code_both_names_and_imports_is_sent_once(project):
     (project / "analysis" / "helpers.py").write_text("X = 1\n")
     got = found(project, "import helpers\nprint(open('helpers.py').read())")
     assert got.paths == ["helpers.py"] and got.modules == [] and got.files == [("helpers.py", 6)]
+
+
+def test_files_named_on_magic_and_shell_lines_are_found(project):
+    (project / "analysis" / "setup.py").write_text("Y = 1\n")
+    got = found(project, "%run setup.py\nprint(Y)", "!wc -l data/x.csv notes-missing.txt",
+                "%%bash\nsort --output=out.txt 'notes.txt'")
+    assert got.paths == ["data/x.csv", "notes.txt", "setup.py"]
+
+
+def test_an_r_notebook_whose_code_is_not_python_still_has_its_quoted_files_found(project):
+    nb = notebook('state <- "CA"\n', 'library(dplyr)\nd <- read.csv(file.path("data", "x.csv")) %>% filter(a > 0)',
+                  "f <- function(x) { readLines('notes.txt') }")
+    nb.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+    got = inputs_for(project / "analysis" / "nb.ipynb", nb, [], project / "out")
+    assert got.paths == ["data/", "notes.txt"]
+
+
+def test_a_bash_notebooks_words_name_its_files(project):
+    nb = notebook('state="CA"\n', "wc -l data/x.csv < notes.txt | tee result.txt")
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    got = inputs_for(project / "analysis" / "nb.ipynb", nb, [], project / "out")
+    assert got.paths == ["data/x.csv", "notes.txt"]
