@@ -8,6 +8,7 @@ notebook's folder inside it, so every relative path means what it means beside t
 """
 
 import ast
+import glob
 import importlib.machinery
 import os
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputsError
 from .lang import language_of
-from .runner.cells import code_trees, import_targets, top_level
+from .runner.cells import code_trees, import_targets, targets_in, top_level
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -77,34 +78,100 @@ def inputs_for(notebook, nb, declared, output):
 
 
 def found_in_code(nb, folder, skip):
-    """Paths (relative to ``folder``) of existing files and folders the notebook's code names in string
-    literals; never the notebook's folder or one above it, nor anything in OUTPUT."""
+    """Paths (relative to ``folder``) of existing files and folders the notebook's code names (see
+    named_texts), or the code of the modules beside it that it imports; a glob pattern names the
+    folder it searches (``data/*.csv``: ``data/``), or its matches beside the notebook (``*.csv``).
+    Never the notebook's folder or one above it, nor anything in OUTPUT."""
     found = []
-    for text in named_texts(nb):
-        if os.path.isabs(text) or not text.strip(".").strip("/"):
-            continue
-        path = os.path.normpath(os.path.join(folder, text))
-        if not os.path.exists(path) or os.path.commonpath([path, folder]) == path or _inside(path, skip):
-            continue
-        found.append(os.path.relpath(path, folder) + ("/" if os.path.isdir(path) else ""))
+    for text in named_texts(nb) + module_texts(nb, folder, skip):
+        found += _named_paths(text, folder, skip)
     return sorted(dict.fromkeys(found))
 
 
+GLOB = re.compile(r"[*?[]")
+
+
+def _named_paths(text, folder, skip):
+    """The existing paths (relative to ``folder``) that one text names, as found_in_code says."""
+    if os.path.isabs(text) or not text.strip(".").strip("/"):
+        return []
+    if GLOB.search(text):
+        parts = text.split("/")
+        head = "/".join(parts[:next(i for i, part in enumerate(parts) if GLOB.search(part))])
+        if head.strip(".").strip("/"):
+            return _named_paths(head, folder, skip)
+        return [p for match in sorted(glob.glob(os.path.join(folder, text), recursive=True))[:MATCHES_MAX]
+                for p in _named_paths(os.path.relpath(match, folder), folder, skip)]
+    path = os.path.normpath(os.path.join(folder, text))
+    if not os.path.exists(path) or os.path.commonpath([path, folder]) == path or _inside(path, skip):
+        return []
+    return [os.path.relpath(path, folder) + ("/" if os.path.isdir(path) else "")]
+
+
+MATCHES_MAX = 1000  # of a pattern beside the notebook
 def local_modules(nb, folder, skip):
-    """Paths (relative to ``folder``) of the modules beside the notebook that its code imports: ``x.py``
-    (or an extension module) for ``import x``, the package folder ``x/`` (one with ``__init__.py``)
-    for ``import x.y``. The kernel finds them in its working folder, as it would beside the notebook."""
-    found = []
-    for name in dict.fromkeys(top_level(target) for target in import_targets(nb.cells)):
-        package = os.path.join(folder, name)
-        if os.path.isfile(os.path.join(package, "__init__.py")) and not _inside(package, skip):
-            found.append(name + "/")
+    """Paths (relative to ``folder``) of the modules beside the notebook that its code imports, and
+    those that they import in turn: ``x.py`` (or an extension module) for ``import x``, the package
+    folder ``x/`` (one with ``__init__.py``) for ``import x.y``. The kernel finds them in its working
+    folder, as it would beside the notebook."""
+    return _local_code(nb, folder, skip)[0]
+
+
+def module_texts(nb, folder, skip):
+    """The string literals in the code of the modules beside the notebook that it imports."""
+    return _local_code(nb, folder, skip)[1]
+
+
+MODULE_FILES_MAX = 500  # Python files of local modules read for what they import and name
+MODULE_BYTES_MAX = 2_000_000
+
+
+def _local_code(nb, folder, skip):
+    """(local module paths, the string literals of their code), following their own imports."""
+    modules, texts, read = [], [], 0
+    todo = list(import_targets(nb.cells))
+    seen = set()
+    while todo:
+        name = top_level(todo.pop(0))
+        if name in seen:
             continue
-        for suffix in importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES:
-            if os.path.isfile(package + suffix):
-                found.append(name + suffix)
+        seen.add(name)
+        found = _local_module(name, folder, skip)
+        if found is None:
+            continue
+        modules.append(found)
+        for source in _python_files(os.path.join(folder, found)):
+            if read >= MODULE_FILES_MAX:
                 break
-    return found
+            read += 1
+            try:
+                with open(source, "rb") as handle:
+                    tree = ast.parse(handle.read(MODULE_BYTES_MAX))
+            except (OSError, SyntaxError, ValueError):
+                continue
+            todo += targets_in([tree])
+            texts += _literals(tree)
+    return modules, list(dict.fromkeys(texts))
+
+
+def _local_module(name, folder, skip):
+    """``name/`` or ``name.py`` (or ``name`` + an extension suffix) beside the notebook, or None."""
+    package = os.path.join(folder, name)
+    if _inside(package, skip):
+        return None
+    if os.path.isfile(os.path.join(package, "__init__.py")):
+        return name + "/"
+    for suffix in importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES:
+        if os.path.isfile(package + suffix):
+            return name + suffix
+    return None
+
+
+def _python_files(path):
+    """A module file, or the .py files of a package folder."""
+    if not os.path.isdir(path):
+        return [path] if path.endswith(".py") else []
+    return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n.endswith(".py"))
 
 
 def named_texts(nb):
@@ -155,10 +222,14 @@ def string_literals(nb):
     """Every short one-line string constant in the notebook's code cells (f-strings give their parts)."""
     texts = []
     for tree in code_trees(nb.cells):
-        texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-                  and isinstance(node.value, str) and 0 < len(node.value) <= LITERAL_MAX
-                  and "\n" not in node.value and "\0" not in node.value]
+        texts += _literals(tree)
     return list(dict.fromkeys(texts))
+
+
+def _literals(tree):
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, str) and 0 < len(node.value) <= LITERAL_MAX
+            and "\n" not in node.value and "\0" not in node.value]
 
 
 def _checked(folder, declared):

@@ -34,7 +34,11 @@ def import_targets(cells):
     ``a.b.c`` when ``a.b`` has no such name, as Python does). A call that imports the module a string
     literal names counts too: ``importlib.import_module("a.b")``, ``importlib.resources.files("a")``
     and the like give ``a.b`` and ``a``. jupyterstream itself is left out."""
-    trees = list(code_trees(cells))
+    return targets_in(list(code_trees(cells)))
+
+
+def targets_in(trees):
+    """import_targets of parsed code (a module's, say): a list of ast trees."""
     names = _bound_names(trees)
     targets = []
     for tree in trees:

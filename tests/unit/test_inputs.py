@@ -133,3 +133,22 @@ def test_a_bash_notebooks_words_name_its_files(project):
     nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
     got = inputs_for(project / "analysis" / "nb.ipynb", nb, [], project / "out")
     assert got.paths == ["data/x.csv", "notes.txt"]
+
+
+def test_a_glob_pattern_names_the_folder_it_searches_or_its_matches_beside_the_notebook(project):
+    (project / "analysis" / "a.csv").write_text("1\n")
+    (project / "analysis" / "b.csv").write_text("2\n")
+    got = found(project, 'files = glob.glob("data/*.csv")', 'more = sorted(Path(".").glob("*.csv"))',
+                'glob.glob("[0-9]*.none")')
+    assert got.paths == ["a.csv", "b.csv", "data/"]
+
+
+def test_the_files_and_modules_a_local_module_names_are_found_too(project):
+    folder = project / "analysis"
+    (folder / "helpers.py").write_text("import os\nimport lookups\nTABLE = open('notes.txt').read()\n")
+    (folder / "lookups.py").write_text("import pandas\nPATH = '../shared.csv'\n")
+    (folder / "unused.py").write_text("X = 'data/x.csv'\n")
+    got = found(project, "import helpers")
+    assert got.modules == ["helpers.py", "lookups.py"]
+    assert got.paths == ["../shared.csv", "notes.txt", "helpers.py", "lookups.py"]
+    assert got.root == str(project)
