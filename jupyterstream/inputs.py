@@ -34,6 +34,12 @@ class Inputs:
     files: list = field(default_factory=list)   # (path relative to root, size in bytes)
     found: bool = False                          # found in the code rather than declared
     modules: list = field(default_factory=list)  # modules beside the notebook that it imports (in paths)
+    folders: list = field(default_factory=list)  # folders every run folder has (relative to root), empty or not
+
+    @property
+    def present(self):
+        """True when run folders get anything: files, or folders for the notebook to write into."""
+        return bool(self.files or self.folders)
 
     @property
     def total(self):
@@ -47,10 +53,17 @@ class Inputs:
             "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"]
         how += [f"{', '.join(self.modules)}: imported by the notebook"] if self.modules else []
         how = "; ".join(how)
+        holding = {os.path.dirname(name) for name, _ in self.files}
+        bare = [f for f in self.folders if not any(h == f or h.startswith(f + os.sep) for h in holding)]
+        empty = [f"{os.path.relpath(os.path.join(self.root, f), os.path.join(self.root, self.notebook_dir))}/"
+                 for f in bare if os.path.dirname(f) not in bare]  # the topmost of each empty tree
+        made = f"; empty folders made in each run folder: {', '.join(empty)}" if empty else ""
         if not self.paths:
+            if empty:
+                return f"inputs: none{made}"
             return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
         return (f"inputs ({how}): {', '.join(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
-                + (", sent once per host" if sent else ", copied once per sweep"))
+                + (", sent once per host" if sent else ", copied once per sweep") + made)
 
 
 def inputs_for(notebook, nb, declared, output):
@@ -65,11 +78,14 @@ def inputs_for(notebook, nb, declared, output):
     paths += modules
     absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
     root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
-    files = {}
+    files, folders = {}, set()
     for path in absolute:
         for name, size in _walk(path, skip):
             files[os.path.relpath(name, root)] = size
-    inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules)
+        folders.update(os.path.relpath(d, root) for d in _folders(path, skip))
+    folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(nb, folder, skip))
+    inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules,
+                    sorted(folders))
     if inputs.found and inputs.total > FOUND_LIMIT:
         raise InputsError(f"{notebook}: its code names {size_text(inputs.total)} of files ({', '.join(paths)}), more "
                           f"than the {size_text(FOUND_LIMIT)} sent to each host without asking: say what it reads "
@@ -109,6 +125,23 @@ def _named_paths(text, folder, skip):
 
 
 MATCHES_MAX = 1000  # of a pattern beside the notebook
+
+
+def write_folders(nb, folder, skip):
+    """Folders beside the notebook (relative to it) that its code names a missing path in, such as
+    ``figures/`` for ``savefig("figures/AL.png")``: the deepest folder of such a path that exists.
+    Each run folder has them, empty, so that the notebook can write there as it does beside itself."""
+    found = []
+    for text in named_texts(nb) + module_texts(nb, folder, skip):
+        if os.path.isabs(text) or GLOB.search(text) or "/" not in text.strip("/"):
+            continue
+        path = os.path.normpath(os.path.join(folder, text))
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        if (os.path.isdir(path) and os.path.commonpath([path, folder]) == folder and path != folder
+                and not _inside(path, skip) and not os.path.normpath(os.path.join(folder, text)) == path):
+            found.append(os.path.relpath(path, folder))
+    return sorted(dict.fromkeys(found))
 def local_modules(nb, folder, skip):
     """Paths (relative to ``folder``) of the modules beside the notebook that its code imports, and
     those that they import in turn: ``x.py`` (or an extension module) for ``import x``, the package
@@ -257,6 +290,17 @@ def _walk(path, skip):
             full = os.path.join(folder, name)
             if os.path.isfile(full):
                 yield full, os.path.getsize(full)
+
+
+def _folders(path, skip):
+    """A folder input and every folder below it (OUTPUT left out); nothing for a file."""
+    if not os.path.isdir(path):
+        return []
+    found = []
+    for folder, dirs, _ in os.walk(path):
+        dirs[:] = [d for d in dirs if not _inside(os.path.join(folder, d), skip)]
+        found.append(folder)
+    return found
 
 
 def _inside(path, folder):

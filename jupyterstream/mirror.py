@@ -23,7 +23,8 @@ def mirror(inputs, output):
     """Bring OUTPUT/input-files/ to exactly the inputs' files; return (files copied, bytes copied)."""
     cache = cache_folder(output)
     wanted = {os.path.normpath(name): size for name, size in inputs.files}
-    _prune(cache, wanted)
+    folders = {os.path.normpath(name) for name in getattr(inputs, "folders", [])}
+    _prune(cache, wanted, folders)
     copied, volume = 0, 0
     for name in sorted(wanted):
         source, target = os.path.join(inputs.root, name), os.path.join(cache, name)
@@ -42,17 +43,20 @@ def mirror(inputs, output):
         os.replace(partial, target)
         copied, volume = copied + 1, volume + there.st_size
     os.makedirs(cache, exist_ok=True)
+    for name in sorted(folders):
+        os.makedirs(os.path.join(cache, name), exist_ok=True)
     return copied, volume
 
 
-def _prune(cache, wanted):
-    """Remove whatever is in the cache but not wanted (files, then the folders left empty)."""
+def _prune(cache, wanted, folders=()):
+    """Remove whatever is in the cache but not wanted (files, then the folders left empty that are
+    not wanted themselves)."""
     for folder, _, names in os.walk(cache, topdown=False):
         for name in names:
             path = os.path.join(folder, name)
             if os.path.relpath(path, cache) not in wanted or os.path.islink(path):
                 os.unlink(path)
-        if folder != cache and not os.listdir(folder):
+        if folder != cache and not os.listdir(folder) and os.path.relpath(folder, cache) not in folders:
             os.rmdir(folder)
 
 

@@ -19,14 +19,14 @@ def plan_inputs(notebook, nb, settings, declared=()):
     """The sweep's Inputs (declared, or found in the notebook's code); tell the job command about
     them. Writes nothing."""
     inputs = inputs_for(notebook, nb, list(declared), settings.output)
-    settings.inputs = bool(inputs.files)
+    settings.inputs = inputs.present
     settings.notebook_dir = inputs.notebook_dir
     return inputs
 
 
 def stage_inputs(inputs, settings, log):
     """Bring this machine's read-only copy of the inputs (OUTPUT/input-files/) up to date."""
-    if not inputs.files:
+    if not inputs.present:
         remove_cache(settings.output)
         print(f"jupyterstream: {inputs.describe()}", file=log, flush=True)
         return
@@ -65,7 +65,7 @@ def check_inputs(inputs, hosts, settings, log):
     """For `make check-servers`: what each host already has of the inputs and what sending costs."""
     print(inputs.describe(sent=True), file=log, flush=True)
     good = [h for h in hosts if h.ok]
-    if not inputs.files or not shipping(settings) or not good:
+    if not inputs.present or not shipping(settings) or not good:
         return []
     mirror(inputs, settings.output)
     wrapper = Path(settings.output, "ssh-wrapper").resolve()

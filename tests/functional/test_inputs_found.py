@@ -81,3 +81,23 @@ def test_files_that_magics_shell_lines_and_a_bash_notebook_name_are_in_the_run_f
     result = run_cli("run", folder / "count.ipynb", values("AL"), "-o", out)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "LINES 3" in outputs_text(out, "AL")
+
+
+def test_a_notebook_writes_into_the_folders_beside_it_that_its_code_names(tmp_path, values):
+    # beside the notebook `open("figures/summary.txt", "w")` works because figures/ exists: so must it
+    # in a run folder, without sending what figures/ already holds
+    folder = tmp_path / "nb"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "figures" / "old.png").write_text("from an earlier run")
+    (folder / "results").mkdir()
+    notebook = notebook_reading(folder, 'open("figures/summary.txt", "w").write(state)\n'
+                                        'open("results/" + state + ".txt", "w").write("done")')
+    out = tmp_path / "out"
+    result = run_cli("run", notebook, values("AL", "CA"), "-o", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "empty folders made in each run folder: figures/" in result.stdout + result.stderr
+    for state in ("AL", "CA"):
+        assert (out / "files" / state / "figures" / "summary.txt").read_text() == state
+        assert (out / "files" / state / "results" / f"{state}.txt").read_text() == "done"
+        assert not (out / "files" / state / "figures" / "old.png").exists()
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == ["old.png"]  # yours, untouched

@@ -152,3 +152,22 @@ def test_the_files_and_modules_a_local_module_names_are_found_too(project):
     assert got.modules == ["helpers.py", "lookups.py"]
     assert got.paths == ["../shared.csv", "notes.txt", "helpers.py", "lookups.py"]
     assert got.root == str(project)
+
+
+def test_a_folder_the_code_writes_a_missing_file_into_is_made_empty_in_every_run_folder(project):
+    folder = project / "analysis"
+    (folder / "figures").mkdir()
+    (folder / "figures" / "old.png").write_text("from an earlier run")
+    (folder / "results").mkdir()
+    got = found(project, 'fig.savefig("figures/AL.png")', 'df.to_csv("results/by_year/AL.csv")',
+                'open("nowhere/x.txt", "w")', 'open("./top.txt", "w")')
+    assert got.paths == [] and got.files == []
+    assert got.folders == ["figures", "results"] and got.present
+    assert got.describe() == "inputs: none; empty folders made in each run folder: figures/, results/"
+
+
+def test_every_folder_below_a_folder_input_is_kept_even_when_empty(project):
+    (project / "analysis" / "data" / "empty" / "deeper").mkdir(parents=True)
+    got = found(project, 'os.listdir("data")')
+    assert got.paths == ["data/"] and got.folders == ["data", "data/empty", "data/empty/deeper"]
+    assert got.describe().endswith("; empty folders made in each run folder: data/empty/")

@@ -99,6 +99,19 @@ def test_this_machines_copy_is_read_only_kept_when_unchanged_and_pruned(tmp_path
     assert sorted(os.listdir(copy)) == ["y.csv"]
 
 
+def test_the_folders_run_folders_need_are_kept_empty_in_the_copy_and_pruned_when_unwanted(tmp_path):
+    (tmp_path / "src" / "figures").mkdir(parents=True)
+    (tmp_path / "src" / "y.csv").write_text("yy")
+    wanted = Inputs(str(tmp_path / "src"), ".", ["y.csv"], [("y.csv", 2)], folders=["figures", "out/deep"])
+    mirror(wanted, tmp_path / "out")
+    copy = tmp_path / "out" / "input-files"
+    assert (copy / "figures").is_dir() and (copy / "out" / "deep").is_dir()
+    run = RunFolder(tmp_path / "out", "AL", copy)
+    assert os.path.isdir(os.path.join(run.make(), "out", "deep"))
+    mirror(Inputs(str(tmp_path / "src"), ".", ["y.csv"], [("y.csv", 2)]), tmp_path / "out")
+    assert sorted(os.listdir(copy)) == ["y.csv"]
+
+
 def test_a_sparse_input_stays_sparse_in_the_copy(tmp_path):
     source = tmp_path / "big.bin"
     with open(source, "wb") as handle:
