@@ -10,6 +10,7 @@ notebook's folder inside it, so every relative path means what it means beside t
 import ast
 import glob
 import importlib.machinery
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -70,11 +71,14 @@ def inputs_for(notebook, nb, declared, output):
     """The Inputs of a sweep: ``declared`` paths (relative to the notebook's folder), or those found."""
     folder = os.path.dirname(os.path.abspath(notebook))
     skip = os.path.abspath(output)
+    modules, module_literals = local_modules(nb, folder, skip)
+    texts = named_texts(nb) + module_literals
+    written = written_only(nb)
     if declared:
         paths = [_checked(folder, p) for p in declared]
     else:
-        paths = found_in_code(nb, folder, skip)
-    modules = [m for m in local_modules(nb, folder, skip) if m not in paths]
+        paths = found_in_code([t for t in texts if t not in written], folder, skip)
+    modules = [m for m in modules if m not in paths]
     paths += modules
     absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
     root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
@@ -83,7 +87,7 @@ def inputs_for(notebook, nb, declared, output):
         for name, size in _walk(path, skip):
             files[os.path.relpath(name, root)] = size
         folders.update(os.path.relpath(d, root) for d in _folders(path, skip))
-    folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(nb, folder, skip))
+    folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(texts, folder, skip, written))
     inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules,
                     sorted(folders))
     if inputs.found and inputs.total > FOUND_LIMIT:
@@ -93,13 +97,13 @@ def inputs_for(notebook, nb, declared, output):
     return inputs
 
 
-def found_in_code(nb, folder, skip):
-    """Paths (relative to ``folder``) of existing files and folders the notebook's code names (see
-    named_texts), or the code of the modules beside it that it imports; a glob pattern names the
-    folder it searches (``data/*.csv``: ``data/``), or its matches beside the notebook (``*.csv``).
-    Never the notebook's folder or one above it, nor anything in OUTPUT."""
+def found_in_code(texts, folder, skip):
+    """Paths (relative to ``folder``) of existing files and folders that ``texts`` (what the code
+    names: see named_texts and local_modules) name; a glob pattern names the folder it searches
+    (``data/*.csv``: ``data/``), or its matches beside the notebook (``*.csv``). Never the notebook's
+    folder or one above it, nor anything in OUTPUT."""
     found = []
-    for text in named_texts(nb) + module_texts(nb, folder, skip):
+    for text in texts:
         found += _named_paths(text, folder, skip)
     return sorted(dict.fromkeys(found))
 
@@ -116,8 +120,8 @@ def _named_paths(text, folder, skip):
         head = "/".join(parts[:next(i for i, part in enumerate(parts) if GLOB.search(part))])
         if head.strip(".").strip("/"):
             return _named_paths(head, folder, skip)
-        return [p for match in sorted(glob.glob(os.path.join(folder, text), recursive=True))[:MATCHES_MAX]
-                for p in _named_paths(os.path.relpath(match, folder), folder, skip)]
+        matches = itertools.islice(glob.iglob(os.path.join(folder, text), recursive=True), MATCHES_MAX)
+        return [p for match in sorted(matches) for p in _named_paths(os.path.relpath(match, folder), folder, skip)]
     path = os.path.normpath(os.path.join(folder, text))
     if not os.path.exists(path) or os.path.commonpath([path, folder]) == path or _inside(path, skip):
         return []
@@ -127,43 +131,74 @@ def _named_paths(text, folder, skip):
 MATCHES_MAX = 1000  # of a pattern beside the notebook
 
 
-def write_folders(nb, folder, skip):
-    """Folders beside the notebook (relative to it) that its code names a missing path in, such as
-    ``figures/`` for ``savefig("figures/AL.png")``: the deepest folder of such a path that exists.
+def write_folders(texts, folder, skip, written=()):
+    """Folders beside the notebook (relative to it) that the run writes into: the deepest folder that
+    exists of a missing path the code names (``figures/`` for ``savefig("figures/AL.png")``), and
+    the folder of each path that the code only ever writes to (``written``: see written_only).
     Each run folder has them, empty, so that the notebook can write there as it does beside itself."""
     found = []
-    for text in named_texts(nb) + module_texts(nb, folder, skip):
-        if os.path.isabs(text) or GLOB.search(text) or "/" not in text.strip("/"):
+    for text in texts:
+        if os.path.isabs(text) or GLOB.search(text):
             continue
-        path = os.path.normpath(os.path.join(folder, text))
+        named = path = os.path.normpath(os.path.join(folder, text))
+        if text in written and os.path.isfile(path):
+            path = os.path.dirname(path)
         while not os.path.exists(path) and os.path.dirname(path) != path:
             path = os.path.dirname(path)
-        if (os.path.isdir(path) and os.path.commonpath([path, folder]) == folder and path != folder
-                and not _inside(path, skip) and not os.path.normpath(os.path.join(folder, text)) == path):
+        if ((path != named or text in written) and os.path.isdir(path) and path != folder
+                and os.path.commonpath([path, folder]) == folder and not _inside(path, skip)):
             found.append(os.path.relpath(path, folder))
     return sorted(dict.fromkeys(found))
+
+
+# Calls that write the file their first argument names (pandas, matplotlib, numpy, plotly...).
+WRITERS = frozenset(["to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_feather", "to_html", "to_latex",
+                     "to_markdown", "to_stata", "to_hdf", "to_xml", "to_orc", "savefig", "imsave", "savetxt", "savez",
+                     "savez_compressed", "write_html", "write_image"])
+PATH_WRITERS = frozenset(["write_text", "write_bytes"])  # Path("x").write_text(...)
+FILE_KEYWORDS = ("path", "path_or_buf", "fname", "file", "excel_writer", "buf")
+
+
+def written_only(nb):
+    """String literals of the notebook's Python code that appear only in the file a call writes:
+    ``df.to_csv(f"output/{state}.csv")``, ``savefig("figures/AL.png")``, ``open(path, "w")``,
+    ``Path("out.txt").write_text(...)``. Those paths are the run's output, not its input: a file
+    already there from an earlier run by hand is not sent (the run would have to overwrite it)."""
+    uses, writes = {}, {}
+    for tree in code_trees(nb.cells):
+        for text in _literals(tree):
+            uses[text] = uses.get(text, 0) + 1
+        for node in ast.walk(tree):
+            target = _written_file(node) if isinstance(node, ast.Call) else None
+            for text in _literals(target) if target is not None else []:
+                writes[text] = writes.get(text, 0) + 1
+    return {text for text, count in writes.items() if count >= uses.get(text, 0)}
+
+
+def _written_file(call):
+    """The expression naming the file a call writes, or None when it does not write one."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name in PATH_WRITERS and isinstance(func, ast.Attribute):
+        return func.value
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in FILE_KEYWORDS), None)
+    if name in WRITERS:
+        return first
+    if name == "open":
+        mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax") \
+                and "+" not in mode.value:
+            return first
+    return None
+
+
 def local_modules(nb, folder, skip):
-    """Paths (relative to ``folder``) of the modules beside the notebook that its code imports, and
-    those that they import in turn: ``x.py`` (or an extension module) for ``import x``, the package
-    folder ``x/`` (one with ``__init__.py``) for ``import x.y``. The kernel finds them in its working
-    folder, as it would beside the notebook."""
-    return _local_code(nb, folder, skip)[0]
-
-
-def module_texts(nb, folder, skip):
-    """The string literals in the code of the modules beside the notebook that it imports."""
-    return _local_code(nb, folder, skip)[1]
-
-
-MODULE_FILES_MAX = 500  # Python files of local modules read for what they import and name
-MODULE_BYTES_MAX = 2_000_000
-
-
-def _local_code(nb, folder, skip):
-    """(local module paths, the string literals of their code), following their own imports."""
+    """(paths, literals): the modules beside the notebook (relative to ``folder``) that its code
+    imports, and those that they import in turn (``x.py``, or an extension module, for ``import x``;
+    the package folder ``x/``, one with ``__init__.py``, for ``import x.y``), and the string literals
+    of their code. The kernel finds them in its working folder, as it would beside the notebook."""
     modules, texts, read = [], [], 0
-    todo = list(import_targets(nb.cells))
-    seen = set()
+    todo, seen = list(import_targets(nb.cells)), set()
     while todo:
         name = top_level(todo.pop(0))
         if name in seen:
@@ -185,6 +220,10 @@ def _local_code(nb, folder, skip):
             todo += targets_in([tree])
             texts += _literals(tree)
     return modules, list(dict.fromkeys(texts))
+
+
+MODULE_FILES_MAX = 500  # Python files of local modules read for what they import and name
+MODULE_BYTES_MAX = 2_000_000
 
 
 def _local_module(name, folder, skip):
@@ -211,14 +250,14 @@ def named_texts(nb):
     """Every text in the notebook's code that may name a file beside it: Python's string literals;
     in code that is not Python (an R or bash kernel, a cell that does not parse) its quoted strings;
     and in shell code (a bash kernel, IPython's ``!`` and ``%`` lines, ``%%bash`` cells) its words."""
-    shell_kernel = language_of(nb) in SHELLS
+    language = language_of(nb)
+    shell_kernel, python = language in SHELLS, language == "python"
     texts = [] if shell_kernel else string_literals(nb)
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         lines = "".join(cell.get("source", "")).splitlines()
         body_is_shell = shell_kernel or bool(lines and SHELL_CELL.match(lines[0]))
-        python = not shell_kernel and language_of(nb) == "python"
         parses = python and not body_is_shell and _parses(lines)
         for line in lines:
             magic = python and line.lstrip().startswith(("%", "!"))

@@ -101,3 +101,16 @@ def test_a_notebook_writes_into_the_folders_beside_it_that_its_code_names(tmp_pa
         assert (out / "files" / state / "results" / f"{state}.txt").read_text() == "done"
         assert not (out / "files" / state / "figures" / "old.png").exists()
     assert sorted(p.name for p in (folder / "figures").iterdir()) == ["old.png"]  # yours, untouched
+
+
+def test_a_run_overwrites_what_a_run_by_hand_left_in_the_folder_it_writes_to(tmp_path, values):
+    folder = tmp_path / "nb"
+    (folder / "results").mkdir(parents=True)
+    (folder / "results" / "CA.txt").write_text("by hand\n")
+    notebook = notebook_reading(folder, 'open(f"results/{state}.txt", "w").write("swept")')
+    out = tmp_path / "out"
+    result = run_cli("run", notebook, values("CA", "AL"), "-o", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for state in ("CA", "AL"):
+        assert (out / "files" / state / "results" / f"{state}.txt").read_text() == "swept"
+    assert (folder / "results" / "CA.txt").read_text() == "by hand\n"

@@ -171,3 +171,17 @@ def test_every_folder_below_a_folder_input_is_kept_even_when_empty(project):
     got = found(project, 'os.listdir("data")')
     assert got.paths == ["data/"] and got.folders == ["data", "data/empty", "data/empty/deeper"]
     assert got.describe().endswith("; empty folders made in each run folder: data/empty/")
+
+
+def test_a_path_the_code_only_writes_to_is_an_empty_folder_not_an_input(project):
+    # a run by hand left figures/CA.png and output/CA.csv: they are outputs, not inputs; sending them
+    # would make each run's own write go through a read-only link
+    folder = project / "analysis"
+    for name in ("figures/CA.png", "output/CA.csv", "logs/run.txt", "keep/a.txt"):
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text("from a run by hand")
+    got = found(project, 'fig.savefig(f"figures/{state}.png", dpi=80)', 'df.to_csv(path_or_buf=f"output/{state}.csv")',
+                'open("logs/run.txt", "a").write("x")', 'Path("keep/a.txt").write_text("new")',
+                'open("keep/a.txt").read()', 'pd.read_csv("data/x.csv")')
+    assert got.paths == ["data/x.csv", "keep/a.txt"]
+    assert got.folders == ["figures", "logs", "output"]  # keep/ comes with its file
