@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputsError
 from .lang import language_of
-from .runner.cells import code_trees, import_targets, targets_in, top_level
+from .runner.cells import code_trees, import_targets, parse_python, targets_in, top_level
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -214,8 +214,10 @@ def local_modules(nb, folder, skip):
             read += 1
             try:
                 with open(source, "rb") as handle:
-                    tree = ast.parse(handle.read(MODULE_BYTES_MAX))
-            except (OSError, SyntaxError, ValueError):
+                    tree = parse_python(handle.read(MODULE_BYTES_MAX))
+            except OSError:
+                continue
+            if tree is None:
                 continue
             todo += targets_in([tree])
             texts += _literals(tree)
@@ -283,11 +285,7 @@ def _words(line):
 
 
 def _parses(lines):
-    try:
-        ast.parse("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!"))))
-    except SyntaxError:
-        return False
-    return True
+    return parse_python("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))) is not None
 
 
 def string_literals(nb):

@@ -39,7 +39,15 @@ def _transformer():
 
 def parse(source):
     """(ast.Module, the Python IPython runs, the cell's own text of it) of a cell; a Python-bodied
-    cell magic is read as its body. Raises SyntaxError (or ValueError for a NUL character)."""
+    cell magic is read as its body. Raises SyntaxError (or ValueError for a NUL character), also for
+    code nested too deeply for Python's parser (which raises MemoryError or RecursionError)."""
+    try:
+        return _parse(source)
+    except (MemoryError, RecursionError):
+        raise SyntaxError("it is nested too deeply for Python to read") from None
+
+
+def _parse(source):
     with warnings.catch_warnings():
         # Warnings about the user's code (IPython's about odd line breaks, Python's SyntaxWarning)
         # are for the run to show, not for reading the cell.
@@ -50,7 +58,7 @@ def parse(source):
             python = transform(source)
             tree = ast.parse(python)
     body = _cell_magic_body(tree)
-    return parse(body) if body is not None else (tree, python, source)
+    return _parse(body) if body is not None else (tree, python, source)
 
 
 def as_written(binding, python, source):

@@ -17,10 +17,18 @@ def code_trees(cells):
         text = cell.get("source", "")
         text = "".join(text) if isinstance(text, list) else text
         source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
-        try:
-            yield ast.parse(source)
-        except SyntaxError:
-            continue
+        tree = parse_python(source)
+        if tree is not None:
+            yield tree
+
+
+def parse_python(source):
+    """The ast tree of some Python source, or None when it is not Python that can be read (a syntax
+    error, a NUL character, or nesting too deep for the parser, which runs out of memory on it)."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
 
 
 def imports(cells):

@@ -67,3 +67,15 @@ def test_a_notebook_whose_kernel_is_not_installed_is_refused_before_any_job(tmp_
 def test_preview_and_plan_check_the_input_too(tmp_path, values, command):
     result = run_cli(command, NOTEBOOKS / "echo.ipynb", values("AL", "AL"), "-o", tmp_path / "out")
     assert result.returncode == 2 and "duplicate of line 1" in result.stderr
+
+
+def test_a_cell_nested_too_deeply_to_read_is_the_kernels_to_report_not_a_crash_before_the_sweep(tmp_path, values):
+    import nbformat
+    nb = nbformat.read(NOTEBOOKS / "echo.ipynb", 4)
+    nb.cells.append(nbformat.v4.new_code_cell("x = " + "-" * 200_000 + "1"))
+    notebook = tmp_path / "deep.ipynb"
+    nbformat.write(nb, notebook)
+    result = run_cli("run", notebook, values("AL"), "-o", tmp_path / "out")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    status = json.loads((tmp_path / "out" / "status" / "AL.json").read_text())
+    assert status["status"] == "cell-error"

@@ -37,6 +37,12 @@ def test_a_parameters_cell_that_is_not_python_even_for_ipython_names_the_line():
         defaults("n = 1\nstate = (\n")
 
 
+def test_a_parameters_cell_nested_too_deeply_for_the_parser_is_refused_not_crashed_on():
+    # Python's parser runs out of memory on 200,000 unary minuses (MemoryError, not SyntaxError)
+    with pytest.raises(NotebookError, match="not valid Python.*nested too deeply for Python to read"):
+        defaults("n = " + "-" * 200_000 + "1\n")
+
+
 # --- assignment forms -------------------------------------------------------------------------
 
 
