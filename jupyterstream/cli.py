@@ -192,7 +192,8 @@ def check_servers(notebook, inputs, **options):
     def step():
         nb = read_notebook(notebook)
         found = staging.plan_inputs(notebook, nb, settings, inputs)
-        hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True)
+        hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True,
+                                    local=found.module_names)
         try:
             staging.check_inputs(found, hosts, settings, sys.stdout)
         finally:

@@ -34,8 +34,13 @@ class Inputs:
     paths: list = field(default_factory=list)   # as declared or found, relative to the notebook's folder
     files: list = field(default_factory=list)   # (path relative to root, size in bytes)
     found: bool = False                          # found in the code rather than declared
-    modules: list = field(default_factory=list)  # modules beside the notebook that it imports (in paths)
+    modules: list = field(default_factory=list)  # modules beside the notebook that it imports (in paths too)
     folders: list = field(default_factory=list)  # folders every run folder has (relative to root), empty or not
+
+    @property
+    def module_names(self):
+        """The names the notebook imports its modules in ``modules`` by (``helpers`` for helpers.py)."""
+        return [m.rstrip("/").split(".")[0] for m in self.modules]
 
     @property
     def present(self):
@@ -52,7 +57,8 @@ class Inputs:
         named = [p for p in self.paths if p not in self.modules]
         how = [] if self.found and not named else [
             "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"]
-        how += [f"{', '.join(self.modules)}: imported by the notebook"] if self.modules else []
+        imported = [m for m in self.modules if m not in named]
+        how += [f"{', '.join(imported)}: imported by the notebook"] if imported else []
         how = "; ".join(how)
         holding = {os.path.dirname(name) for name, _ in self.files}
         bare = [f for f in self.folders if not any(h == f or h.startswith(f + os.sep) for h in holding)]
@@ -78,8 +84,7 @@ def inputs_for(notebook, nb, declared, output):
         paths = [_checked(folder, p) for p in declared]
     else:
         paths = found_in_code([t for t in texts if t not in written], folder, skip)
-    modules = [m for m in modules if m not in paths]
-    paths += modules
+    paths += [m for m in modules if m not in paths]
     absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
     root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
     files, folders = {}, set()

@@ -40,13 +40,14 @@ class Servers:
         return self.count > 0
 
 
-def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False):
+def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False, local=()):
     """Preflight every host; print one line per host; return the Hosts. With keep_connections,
-    the connections the check opened stay for the sweep (close them with close_servers)."""
+    the connections the check opened stay for the sweep (close them with close_servers). ``local``:
+    the modules sent with the inputs (beside the notebook), which the hosts need not have."""
     logins = servers.read_servers(where.file, where.count)
     try:
         hosts = servers.check_hosts(logins, settings.output, where.ssh, settings.remote_python,
-                                    kernel_name(nb), servers.notebook_imports(nb))
+                                    kernel_name(nb), [m for m in servers.notebook_imports(nb) if m not in local])
     except BaseException:
         close_servers(settings, logins)
         raise
@@ -122,7 +123,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     try:
         if where.remote:
             Path(settings.output).mkdir(parents=True, exist_ok=True)
-            hosts = check_servers(plan.source, where, settings, log, keep_connections=True)
+            hosts = check_servers(plan.source, where, settings, log, keep_connections=True, local=found.module_names)
             ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:

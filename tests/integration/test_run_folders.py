@@ -192,3 +192,18 @@ def test_with_a_shared_filesystem_nothing_is_sent_and_the_runs_still_get_their_f
     assert not (output / "inputs-sent.tsv").exists() and "--transferfile" not in result.stderr
     assert (output / "files" / "CA" / "out.csv").read_text() == "CA,8\n"
     assert f"--inputs {output / 'input-files'}" in result.stderr  # linked from OUTPUT's own copy, in place
+
+
+def test_a_notebook_importing_a_module_beside_it_passes_the_check_and_runs_over_two_hosts(hosts, tmp_path, values):
+    # the hosts have no `helpers`: it goes with the inputs, so the preflight must not look for it there
+    notebook = write_notebook(tmp_path / "proj" / "nb.ipynb", "import helpers\nprint('RESULT', helpers.twice(state))")
+    (tmp_path / "proj" / "helpers.py").write_text("def twice(text):\n    return text * 2\n")
+    result = run_cli("run", notebook, values("AL", "CA"), "-o", tmp_path / "out",
+                     *over_ssh(hosts, tmp_path, "1/alpha", "1/beta"), "--strict-servers")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cannot import" not in result.stderr
+    assert {job: r["status"] for job, r in records(tmp_path / "out").items()} == {"AL": "ok", "CA": "ok"}
+    for job in ("AL", "CA"):
+        text = "".join(o.get("text", "") for c in nbformat.read(tmp_path / "out" / "runs" / f"{job}.ipynb", 4).cells
+                       for o in c.get("outputs", []))
+        assert f"RESULT {job * 2}" in text

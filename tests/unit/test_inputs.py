@@ -110,7 +110,7 @@ def test_modules_beside_the_notebook_that_it_imports_are_inputs_even_when_inputs
 def test_a_module_the_code_both_names_and_imports_is_sent_once(project):
     (project / "analysis" / "helpers.py").write_text("X = 1\n")
     got = found(project, "import helpers\nprint(open('helpers.py').read())")
-    assert got.paths == ["helpers.py"] and got.modules == [] and got.files == [("helpers.py", 6)]
+    assert got.paths == ["helpers.py"] and got.modules == ["helpers.py"] and got.files == [("helpers.py", 6)]
 
 
 def test_files_named_on_magic_and_shell_lines_are_found(project):
