@@ -112,13 +112,9 @@ def test_an_openmp_runtime_the_template_loaded_gives_a_warm_kernel_a_cold_kernel
              new_code_cell("import openmp_user\nprint('OPENMP', openmp_user.RUNTIME.omp_get_max_threads())")]
     notebook = write_notebook(tmp_path / "openmp.ipynb", cells)
     env = {"PYTHONPATH": str(library), "OMP_NUM_THREADS": "3"}
-    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    cold_tmp = tmp_path / "cold"
-    cold_tmp.mkdir()
-    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
-    assert printed(cold_tmp / "out", "a", "OPENMP") == "3", cold.stderr
-    assert printed(tmp_path / "out", "a", "OPENMP") == "3"
+    warm, cold = warm_and_cold(tmp_path, notebook, env)
+    assert printed(cold, "a", "OPENMP") == "3"
+    assert printed(warm, "a", "OPENMP") == "3"
 
 
 def test_no_template_or_kernel_is_left_after_a_warm_sweep(isolation):
@@ -169,13 +165,9 @@ def test_a_warm_kernel_starts_with_the_submodules_the_notebook_imports_already_l
              new_code_cell("import warmpkg.sub\nfrom warmpkg import other")]
     notebook = write_notebook(tmp_path / "submodules.ipynb", cells)
     env = {"PYTHONPATH": str(tmp_path / "lib")}
-    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    cold_tmp = tmp_path / "cold"
-    cold_tmp.mkdir()
-    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
-    assert printed(tmp_path / "out", "a", "LOADED") == "True True False"  # what it imports, and no more
-    assert printed(cold_tmp / "out", "a", "LOADED") == "False False False", cold.stderr
+    warm, cold = warm_and_cold(tmp_path, notebook, env)
+    assert printed(warm, "a", "LOADED") == "True True False"  # what it imports, and no more
+    assert printed(cold, "a", "LOADED") == "False False False"
 
 
 def test_a_warm_kernel_starts_with_the_packages_its_calls_name_by_a_string_already_loaded(tmp_path):
@@ -193,14 +185,10 @@ def test_a_warm_kernel_starts_with_the_packages_its_calls_name_by_a_string_alrea
                            "dynamic = importlib.import_module('warm' + 'dynamic')")]
     notebook = write_notebook(tmp_path / "named.ipynb", cells)
     env = {"PYTHONPATH": str(tmp_path / "lib")}
-    warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    cold_tmp = tmp_path / "cold"
-    cold_tmp.mkdir()
-    cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
-    assert printed(tmp_path / "out", "a", "LOADED") == "True True False"  # a computed name is not guessed
-    assert printed(cold_tmp / "out", "a", "LOADED") == "False False False", cold.stderr
-    assert printed(tmp_path / "out", "a", "READ") == printed(cold_tmp / "out", "a", "READ") == "['x', '1']"
+    warm, cold = warm_and_cold(tmp_path, notebook, env)
+    assert printed(warm, "a", "LOADED") == "True True False"  # a computed name is not guessed
+    assert printed(cold, "a", "LOADED") == "False False False"
+    assert printed(warm, "a", "READ") == printed(cold, "a", "READ") == "['x', '1']"
 
 
 def test_a_module_beside_the_notebook_wins_over_the_installed_one_the_template_loaded(tmp_path):
@@ -219,14 +207,22 @@ def test_a_module_beside_the_notebook_wins_over_the_installed_one_the_template_l
              new_code_cell("import kept, shadowed\nprint('WHERE', shadowed.WHERE, '/', kept.WHERE)")]
     notebook = write_notebook(folder / "shadow.ipynb", cells)
     env = {"PYTHONPATH": str(installed)}
+    warm, cold = warm_and_cold(tmp_path, notebook, env)
+    assert printed(cold, "a", "WHERE") == "beside the notebook / installed"
+    assert printed(warm, "a", "WHERE") == "beside the notebook / installed"
+    assert printed(warm, "a", "PRELOADED") == "False True"  # the installed one, forgotten
+
+
+def warm_and_cold(tmp_path, notebook, env):
+    """Run ``notebook`` for one value warm, then cold; (the warm output, the cold output), once the
+    warm run is known to have had a warm kernel."""
     warm = sweep(tmp_path, notebook, ["a"], "--warm-kernels", warm_dir=tmp_path / "warm", extra_env=env)
+    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
     cold_tmp = tmp_path / "cold"
     cold_tmp.mkdir()
     cold = sweep(cold_tmp, notebook, ["a"], "--cold-kernels", warm_dir=tmp_path / "warm", extra_env=env)
-    assert read_status(tmp_path / "out", "a")["kernel"] == "warm", warm.stderr
-    assert printed(cold_tmp / "out", "a", "WHERE") == "beside the notebook / installed", cold.stderr
-    assert printed(tmp_path / "out", "a", "WHERE") == "beside the notebook / installed"
-    assert printed(tmp_path / "out", "a", "PRELOADED") == "False True"  # the installed one, forgotten
+    assert cold.returncode == 0, cold.stdout + cold.stderr
+    return tmp_path / "out", cold_tmp / "out"
 
 
 def printed(output, job_id, tag):
