@@ -136,7 +136,7 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
     def step():
         the_plan = build_plan(notebook, values, param)
         settings, _ = settings_of(dict(options, output=output))
-        found = staging.plan_inputs(notebook, the_plan.source, settings, inputs)
+        found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
         check_output(output)
         staging.stage_inputs(found, settings, sys.stderr)
         for job in stage(the_plan, output, select(the_plan, only), rerun_ok):

@@ -36,6 +36,7 @@ class Inputs:
     found: bool = False                          # found in the code rather than declared
     modules: list = field(default_factory=list)  # modules beside the notebook that it imports (in paths too)
     folders: list = field(default_factory=list)  # folders every run folder has (relative to root), empty or not
+    in_values: bool = False                      # some were found in the values rather than the code
 
     @property
     def module_names(self):
@@ -56,7 +57,8 @@ class Inputs:
         """One line: what the runs get, how big, where it came from (and, with ``sent``, how it travels)."""
         named = [p for p in self.paths if p not in self.modules]
         how = [] if self.found and not named else [
-            "found in the notebook's code; declare them with INPUTS=..." if self.found else "declared with INPUTS"]
+            f"found in the notebook's code{' and values' if self.in_values else ''}; declare them with INPUTS=..."
+            if self.found else "declared with INPUTS"]
         imported = [m for m in self.modules if m not in named]
         how += [f"{', '.join(imported)}: imported by the notebook"] if imported else []
         how = "; ".join(how)
@@ -69,21 +71,34 @@ class Inputs:
             if empty:
                 return f"inputs: none{made}"
             return "inputs: none (the notebook's code names no file beside it; declare them with INPUTS=...)"
-        return (f"inputs ({how}): {', '.join(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
+        return (f"inputs ({how}): {shortened(self.paths)}: {files_text(len(self.files))}, {size_text(self.total)}"
                 + (", sent once per host" if sent else ", copied once per sweep") + made)
 
 
-def inputs_for(notebook, nb, declared, output):
-    """The Inputs of a sweep: ``declared`` paths (relative to the notebook's folder), or those found."""
+PATHS_SHOWN = 10
+
+
+def shortened(paths):
+    """Paths for a message: the first few, then how many in all."""
+    shown = ", ".join(paths[:PATHS_SHOWN])
+    return shown + (f", ... ({len(paths)} in all)" if len(paths) > PATHS_SHOWN else "")
+
+
+def inputs_for(notebook, nb, declared, output, values=()):
+    """The Inputs of a sweep: ``declared`` paths (relative to the notebook's folder), or those found
+    in its code and in ``values`` (the texts of the values file: a sweep over files names them there)."""
     folder = os.path.dirname(os.path.abspath(notebook))
     skip = os.path.abspath(output)
     modules, module_literals = local_modules(nb, folder, skip)
+    by_values = []
     texts = named_texts(nb) + module_literals
     written = written_only(nb)
     if declared:
         paths = [_checked(folder, p) for p in declared]
     else:
         paths = found_in_code([t for t in texts if t not in written], folder, skip)
+        by_values = [p for p in found_in_code(_value_texts(values), folder, skip) if p not in paths]
+        paths = sorted(paths + by_values)
     paths += [m for m in modules if m not in paths]
     absolute = [os.path.normpath(os.path.join(folder, p)) for p in paths]
     root = os.path.commonpath([folder] + [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
@@ -94,12 +109,19 @@ def inputs_for(notebook, nb, declared, output):
         folders.update(os.path.relpath(d, root) for d in _folders(path, skip))
     folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(texts, folder, skip, written))
     inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules,
-                    sorted(folders))
+                    sorted(folders), bool(not declared and by_values))
     if inputs.found and inputs.total > FOUND_LIMIT:
-        raise InputsError(f"{notebook}: its code names {size_text(inputs.total)} of files ({', '.join(paths)}), more "
+        where = "code and values file name" if by_values else "code names"
+        raise InputsError(f"{notebook}: its {where} {size_text(inputs.total)} of files ({shortened(paths)}), more "
                           f"than the {size_text(FOUND_LIMIT)} sent to each host without asking: say what it reads "
                           "with INPUTS=data/x.csv (several paths allowed, relative to the notebook's folder)")
     return inputs
+
+
+def _value_texts(values):
+    """The texts of a values file that could name a file (one line, not too long)."""
+    return list(dict.fromkeys(t for t in values if isinstance(t, str) and 0 < len(t) <= LITERAL_MAX
+                              and "\n" not in t and "\0" not in t))
 
 
 def found_in_code(texts, folder, skip):

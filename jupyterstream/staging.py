@@ -15,10 +15,11 @@ SENT_LOG = "inputs-sent.tsv"  # one line per host and sweep: what its input rsyn
 LISTED = 10                   # input files a preview names one by one
 
 
-def plan_inputs(notebook, nb, settings, declared=()):
-    """The sweep's Inputs (declared, or found in the notebook's code); tell the job command about
-    them. Writes nothing."""
-    inputs = inputs_for(notebook, nb, list(declared), settings.output)
+def plan_inputs(notebook, nb, settings, declared=(), plan=None):
+    """The sweep's Inputs (declared, or found in the notebook's code and the plan's values); tell the
+    job command about them. Writes nothing."""
+    values = [text for job in plan.jobs for text in job.texts.values()] if plan is not None else []
+    inputs = inputs_for(notebook, nb, list(declared), settings.output, values)
     settings.inputs = inputs.present
     settings.notebook_dir = inputs.notebook_dir
     return inputs

@@ -74,7 +74,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
             inputs=()):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param)
-    found = plan_inputs(notebook, plan.source, settings, inputs)
+    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
@@ -113,7 +113,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
     where = where or Servers()
     plan = build_plan(notebook, values, param)
-    found = plan_inputs(notebook, plan.source, settings, inputs)
+    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
     chosen = select(plan, only)
     check_tools(*(("rsync",) if shipping(settings) else ()))

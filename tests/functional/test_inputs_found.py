@@ -114,3 +114,23 @@ def test_a_run_overwrites_what_a_run_by_hand_left_in_the_folder_it_writes_to(tmp
     for state in ("CA", "AL"):
         assert (out / "files" / state / "results" / f"{state}.txt").read_text() == "swept"
     assert (folder / "results" / "CA.txt").read_text() == "by hand\n"
+
+
+def test_a_sweep_over_the_files_its_values_name_has_each_file_in_the_run_folder(tmp_path):
+    folder = tmp_path / "nb"
+    (folder / "data").mkdir(parents=True)
+    for name, rows in (("a.csv", 2), ("b.csv", 5)):
+        (folder / "data" / name).write_text("x\n" * rows)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('path = "data/a.csv"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print('ROWS', len(open(path).read().split()))")]
+    nbformat.write(nb, folder / "count.ipynb")
+    (tmp_path / "files.txt").write_text("data/a.csv\ndata/b.csv\n")
+    out = tmp_path / "out"
+    result = run_cli("run", folder / "count.ipynb", tmp_path / "files.txt", "--param", "path", "-o", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "found in the notebook's code and values" in result.stderr
+    printed = sorted(line for status in (out / "runs").glob("*.ipynb") for line in outputs_text(out, status.stem).split("\n")
+                     if line.startswith("ROWS"))
+    assert printed == ["ROWS 2", "ROWS 5"]

@@ -185,3 +185,20 @@ def test_a_path_the_code_only_writes_to_is_an_empty_folder_not_an_input(project)
                 'open("keep/a.txt").read()', 'pd.read_csv("data/x.csv")')
     assert got.paths == ["data/x.csv", "keep/a.txt"]
     assert got.folders == ["figures", "logs", "output"]  # keep/ comes with its file
+
+
+def test_files_the_values_name_are_found_for_a_sweep_over_files(project):
+    folder = project / "analysis"
+    for i in range(12):
+        (folder / "data" / f"part{i:02}.csv").write_text("p\n")
+    values = [f"data/part{i:02}.csv" for i in range(12)] + ["CA", "data/missing.csv", "x" * 400]
+    got = inputs_for(folder / "nb.ipynb", notebook("path = 'data/x.csv'\n", "pd.read_csv(path)"), [], project / "out",
+                     values)
+    assert got.paths == ["data/part00.csv", "data/part01.csv", "data/part02.csv", "data/part03.csv", "data/part04.csv",
+                         "data/part05.csv", "data/part06.csv", "data/part07.csv", "data/part08.csv", "data/part09.csv",
+                         "data/part10.csv", "data/part11.csv", "data/x.csv"]
+    assert got.describe().startswith("inputs (found in the notebook's code and values; declare them with INPUTS=...): "
+                                     "data/part00.csv, ")
+    assert ", ... (13 in all): 13 files" in got.describe()
+    declared = inputs_for(folder / "nb.ipynb", notebook(), ["notes.txt"], project / "out", values)
+    assert declared.paths == ["notes.txt"] and not declared.in_values
