@@ -193,7 +193,7 @@ def check_servers(notebook, inputs, **options):
         nb = read_notebook(notebook)
         found = staging.plan_inputs(notebook, nb, settings, inputs)
         hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True,
-                                    local=found.module_names)
+                                    local=found.shipped)
         try:
             staging.check_inputs(found, hosts, settings, sys.stdout)
         finally:

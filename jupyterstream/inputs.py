@@ -38,10 +38,7 @@ class Inputs:
     folders: list = field(default_factory=list)  # folders every run folder has (relative to root), empty or not
     in_values: bool = False                      # some were found in the values rather than the code
 
-    @property
-    def module_names(self):
-        """The names the notebook imports its modules in ``modules`` by (``helpers`` for helpers.py)."""
-        return [m.rstrip("/").split(".")[0] for m in self.modules]
+    shipped: list = field(default_factory=list)  # names the notebook imports that the inputs hold (helpers)
 
     @property
     def present(self):
@@ -109,7 +106,7 @@ def inputs_for(notebook, nb, declared, output, values=()):
         folders.update(os.path.relpath(d, root) for d in _folders(path, skip))
     folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(texts, folder, skip, written))
     inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules,
-                    sorted(folders), bool(not declared and by_values))
+                    sorted(folders), bool(not declared and by_values), shipped_modules(nb, absolute))
     if inputs.found and inputs.total > FOUND_LIMIT:
         where = "code and values file name" if by_values else "code names"
         raise InputsError(f"{notebook}: its {where} {size_text(inputs.total)} of files ({shortened(paths)}), more "
@@ -255,10 +252,19 @@ MODULE_FILES_MAX = 500  # Python files of local modules read for what they impor
 MODULE_BYTES_MAX = 2_000_000
 
 
+def shipped_modules(nb, inputs):
+    """The top-level names the notebook imports that its inputs hold: a module beside it, or one in
+    a folder it sends (``../src/`` holding ``mylib/``, for ``sys.path.append("../src")``). A host
+    needs them from the inputs, not installed."""
+    places = {os.path.dirname(p) if not os.path.isdir(p) else p for p in inputs}
+    names = dict.fromkeys(top_level(t) for t in import_targets(nb.cells))
+    return [name for name in names if any(_local_module(name, place, None) for place in sorted(places))]
+
+
 def _local_module(name, folder, skip):
     """``name/`` or ``name.py`` (or ``name`` + an extension suffix) beside the notebook, or None."""
     package = os.path.join(folder, name)
-    if _inside(package, skip):
+    if skip is not None and _inside(package, skip):
         return None
     if os.path.isfile(os.path.join(package, "__init__.py")):
         return name + "/"

@@ -123,7 +123,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     try:
         if where.remote:
             Path(settings.output).mkdir(parents=True, exist_ok=True)
-            hosts = check_servers(plan.source, where, settings, log, keep_connections=True, local=found.module_names)
+            hosts = check_servers(plan.source, where, settings, log, keep_connections=True, local=found.shipped)
             ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:

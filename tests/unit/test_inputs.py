@@ -202,3 +202,11 @@ def test_files_the_values_name_are_found_for_a_sweep_over_files(project):
     assert ", ... (13 in all): 13 files" in got.describe()
     declared = inputs_for(folder / "nb.ipynb", notebook(), ["notes.txt"], project / "out", values)
     assert declared.paths == ["notes.txt"] and not declared.in_values
+
+
+def test_the_modules_the_inputs_hold_are_named_for_the_ssh_check_to_leave_out(project):
+    (project / "analysis" / "helpers.py").write_text("X = 1\n")
+    (project / "src" / "mylib").mkdir(parents=True)
+    (project / "src" / "mylib" / "__init__.py").write_text("")
+    got = found(project, "import sys\nsys.path.append('../src')\nimport helpers, mylib, pandas")
+    assert got.paths == ["../src/", "helpers.py"] and got.shipped == ["helpers", "mylib"]
