@@ -9,7 +9,6 @@ notebook's folder inside it, so every relative path means what it means beside t
 
 import ast
 import glob
-import importlib.machinery
 import itertools
 import os
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputsError
 from .lang import language_of
-from .runner.cells import code_trees, import_targets, parse_python, targets_in, top_level
+from .runner.cells import code_trees, import_targets, local_module, parse_python, targets_in, top_level
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -263,15 +262,9 @@ def shipped_modules(nb, inputs):
 
 def _local_module(name, folder, skip):
     """``name/`` or ``name.py`` (or ``name`` + an extension suffix) beside the notebook, or None."""
-    package = os.path.join(folder, name)
-    if skip is not None and _inside(package, skip):
+    if skip is not None and _inside(os.path.join(folder, name), skip):
         return None
-    if os.path.isfile(os.path.join(package, "__init__.py")):
-        return name + "/"
-    for suffix in importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES:
-        if os.path.isfile(package + suffix):
-            return name + suffix
-    return None
+    return local_module(name, folder)
 
 
 def _python_files(path):

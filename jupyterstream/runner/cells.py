@@ -5,7 +5,9 @@ the inputs a notebook names) read cells the same way, from nbformat nodes or pla
 """
 
 import ast
+import importlib.machinery
 import keyword
+import os
 
 
 def code_trees(cells):
@@ -110,3 +112,15 @@ def _literal_module(call):
 def top_level(target):
     """The top-level package of an import target: ``a`` of ``a.b`` and of ``a.b:c``."""
     return target.split(":")[0].split(".")[0]
+
+
+def local_module(name, folder):
+    """What of ``folder`` a Python looking there imports as ``name`` (``name/`` for a package with
+    ``__init__.py``, ``name.py``, or an extension module), or None."""
+    package = os.path.join(folder, name)
+    if os.path.isfile(os.path.join(package, "__init__.py")):
+        return name + "/"
+    for suffix in importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES:
+        if os.path.isfile(package + suffix):
+            return name + suffix
+    return None

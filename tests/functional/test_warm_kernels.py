@@ -213,6 +213,24 @@ def test_a_module_beside_the_notebook_wins_over_the_installed_one_the_template_l
     assert printed(warm, "a", "PRELOADED") == "False True"  # the installed one, forgotten
 
 
+def test_a_module_beside_the_notebook_does_not_stop_the_template_before_the_installed_imports(tmp_path):
+    library = tmp_path / "lib" / "warmlib"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "helpers.py").write_text("import warmlib\nSTEP = 'helper'\n")
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}),
+             new_code_cell("import sys\nprint('LOADED', 'warmlib' in sys.modules, 'helpers' in sys.modules)"),
+             new_code_cell("import helpers\nimport warmlib\nprint('FROM', helpers.STEP, helpers.__file__.startswith(str("
+                           "__import__('pathlib').Path.cwd())))")]
+    notebook = write_notebook(folder / "local.ipynb", cells)
+    warm, cold = warm_and_cold(tmp_path, notebook, {"PYTHONPATH": str(tmp_path / "lib")})
+    assert printed(warm, "a", "LOADED") == "True False"  # warmlib preloaded; helpers left to the kernel
+    assert printed(cold, "a", "LOADED") == "False False"
+    assert printed(warm, "a", "FROM") == printed(cold, "a", "FROM") == "helper True"
+
+
 def warm_and_cold(tmp_path, notebook, env):
     """Run ``notebook`` for one value warm, then cold; (the warm output, the cold output), once the
     warm run is known to have had a warm kernel."""

@@ -15,7 +15,7 @@ import pytest
 
 from jupyterstream import servers
 from jupyterstream.parallel import Settings, job_command
-from jupyterstream.runner.outcome import KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
+from jupyterstream.runner.outcome import CWD_ENV, KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
 from jupyterstream.runner.cells import top_level
 from jupyterstream.runner.warm import NotWarm, base_folder, control, key_folder
 from jupyterstream.runner.warm.jobside import OFF, kernel_field, notebook_imports, prepare
@@ -117,6 +117,21 @@ def test_run_one_tells_nbconvert_the_imports_sweep_and_what_is_the_jobs_own(tmp_
     assert settings["imports"] == ["numpy"] and settings["sweep"] == "sweep-1"
     assert {"state", TOKEN_ENV} <= set(settings["job_vars"])
     assert env[KERNEL_NOTE_ENV] == str(tmp_path / "note")
+
+
+def test_the_template_is_not_asked_for_the_modules_in_the_kernels_working_folder(tmp_path):
+    # `import helpers` (helpers.py beside the notebook, in its run folder) would stop the template
+    # before pandas; the kernel imports it from its folder, as a cold kernel does
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "helpers.py").write_text("")
+    (tmp_path / "run" / "tools").mkdir()
+    (tmp_path / "run" / "tools" / "__init__.py").write_text("")
+    staged = tmp_path / "job.ipynb"
+    staged.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import helpers\nfrom tools import x\n"
+                                                                           "import pandas"}]}))
+    env = {CWD_ENV: str(tmp_path / "run")}
+    prepare(env, staged, "sweep-1", str(tmp_path / "note"))
+    assert json.loads(env[WARM_ENV])["imports"] == ["pandas"]
 
 
 def test_the_kernel_field_says_cold_when_off_and_reads_the_managers_note_once(tmp_path):

@@ -4,7 +4,7 @@ which kernel the job got. Standard library only, and cheap: one read of the stag
 import json
 import os
 
-from ..cells import import_targets
+from ..cells import import_targets, local_module, top_level
 from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
 
 OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
@@ -19,8 +19,8 @@ def prepare(env, notebook_path, sweep, note_path):
         nb = {}
     job_vars = [CWD_ENV, PARTIAL_ENV, JOB_ENV, TOKEN_ENV, KERNEL_NOTE_ENV, WARM_ENV]
     job_vars += list(nb.get("metadata", {}).get("jupyterstream", {}).get("environment", {}))
-    env[WARM_ENV] = json.dumps({"imports": notebook_imports(nb.get("cells", [])), "sweep": sweep,
-                                "job_vars": job_vars})
+    imports = notebook_imports(nb.get("cells", []), env.get(CWD_ENV))
+    env[WARM_ENV] = json.dumps({"imports": imports, "sweep": sweep, "job_vars": job_vars})
     env[KERNEL_NOTE_ENV] = note_path
     _remove(note_path)
 
@@ -38,11 +38,13 @@ def kernel_field(warm, note_path):
     return note or None
 
 
-def notebook_imports(cells):
+def notebook_imports(cells, cwd=None):
     """What the notebook's code cells import, in order (``matplotlib.pyplot``, ``importlib.resources:files``):
     the SSH preflight's list of top-level modules, each with the part of it the notebook names
-    (runner/cells.py), read from the notebook's JSON."""
-    return import_targets(cells)
+    (runner/cells.py), read from the notebook's JSON. Less the modules in the kernel's working folder
+    ``cwd`` (a module beside the notebook, which its inputs bring): the template could not import
+    them, and would stop there."""
+    return [t for t in import_targets(cells) if not (cwd and local_module(top_level(t), cwd))]
 
 
 def _remove(path):
