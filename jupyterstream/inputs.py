@@ -7,7 +7,6 @@ deepest folder holding both: the run folder then mirrors that root, and the kern
 notebook's folder inside it, so every relative path means what it means beside the notebook.
 """
 
-import ast
 import glob
 import itertools
 import os
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputsError
 from .lang import language_of
-from .runner.cells import code_trees, import_targets, local_module, parse_python, targets_in, top_level
+from .runner.cells import import_targets, local_module, parsed, parsed_cells, targets_in, top_level
 from .runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
@@ -85,7 +84,8 @@ def inputs_for(notebook, nb, declared, output, values=()):
     in its code and in ``values`` (the texts of the values file: a sweep over files names them there)."""
     folder = os.path.dirname(os.path.abspath(notebook))
     skip = os.path.abspath(output)
-    modules, module_literals = local_modules(nb, folder, skip)
+    targets = import_targets(nb.cells)
+    modules, module_literals = local_modules(targets, folder, skip)
     by_values = []
     texts = named_texts(nb) + module_literals
     written = written_only(nb)
@@ -105,7 +105,7 @@ def inputs_for(notebook, nb, declared, output, values=()):
         folders.update(os.path.relpath(d, root) for d in _folders(path, skip))
     folders.update(os.path.relpath(os.path.join(folder, d), root) for d in write_folders(texts, folder, skip, written))
     inputs = Inputs(root, os.path.relpath(folder, root), paths, sorted(files.items()), not declared, modules,
-                    sorted(folders), bool(not declared and by_values), shipped_modules(nb, absolute))
+                    sorted(folders), bool(not declared and by_values), shipped_modules(targets, absolute))
     if inputs.found and inputs.total > FOUND_LIMIT:
         where = "code and values file name" if by_values else "code names"
         raise InputsError(f"{notebook}: its {where} {size_text(inputs.total)} of files ({shortened(paths)}), more "
@@ -161,8 +161,8 @@ def write_folders(texts, folder, skip, written=()):
     Each run folder has them, empty, so that the notebook can write there as it does beside itself."""
     found = []
     for text in texts:
-        if os.path.isabs(text) or GLOB.search(text):
-            continue
+        if os.path.isabs(text) or GLOB.search(text) or ("/" not in text.strip("/") and text not in written):
+            continue  # a missing path of one name would be made beside the notebook: no folder to make
         named = path = os.path.normpath(os.path.join(folder, text))
         if text in written and os.path.isfile(path):
             path = os.path.dirname(path)
@@ -174,54 +174,27 @@ def write_folders(texts, folder, skip, written=()):
     return sorted(dict.fromkeys(found))
 
 
-# Calls that write the file their first argument names (pandas, matplotlib, numpy, plotly...).
-WRITERS = frozenset(["to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "to_feather", "to_html", "to_latex",
-                     "to_markdown", "to_stata", "to_hdf", "to_xml", "to_orc", "savefig", "imsave", "savetxt", "savez",
-                     "savez_compressed", "write_html", "write_image"])
-PATH_WRITERS = frozenset(["write_text", "write_bytes"])  # Path("x").write_text(...)
-FILE_KEYWORDS = ("path", "path_or_buf", "fname", "file", "excel_writer", "buf")
-
-
 def written_only(nb):
     """String literals of the notebook's Python code that appear only in the file a call writes:
     ``df.to_csv(f"output/{state}.csv")``, ``savefig("figures/AL.png")``, ``open(path, "w")``,
     ``Path("out.txt").write_text(...)``. Those paths are the run's output, not its input: a file
     already there from an earlier run by hand is not sent (the run would have to overwrite it)."""
     uses, writes = {}, {}
-    for tree in code_trees(nb.cells):
-        for text in _literals(tree):
+    for code in parsed_cells(nb.cells):
+        for text in code.strings:
             uses[text] = uses.get(text, 0) + 1
-        for node in ast.walk(tree):
-            target = _written_file(node) if isinstance(node, ast.Call) else None
-            for text in _literals(target) if target is not None else []:
-                writes[text] = writes.get(text, 0) + 1
+        for text in code.written:
+            writes[text] = writes.get(text, 0) + 1
     return {text for text, count in writes.items() if count >= uses.get(text, 0)}
 
 
-def _written_file(call):
-    """The expression naming the file a call writes, or None when it does not write one."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if name in PATH_WRITERS and isinstance(func, ast.Attribute):
-        return func.value
-    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in FILE_KEYWORDS), None)
-    if name in WRITERS:
-        return first
-    if name == "open":
-        mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
-        if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax") \
-                and "+" not in mode.value:
-            return first
-    return None
-
-
-def local_modules(nb, folder, skip):
+def local_modules(targets, folder, skip):
     """(paths, literals): the modules beside the notebook (relative to ``folder``) that its code
     imports, and those that they import in turn (``x.py``, or an extension module, for ``import x``;
     the package folder ``x/``, one with ``__init__.py``, for ``import x.y``), and the string literals
     of their code. The kernel finds them in its working folder, as it would beside the notebook."""
     modules, texts, read = [], [], 0
-    todo, seen = list(import_targets(nb.cells)), set()
+    todo, seen = list(targets), set()
     while todo:
         name = top_level(todo.pop(0))
         if name in seen:
@@ -237,13 +210,13 @@ def local_modules(nb, folder, skip):
             read += 1
             try:
                 with open(source, "rb") as handle:
-                    tree = parse_python(handle.read(MODULE_BYTES_MAX))
+                    code = parsed(handle.read(MODULE_BYTES_MAX))
             except OSError:
                 continue
-            if tree is None:
+            if code is None:
                 continue
-            todo += targets_in([tree])
-            texts += _literals(tree)
+            todo += targets_in([code])
+            texts += _strings(code)
     return modules, list(dict.fromkeys(texts))
 
 
@@ -251,12 +224,12 @@ MODULE_FILES_MAX = 500  # Python files of local modules read for what they impor
 MODULE_BYTES_MAX = 2_000_000
 
 
-def shipped_modules(nb, inputs):
+def shipped_modules(targets, inputs):
     """The top-level names the notebook imports that its inputs hold: a module beside it, or one in
     a folder it sends (``../src/`` holding ``mylib/``, for ``sys.path.append("../src")``). A host
     needs them from the inputs, not installed."""
     places = {os.path.dirname(p) if not os.path.isdir(p) else p for p in inputs}
-    names = dict.fromkeys(top_level(t) for t in import_targets(nb.cells))
+    names = dict.fromkeys(top_level(t) for t in targets)
     return [name for name in names if any(_local_module(name, place, None) for place in sorted(places))]
 
 
@@ -311,21 +284,24 @@ def _words(line):
 
 
 def _parses(lines):
-    return parse_python("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))) is not None
+    return parsed("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))) is not None
 
 
 def string_literals(nb):
     """Every short one-line string constant in the notebook's code cells (f-strings give their parts)."""
     texts = []
-    for tree in code_trees(nb.cells):
-        texts += _literals(tree)
+    for code in parsed_cells(nb.cells):
+        texts += _strings(code)
     return list(dict.fromkeys(texts))
 
 
-def _literals(tree):
-    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-            and isinstance(node.value, str) and 0 < len(node.value) <= LITERAL_MAX
-            and "\n" not in node.value and "\0" not in node.value]
+def _strings(code):
+    """The short one-line string constants of a Parsed."""
+    return [text for text in code.strings if _short(text)]
+
+
+def _short(text):
+    return 0 < len(text) <= LITERAL_MAX and "\n" not in text and "\0" not in text
 
 
 def _checked(folder, declared):
