@@ -23,7 +23,7 @@ def mirror(inputs, output):
     """Bring OUTPUT/input-files/ to exactly the inputs' files; return (files copied, bytes copied)."""
     cache = cache_folder(output)
     wanted = {os.path.normpath(name): size for name, size in inputs.files}
-    folders = {os.path.normpath(name) for name in getattr(inputs, "folders", [])}
+    folders = {os.path.normpath(name) for name in inputs.folders}
     _prune(cache, wanted, folders)
     copied, volume = 0, 0
     for name in sorted(wanted):
