@@ -1,4 +1,4 @@
-"""Promise: through make, the README's exit codes stay visible. GNU make exits 2 whenever a recipe
+"""Promise: through make, the exit codes of docs/cli.md stay visible. GNU make exits 2 whenever a recipe
 fails, so a failed run and bad input would look the same; the line `jupyterstream: exit N (meaning)`
 printed just before make's own error tells them apart. No kernel: the collector fixture holds
 committed, already executed runs (some failed)."""
