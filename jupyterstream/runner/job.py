@@ -41,7 +41,7 @@ def main(argv=None, started=None):
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
     if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
-        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit)
+        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit, args.mirror)
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
@@ -70,6 +70,9 @@ def _parse(argv):
     parser.add_argument("--inputs", help="the folder holding this host's copy of the notebook's inputs, "
                                          "linked into the run folder")
     parser.add_argument("--notebook-dir", default=".", help="the notebook's folder inside --inputs")
+    parser.add_argument("--mirror", help="the notebook's folder, its whole path as the planning machine names it: "
+                                         "the kernel works in that path inside the run folder, so that '..' "
+                                         "walks up through folders named as they are beside the notebook")
     parser.add_argument("--files-limit", type=int, default=0, help="bytes of files a run may bring home")
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
     parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
