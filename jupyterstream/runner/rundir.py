@@ -42,12 +42,20 @@ class RunFolder:
         self.output, self.id, self.limit = output, job_id, limit
         self.inputs = os.path.expanduser(inputs) if inputs else None
         self.root = os.path.abspath(os.path.join(output, WORK, job_id))
-        self.cwd, self.base = kernel_folder(self.root, notebook_dir or ".", mirror)
+        self.notebook_dir, self.mirror = notebook_dir or ".", mirror
+        self.cwd, self.base = kernel_folder(self.root, self.notebook_dir, mirror)
         self.refused = False  # its files were over the limit and stayed behind
         self.linked = {}      # each input linked in -> (size, mtime) when it was linked
 
-    def make(self):
-        """Make a fresh run folder with every input linked at its place; return the kernel's folder."""
+    def make(self, planned=None):
+        """Make a fresh run folder with every input linked at its place; return the kernel's folder.
+        Without --mirror, ``planned`` (the notebook's folder as the plan recorded it) is mirrored when
+        it is a folder of this host: a hand-written pipeline on the machine that planned the sweep."""
+        if self.mirror is None and planned and os.path.isdir(planned):
+            try:
+                self.cwd, self.base = kernel_folder(self.root, self.notebook_dir, os.path.abspath(planned))
+            except ValueError:  # not the notebook's folder after all (an OUTPUT moved since): as named
+                pass
         shutil.rmtree(self.root, ignore_errors=True)
         os.makedirs(self.cwd)
         if self.inputs is None:

@@ -184,3 +184,11 @@ def test_a_run_that_writes_through_an_input_link_is_not_ok_and_names_the_input(t
     assert record["status"] == "job-error"
     assert record["message"].startswith(f"it wrote into its input {os.path.join('data', 'x.csv')}, which every run")
     assert record["files"] == []  # the link is not a file of its own
+
+
+def test_without_mirror_the_folder_the_plan_recorded_is_mirrored_when_it_is_on_this_host(tmp_path):
+    (tmp_path / "proj" / "nb").mkdir(parents=True)
+    here = RunFolder(tmp_path / "out", "AL")
+    assert here.make(planned=str(tmp_path / "proj" / "nb")) == os.path.join(here.root, *(tmp_path / "proj" / "nb").parts[1:])
+    elsewhere = RunFolder(tmp_path / "out", "CA")  # a host where the plan's folder is not: named as before
+    assert elsewhere.make(planned=str(tmp_path / "gone")) == elsewhere.root
