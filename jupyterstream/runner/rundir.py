@@ -1,7 +1,7 @@
 """A run's own folder: where its kernel works, with the notebook's inputs linked in at the paths they
 have beside the notebook, and whatever the run writes there brought home to OUTPUT/files/JOB_ID/.
 
-    OUTPUT/.work/JOB_ID/                 the run folder: mirrors this machine's folders from /
+    OUTPUT/.work/JOB_ID/                 the run folder: the notebook's folder's path, from /
         home/me/project/                 the inputs' root (its files linked in)
             analysis/                    the kernel's folder: the notebook's folder, --mirror
     OUTPUT/files/JOB_ID/                 what the run wrote, named relative to the kernel's folder

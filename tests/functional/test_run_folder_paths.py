@@ -68,7 +68,8 @@ def test_a_path_out_of_the_notebooks_folder_and_back_in_reads_the_file_beside_it
 
 
 def test_a_run_with_more_files_than_its_record_lists_names_every_one_in_its_full_list(tmp_path, values):
-    code = 'import os\nos.makedirs("many")\nfor n in range(1005):\n    open(f"many/{n:04d}.txt", "w").write("x" * (n % 2))'
+    code = ('import os\nos.makedirs("many")\n'
+            'for n in range(1005):\n    open(f"many/{n:04d}.txt", "w").write("x" * (n % 2))')
     notebook = write_notebook(tmp_path / "nb" / "many.ipynb", code)
     output = tmp_path / "out"
     result = run_cli("run", notebook, values("AL"), "-o", output)

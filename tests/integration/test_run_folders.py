@@ -221,7 +221,8 @@ if state == "MANY":
 
 def test_over_two_hosts_paths_above_the_notebook_mean_what_they_mean_beside_it_and_every_file_is_listed(
         hosts, tmp_path, values):
-    notebook = write_notebook(tmp_path / "binder" / "cli-simple" / "nb.ipynb", PATHS_ABOVE)
+    # a folder name that a shell would split or expand: it travels on the job's command line (--mirror)
+    notebook = write_notebook(tmp_path / "my proj's $HOME `x`" / "cli-simple" / "nb.ipynb", PATHS_ABOVE)
     (notebook.parent / "simple_input.txt").write_text("beside\n")
     output = tmp_path / "out"
     result = run_cli("run", notebook, values("AL", "MANY"), "-o", output,

@@ -188,7 +188,7 @@ def test_a_run_that_writes_through_an_input_link_is_not_ok_and_names_the_input(t
 
 def test_without_mirror_the_folder_the_plan_recorded_is_mirrored_when_it_is_on_this_host(tmp_path):
     (tmp_path / "proj" / "nb").mkdir(parents=True)
-    here = RunFolder(tmp_path / "out", "AL")
-    assert here.make(planned=str(tmp_path / "proj" / "nb")) == os.path.join(here.root, *(tmp_path / "proj" / "nb").parts[1:])
+    here, planned = RunFolder(tmp_path / "out", "AL"), tmp_path / "proj" / "nb"
+    assert here.make(planned=str(planned)) == os.path.join(here.root, *planned.parts[1:])
     elsewhere = RunFolder(tmp_path / "out", "CA")  # a host where the plan's folder is not: named as before
     assert elsewhere.make(planned=str(tmp_path / "gone")) == elsewhere.root
