@@ -6,7 +6,8 @@ fresh work folder on its host (--workdir ...), receives ship/ID/ (its input note
 own code) in one transfer, writes runs/ID.ipynb, status/ID.json, logs/ID.log and files/ID/ there,
 and sends them back in one rsync of its work folder (--return .) into OUTPUT's own layout.
 
-Everywhere, a job's kernel works in a run folder of its own (runner/rundir.py) that links the
+Everywhere, a job's kernel works in a run folder of its own (runner/rundir.py), in a copy of the
+notebook's folder's path (--mirror) so that '..' means what it means beside the notebook; it links the
 notebook's inputs from the host's copy: OUTPUT/input-files/ here, ~/.jupyterstream/input-files/KEY/
 on an SSH host (sent once per sweep by transfer.py, not with each job).
 """
@@ -58,6 +59,7 @@ class Settings:
     metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
     inputs: bool = False          # INPUTS (declared or found): runs link them into their run folders
     notebook_dir: str = "."       # the notebook's folder inside the inputs' root
+    notebook_folder: str = ""     # the notebook's folder, absolute: each run folder mirrors its path
     files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
 
@@ -129,9 +131,9 @@ def input_folder(settings):
 
 
 def run_folder_options(settings):
-    """run-one's options for its run folder: where the inputs are, the notebook's folder among
-    them, and the size limit of what a run brings home."""
-    options = []
+    """run-one's options for its run folder: the notebook's folder's path (mirrored in it), where the
+    inputs are and the notebook's folder among them, and the size limit of what a run brings home."""
+    options = ["--mirror", settings.notebook_folder] if settings.notebook_folder else []
     if settings.inputs:
         options += ["--inputs", input_folder(settings), "--notebook-dir", settings.notebook_dir]
     if settings.files_limit:

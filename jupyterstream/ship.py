@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from .parallel import PACKAGE_DIR, RUN_ONE
-from .runner.rundir import FILES
+from .runner.rundir import FILES, manifest_path
 
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 
@@ -30,12 +30,14 @@ def stage_tool(output):
 
 def stage_ship(output, job_ids):
     """Make OUTPUT/ship/ID/{inputs/ID.ipynb, tool/...} for each job id, as hard links. Clear each job's
-    files/ID/ here: the return rsync adds to a folder, and a run's files must be its last run's only."""
+    files/ID/ (and the list of them) here: the return rsync adds to a folder, and a run's files must be
+    its last run's only."""
     output = Path(output)
     tool = stage_tool(output)
     shutil.rmtree(output / "ship", ignore_errors=True)
     for job_id in job_ids:
         shutil.rmtree(output / FILES / job_id, ignore_errors=True)
+        Path(manifest_path(output, job_id)).unlink(missing_ok=True)
         box = output / "ship" / job_id
         (box / "inputs").mkdir(parents=True)
         _link(output / "inputs" / f"{job_id}.ipynb", box / "inputs" / f"{job_id}.ipynb")

@@ -22,6 +22,7 @@ def plan_inputs(notebook, nb, settings, declared=(), plan=None):
     inputs = inputs_for(notebook, nb, list(declared), settings.output, values)
     settings.inputs = inputs.present
     settings.notebook_dir = inputs.notebook_dir
+    settings.notebook_folder = os.path.normpath(os.path.join(inputs.root, inputs.notebook_dir))
     return inputs
 
 

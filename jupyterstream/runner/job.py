@@ -41,7 +41,7 @@ def main(argv=None, started=None):
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
     if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
-        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit)
+        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit, args.mirror)
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
@@ -70,6 +70,10 @@ def _parse(argv):
     parser.add_argument("--inputs", help="the folder holding this host's copy of the notebook's inputs, "
                                          "linked into the run folder")
     parser.add_argument("--notebook-dir", default=".", help="the notebook's folder inside --inputs")
+    parser.add_argument("--mirror", help="the notebook's folder, its whole path as the planning machine names it: "
+                                         "the kernel works in that path inside the run folder, so that '..' "
+                                         "walks up through folders named as they are beside the notebook "
+                                         "(default: the folder the plan recorded, when it is on this host)")
     parser.add_argument("--files-limit", type=int, default=0, help="bytes of files a run may bring home")
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
     parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
@@ -124,7 +128,7 @@ class Job:
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._watch_hangup, daemon=True).start()
         if self.rundir is not None:
-            self.cwd = self.rundir.make()
+            self.cwd = self.rundir.make(self._planned_folder(meta))
         env = self._environment(meta)
         self._warm_environment(env)
         for attempt in range(1, max(attempts, 1) + 1):
@@ -142,7 +146,7 @@ class Job:
             # NUL, and the kernel caps one at 128 KiB, so such values are left out of the environment.
             if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
                 env[name] = text
-        cwd = self.cwd or os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
+        cwd = self.cwd or self._planned_folder(meta)
         env[CWD_ENV] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
         env[PARTIAL_ENV] = self.partial
         env[JOB_ENV] = self.id
@@ -156,6 +160,10 @@ class Job:
         # help text: a quarter of its start-up. A job always asks for `--to notebook`.
         env.setdefault(NBCONVERT_QUICK_START, "1")
         return env
+
+    def _planned_folder(self, meta):
+        """The notebook's folder as the plan recorded it (relative to the input notebook's folder)."""
+        return os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
 
     def _attempt(self, env):
         _remove_partial(self.partial)

@@ -63,8 +63,11 @@ def test_a_warm_run_sees_nothing_an_earlier_run_left_behind(isolation):
         seen = report_of(tmp / "out", step)
         assert not any(seen[k] for k in ("leak_env", "leak_path", "leak_global", "leak_pandas", "leak_stdlib"))
         assert "leaky" not in seen["threads"]
-        # each run works in its own run folder, whatever the run before it did to its working folder
-        assert seen["cwd"] == str(tmp / "out" / ".work" / step) and dirty["cwd"] == str(tmp / "out" / ".work" / "dirty")
+        # each run works in its own run folder (the notebook's folder's path inside it), whatever the
+        # run before it did to its working folder
+        def kernel_folder(job):
+            return str(tmp / "out" / ".work" / job / tmp.relative_to("/"))
+        assert seen["cwd"] == kernel_folder(step) and dirty["cwd"] == kernel_folder("dirty")
         assert seen["step_env"] == step and seen["jpy_parent"]
         assert seen["pid"] != dirty["pid"]
 

@@ -106,8 +106,9 @@ def test_a_notebook_reading_and_writing_its_own_files_runs_the_same_here_and_ove
     with open(tmp_path / "there" / "runs.csv", newline="") as handle:
         ran_on = {row["job"]: row["host"] for row in csv.DictReader(handle)}
     assert set(ran_on.values()) == {"alpha", "beta"}
-    for job, cwd in cwds.items():  # the kernel worked in the notebook's folder inside its run folder
-        assert Path(cwd).parts[-3:] == (".work", job, "analysis")
+    for job, cwd in cwds.items():  # the kernel worked in the notebook's folder's path inside its run folder
+        work = Path(cwd).parents[len(project.parent.parts) - 2]
+        assert work.parts[-2:] == (".work", job) and Path(cwd) == work / project.parent.relative_to("/")
         assert Path(cwd).is_relative_to(hosts.home(ran_on[job]))
 
 
@@ -207,3 +208,36 @@ def test_a_notebook_importing_a_module_beside_it_passes_the_check_and_runs_over_
         text = "".join(o.get("text", "") for c in nbformat.read(tmp_path / "out" / "runs" / f"{job}.ipynb", 4).cells
                        for o in c.get("outputs", []))
         assert f"RESULT {job * 2}" in text
+
+
+PATHS_ABOVE = '''import os
+print("READ", open(os.path.join("..", "cli-simple", "simple_input.txt")).read().strip())
+open("../x.csv", "w").write(state)
+open("../../y", "w").write(state * 2)
+if state == "MANY":
+    for n in range(1005):
+        open(f"f{n:04d}", "w").write("")'''
+
+
+def test_over_two_hosts_paths_above_the_notebook_mean_what_they_mean_beside_it_and_every_file_is_listed(
+        hosts, tmp_path, values):
+    # a folder name that a shell would split or expand: it travels on the job's command line (--mirror)
+    notebook = write_notebook(tmp_path / "my proj's $HOME `x`" / "cli-simple" / "nb.ipynb", PATHS_ABOVE)
+    (notebook.parent / "simple_input.txt").write_text("beside\n")
+    output = tmp_path / "out"
+    result = run_cli("run", notebook, values("AL", "MANY"), "-o", output,
+                     *over_ssh(hosts, tmp_path, "1/alpha", "1/beta"))
+    assert result.returncode == 0, result.stderr
+    kept = records(output)
+    for job in ("AL", "MANY"):
+        assert kept[job]["status"] == "ok"
+        assert (output / "files" / job / "_up" / "x.csv").read_text() == job
+        assert (output / "files" / job / "_up" / "_up" / "y").read_text() == job * 2
+        text = "".join(o.get("text", "") for c in nbformat.read(output / "runs" / f"{job}.ipynb", 4).cells
+                       for o in c.get("outputs", []))
+        assert "READ beside" in text
+    assert "files_list" not in kept["AL"] and not (output / "status" / "AL.files.jsonl").exists()
+    assert kept["MANY"]["files_count"] == 1007 and len(kept["MANY"]["files"]) == 1000
+    every = (output / kept["MANY"]["files_list"]).read_text().splitlines()
+    assert len(every) == 1007 and json.loads(every[-1]) == {"name": "f1004", "size": 0}
+    assert not (output / ".work").exists() and not {"x.csv", "y"} & set(p.name for p in output.iterdir())

@@ -108,12 +108,12 @@ def test_a_sweep_over_two_hosts_returns_every_result_and_names_each_host(hosts, 
     assert {row["host"] for row in rows} == {"alpha", "beta"}
     with open(output / "metrics.csv", newline="") as handle:
         where = {row["job"]: row["metrics.cwd"] for row in csv.DictReader(handle)}
-    # each kernel ran in its own run folder (.work/ID) in its job's work folder under its host's
-    # home, and none is left behind
+    # each kernel ran in its own run folder (.work/ID, holding the notebook's folder's path) in its
+    # job's work folder under its host's home, and none is left behind
     for row in rows:
         row["cwd"] = where[row["job"]]
-        workdir = Path(row["cwd"]).parent.parent
-        assert Path(row["cwd"]).relative_to(workdir) == Path(".work", row["job"])
+        workdir = Path(row["cwd"]).parents[len(tmp_path.parts)]
+        assert Path(row["cwd"]).relative_to(workdir) == Path(".work", row["job"], tmp_path.relative_to("/"))
         assert workdir.parent == hosts.home(row["host"]) / ".parallel" / "tmp", row
         assert not workdir.exists()
     assert len({row["cwd"] for row in rows}) == 4

@@ -219,6 +219,13 @@ def test_inputs_are_linked_from_this_machines_copy_here_and_the_hosts_own_copy_o
     assert "--inputs" not in job_command(Settings(output="out"))
 
 
+def test_every_job_is_told_the_notebooks_folder_to_mirror_in_its_run_folder_with_or_without_inputs():
+    for fields in ({}, {"inputs": True}, {"remote": True}, {"remote": True, "shared_fs": True}):
+        words = job_command(Settings(output="out", notebook_folder="/p/binder/cli-simple", **fields), placeholder="AL")
+        assert words[words.index("--mirror") + 1] == "/p/binder/cli-simple", fields
+    assert "--mirror" not in job_command(Settings(output="out"))  # the hand-written pipeline's default
+
+
 def test_a_runs_files_come_back_in_the_one_return_rsync_and_before_its_status_record():
     opts = parallel.RSYNC_OPTS
     assert opts.index('--include="/files/***"') < opts.index('--include="/status/***"')

@@ -1,5 +1,6 @@
 """A run's own folder: inputs linked in, what the run writes brought home whole, within a limit."""
 
+import json
 import os
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from jupyterstream.mirror import copy_sparse, mirror
 from jupyterstream.inputs import Inputs
-from jupyterstream.runner.rundir import MissingInputs, RunFolder
+from jupyterstream.runner.rundir import LISTED, MissingInputs, RunFolder, manifest_path
 
 
 @pytest.fixture
@@ -84,6 +85,57 @@ def test_a_host_without_the_inputs_folder_is_named(tmp_path):
 def test_a_notebook_folder_that_leads_out_of_the_run_folder_is_refused(tmp_path):
     with pytest.raises(ValueError, match="leads out"):
         RunFolder(tmp_path / "out", "AL", None, "../..")
+    with pytest.raises(ValueError, match="leads out"):  # a notebook's folder deeper than its path
+        RunFolder(tmp_path / "out", "AL", None, "a/b", mirror="/b")
+
+
+def test_the_kernels_folder_has_the_notebooks_whole_path_so_dotdot_walks_up_through_the_same_names(tmp_path, cache):
+    folder = RunFolder(tmp_path / "out", "AL", str(cache), "nb", mirror="/home/me/project/nb")
+    cwd = folder.make()
+    assert cwd == os.path.join(folder.root, "home", "me", "project", "nb")
+    assert Path(os.path.join(cwd, "..", "nb", "data", "x.csv")).read_text() == "a\n1\n"  # out and back in
+    assert Path(os.path.join(cwd, "..", "shared.csv")).read_text() == "k\n7\n"  # the inputs' root, above
+    assert Path(os.path.join(cwd, "..", "..", "project", "shared.csv")).read_text() == "k\n7\n"
+
+
+def test_files_written_one_and_two_folders_above_the_kernels_come_home_under_up(tmp_path):
+    folder = RunFolder(tmp_path / "out", "AL", mirror="/home/me/nb")
+    cwd = folder.make()
+    Path(os.path.join(cwd, "..", "x.csv")).write_text("one up")
+    Path(os.path.join(cwd, "..", "..", "y")).write_text("two up")
+    record = folder.bring_home({"status": "ok"})
+    assert [f["name"] for f in record["files"]] == ["_up/_up/y", "_up/x.csv"]
+    home = tmp_path / "out" / "files" / "AL"
+    assert (home / "_up" / "x.csv").read_text() == "one up" and (home / "_up" / "_up" / "y").read_text() == "two up"
+    assert os.listdir(tmp_path / "out" / ".work") == [] and sorted(os.listdir(tmp_path / "out")) == [".work", "files"]
+
+
+def test_a_record_names_at_most_listed_files_and_says_where_the_full_list_is(tmp_path):
+    folder = RunFolder(tmp_path / "out", "AL")
+    cwd = folder.make()
+    for n in range(LISTED + 5):
+        Path(os.path.join(cwd, f"f{n:05d}.txt")).write_text("x" * (n % 3))
+    record = folder.bring_home({"status": "ok"})
+    assert len(record["files"]) == LISTED and record["files_count"] == LISTED + 5
+    assert record["files_list"] == "status/AL.files.jsonl"
+    listed = [json.loads(line) for line in (tmp_path / "out" / record["files_list"]).read_text().splitlines()]
+    assert listed[:LISTED] == record["files"] and len(listed) == LISTED + 5
+    assert listed[-1] == {"name": f"f{LISTED + 4:05d}.txt", "size": (LISTED + 4) % 3}
+    assert sum(f["size"] for f in listed) == record["files_bytes"]
+
+
+def test_a_rerun_with_few_files_lists_them_all_and_leaves_no_full_list_behind(tmp_path):
+    first = RunFolder(tmp_path / "out", "AL")
+    cwd = first.make()
+    for n in range(LISTED + 1):
+        Path(os.path.join(cwd, f"f{n}")).write_text("")
+    first.bring_home({"status": "ok"})
+    assert os.path.exists(manifest_path(tmp_path / "out", "AL"))
+    second = RunFolder(tmp_path / "out", "AL")
+    Path(os.path.join(second.make(), "only.txt")).write_text("1")
+    record = second.bring_home({"status": "ok"})
+    assert record["files"] == [{"name": "only.txt", "size": 1}] and "files_list" not in record
+    assert not os.path.exists(manifest_path(tmp_path / "out", "AL"))
 
 
 def test_this_machines_copy_is_read_only_kept_when_unchanged_and_pruned(tmp_path):
@@ -132,3 +184,11 @@ def test_a_run_that_writes_through_an_input_link_is_not_ok_and_names_the_input(t
     assert record["status"] == "job-error"
     assert record["message"].startswith(f"it wrote into its input {os.path.join('data', 'x.csv')}, which every run")
     assert record["files"] == []  # the link is not a file of its own
+
+
+def test_without_mirror_the_folder_the_plan_recorded_is_mirrored_when_it_is_on_this_host(tmp_path):
+    (tmp_path / "proj" / "nb").mkdir(parents=True)
+    here, planned = RunFolder(tmp_path / "out", "AL"), tmp_path / "proj" / "nb"
+    assert here.make(planned=str(planned)) == os.path.join(here.root, *planned.parts[1:])
+    elsewhere = RunFolder(tmp_path / "out", "CA")  # a host where the plan's folder is not: named as before
+    assert elsewhere.make(planned=str(tmp_path / "gone")) == elsewhere.root
