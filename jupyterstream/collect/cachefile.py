@@ -10,8 +10,8 @@ rewritten whole, atomically, when it holds more than twice as many lines as live
 import json
 import sys
 
-from .atomic import write_atomic
-from .errors import OutputError
+from ..atomic import write_atomic
+from ..errors import OutputError
 
 
 def load(path, name, version):

@@ -4,9 +4,9 @@ import ast
 import base64
 
 from . import figspec
-from .runner.outcome import Check
-from .runner.record import MIME_TYPE, plain
-from .runner.status import read_result
+from ..runner.outcome import Check
+from ..runner.record import MIME_TYPE, plain
+from ..runner.status import read_result
 
 SCRAP_PREFIX = "application/scrapbook.scrap."
 PAPERMILL_RECORD = "application/papermill.record+json"  # papermill 1.x: pm.record(name, value)

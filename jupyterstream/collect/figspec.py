@@ -5,6 +5,7 @@ for HTML, at one marker; a spec is parsed only when a figure is drawn. Nothing h
 code: a chart is read as data (plotly's JSON, a vega or vega-lite spec, bokeh's document JSON).
 """
 
+import hashlib
 import json
 import re
 
@@ -18,10 +19,36 @@ KIND_MIME = {"plotly": PLOTLY, "vega-lite": "application/vnd.vegalite+json",
              "vega": "application/vnd.vega+json", "bokeh": BOKEH_EXEC}
 MIME_KIND = {mime: kind for kind, mime in KIND_MIME.items()}
 ALTAIR_MARK = "vegaEmbed("
+CHARTS = frozenset(KIND_MIME.values())
+# In every chart's key (Chart.key), so that a change to how charts are drawn draws them all again.
+RENDER_VERSION = "1"
 
 
 class SpecError(ValueError):
     """A figure's spec cannot be read from its output."""
+
+
+class Chart:
+    """One chart to draw: its kind, its spec, and the cache key they make."""
+
+    def __init__(self, mime, payload):
+        self.kind = kind_of(mime)
+        try:
+            self.spec, self.problem = spec(mime, payload), None
+        except SpecError as exc:
+            self.spec, self.problem = None, f"its spec cannot be read: {exc}"
+        text = json.dumps([RENDER_VERSION, self.kind, self.spec], sort_keys=True, default=str)
+        self.key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def fingerprint(mime, data):
+    """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
+    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it; for a
+    chart, the hash of its spec."""
+    if mime in CHARTS:
+        return Chart(mime, data).key
+    text = str(data) if mime == "image/svg+xml" else "".join(str(data).split())
+    return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
 def kind_of(mime):

@@ -11,11 +11,11 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import cachefile, cachelines, extract, gallery
-from .runner import status
-from .runner.lock import is_held, stepped_aside
-from .runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
-from .errors import JupyterstreamError, OutputError
+from . import cachefile, cachelines, extract, figspec
+from ..runner import status
+from ..runner.lock import is_held, stepped_aside
+from ..runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
+from ..errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
@@ -163,8 +163,8 @@ def _sweep_may_start(output):
 def _notebook_edited(plan):
     """True when the plan's notebook now holds other code than it did when the plan was made: one read
     of the notebook, so that collect alone shows results of the old code as stale."""
-    from .params import read_notebook
-    from .plan import notebook_hash
+    from ..notebook.params import read_notebook
+    from ..launch.plan import notebook_hash
 
     try:
         nb = read_notebook(plan["notebook"])
@@ -260,7 +260,7 @@ def _figures(nb):
     places, seen = [], {}
     for cell, mime, data in extract.figures(nb):
         seen[cell] = seen.get(cell, -1) + 1
-        places.append({"cell": cell, "index": seen[cell], "mime": mime, "sha": gallery.fingerprint(mime, data)})
+        places.append({"cell": cell, "index": seen[cell], "mime": mime, "sha": figspec.fingerprint(mime, data)})
     return places
 
 

@@ -9,7 +9,7 @@ import tempfile
 import weakref
 from array import array
 
-from .collect import run_of
+from .runs import run_of
 
 
 class RunSpool:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .runner.outcome import Status
+from ..runner.outcome import Status
 
 # The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
 CLASSES = {s.value: name for s, name in (

@@ -8,7 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import OutputError, SetupError
+from ..errors import OutputError, SetupError
+from ..notebook.lang import kernel_name  # noqa: F401 (this module's API too)
 
 
 def check_tools(*tools):
@@ -54,15 +55,6 @@ def check_kernel(nb, notebook):
         known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
         raise SetupError(f"{notebook}: its kernel {name!r} is not installed here (installed: {known}): "
                          "install it, or set the notebook's kernel to one of these") from None
-
-
-def kernel_name(nb):
-    """The kernel a notebook asks for, resolved as jupyter_client's kernel manager does: no name
-    is the native kernel, and so is 'python' (which Jupyter and papermill run as 'python3')."""
-    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
-
-    name = nb.metadata.get("kernelspec", {}).get("name") or NATIVE_KERNEL_NAME
-    return NATIVE_KERNEL_NAME if name == "python" else name
 
 
 class SweepLock:

@@ -13,10 +13,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .errors import InputsError
-from .lang import language_of
-from .runner.cells import import_targets, local_module, parsed, parsed_cells, targets_in, top_level
-from .runner.rundir import files_text, size_text
+from ..errors import InputsError
+from ..notebook.lang import language_of
+from ..runner.cells import import_targets, local_module, parsed, parsed_cells, targets_in, top_level
+from ..runner.rundir import files_text, size_text
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
 FOUND_LIMIT = 1_000_000_000

@@ -18,10 +18,10 @@ import sys
 from dataclasses import dataclass
 
 from .mirror import cache_folder
-from .runner.rundir import FILES
+from ..runner.rundir import FILES
 from .transfer import host_folder
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # jupyterstream/, above launch/
 RUN_ONE = os.path.join(os.path.dirname(PACKAGE_DIR), "bin", "run-one")
 NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "runner", "nbconvert_config.py")
 # Seconds between the TERM that parallel sends a job (--timeout, Ctrl-C) and its KILL: the time

@@ -9,12 +9,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import grid, lang, params
-from .runner import status
-from .atomic import write_atomic
-from .errors import ParameterError, ValuesError
-from .jobvalues import job_values
-from .values import read_values
+from ..values import grid
+from ..notebook import lang, params
+from ..runner import status
+from ..atomic import write_atomic
+from ..errors import ParameterError, ValuesError
+from ..values.typed import job_values
+from ..values.read import read_values
 
 SLUG_MAX = 48
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

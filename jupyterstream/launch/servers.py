@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SetupError, ValuesError
-from .runner import cells
+from ..errors import SetupError, ValuesError
+from ..runner import cells
 
 PROBE_TAG = "JUPYTERSTREAM-PROBE"
 SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15",

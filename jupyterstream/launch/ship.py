@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from .parallel import PACKAGE_DIR, RUN_ONE
-from .runner.rundir import FILES
+from ..runner.rundir import FILES
 
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 

@@ -9,7 +9,7 @@ from . import transfer
 from .inputs import inputs_for
 from .mirror import cache_folder, mirror, remove_cache
 from .parallel import shipping
-from .runner.rundir import files_text, size_text
+from ..runner.rundir import files_text, size_text
 
 SENT_LOG = "inputs-sent.tsv"  # one line per host and sweep: what its input rsync moved
 LISTED = 10                   # input files a preview names one by one

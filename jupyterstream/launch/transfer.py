@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from .runner.rundir import files_text, size_text
+from ..runner.rundir import files_text, size_text
 
 HOST_CACHE = ".jupyterstream/input-files"
 # -S keeps holes as holes; --delete makes the host's copy exactly this machine's; -p keeps it read-only.

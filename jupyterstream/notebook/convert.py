@@ -3,9 +3,9 @@ command-line rules when the default gives no type."""
 
 import ast
 
-from .errors import ParameterError
+from ..errors import ParameterError
 from .lang.python_source import NO_LITERAL
-from .runner.job import ENV_LIMIT
+from ..runner.job import ENV_LIMIT
 
 
 class _FromEnvironment:

@@ -2,8 +2,7 @@
 its line) and the environment variables it reads; papermill's ``--help-notebook``, typed our way."""
 
 from . import lang, params
-from .checks import kernel_name
-from .conversion import INFERENCE_RULE, INFERRED, type_name
+from .convert import INFERENCE_RULE, INFERRED, type_name
 
 DEFAULT_WIDTH = 40  # a longer default is cut, so that the comments stay on screen
 HEADER = {"name": "name", "type": "type", "text": "default", "comment": "comment"}
@@ -27,7 +26,7 @@ def parameters(nb, path):
 def report(path):
     """The text ``jupyterstream inspect`` prints for the notebook at ``path``."""
     nb = params.read_notebook(path)
-    lines = [f"{path}: kernel {kernel_name(nb)} ({lang.language_of(nb)})"]
+    lines = [f"{path}: kernel {lang.kernel_name(nb)} ({lang.language_of(nb)})"]
     found = parameters(nb, path)
     if found is None:
         lines.append(f"no cell is tagged '{params.PARAMETERS_TAG}': each run's values reach the notebook as "

@@ -13,8 +13,8 @@ import sys
 import nbformat
 
 from . import lang
-from .conversion import FROM_ENVIRONMENT, convert, infer  # noqa: F401 (re-exported)
-from .errors import NotebookError, ParameterError
+from .convert import FROM_ENVIRONMENT, convert, infer  # noqa: F401 (re-exported)
+from ..errors import NotebookError, ParameterError
 from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
 
 PARAMETERS_TAG = "parameters"

@@ -12,10 +12,11 @@ import json
 import nbformat
 from markupsafe import Markup
 
-from . import gallery, pieces, render, sections
+from .figures import gallery
+from . import pieces, render, sections
 from .holes import Holes, Spool
-from .runspool import ListedRuns
-from .sections import counts, metric_names  # noqa: F401 (report.py's CSV writers use them)
+from ..collect.spool import ListedRuns
+from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
 from .tally import of as tally_of
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest

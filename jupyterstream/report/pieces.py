@@ -12,14 +12,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import cachelines, chartcells, gallery, render, sections
+from ..collect import cachelines
+from .figures import chartcells, gallery
+from . import render, sections
 from .escape import inside_href, script_json
-from .runner.outcome import Status
+from ..runner.outcome import Status
 
 CACHE = ".report-pieces.json"
 VERSION = 3
 # The code and template that render the pieces: when either changes, every cached piece is stale.
-RENDERERS = ("sections.py", "pieces.py", "gallery.py", "viewer.py", "chartcells.py", "templates/sections.html.j2")
+RENDERERS = ("sections.py", "pieces.py", "figures/gallery.py", "figures/viewer.py", "figures/chartcells.py",
+             "templates/sections.html.j2")
 # A run in these states changes without its files changing (progress): never cached.
 PARTS = frozenset(("row", "json", "tiles", "charts"))
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))

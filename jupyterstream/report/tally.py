@@ -9,7 +9,8 @@ metrics table: a few dozen bytes a run.
 from array import array
 from collections import namedtuple
 
-from . import charts, figspec, tilemap, triage
+from . import charts, tilemap
+from ..collect import figspec, triage
 
 LIST_LIMIT = 50      # runs named per failure group
 METRIC_ROWS = 200    # rows of the all-values metrics table

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 from . import master as parts_of, pieces
-from .collect import each as each_run, load_plan
+from ..collect.runs import each as each_run, load_plan
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
 from .render import page_chunks, write_streamed
-from .runspool import RunSpool
+from ..collect.spool import RunSpool
 from .tally import Tally
 
 WAITING = ("pending", "running")

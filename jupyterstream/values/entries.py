@@ -2,7 +2,7 @@
 of lists, a grid of every combination (a single value there is the same in every job)."""
 
 from . import grid
-from .errors import ValuesError
+from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq, kind_of, plain
 from .rows import Row, check_duplicates, check_name
 

@@ -7,7 +7,7 @@ YAML/JSON mapping), the last one varying fastest: (a, 1), (a, 2), (b, 1), (b, 2)
 import itertools
 import math
 
-from .errors import ValuesError
+from ..errors import ValuesError
 from .rows import Row
 
 GRID_LIMIT = 1_000_000  # jobs; beyond this a sweep is a mistake in the values, not a plan

@@ -10,7 +10,7 @@ import json
 import json.decoder
 import re
 
-from .errors import ValuesError
+from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq
 
 CLOSE = {"[": "]", "{": "}"}

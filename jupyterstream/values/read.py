@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from . import entries, grid, jsonfile, yamlfile
-from .errors import ValuesError
+from ..errors import ValuesError
 from .rows import Row, check_duplicates, check_name  # noqa: F401 (Row and check_name: this module's API)
 
 BOM = "\ufeff"

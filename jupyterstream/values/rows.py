@@ -3,7 +3,7 @@
 import keyword
 from dataclasses import dataclass, field
 
-from .errors import ValuesError
+from ..errors import ValuesError
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ a YAML or JSON value keeps the file's own type only where the default gives none
 literal), and a list or mapping is accepted only where the default is one.
 """
 
-from . import params
-from .errors import ParameterError, ValuesError
+from ..notebook import params
+from ..errors import ParameterError, ValuesError
 
 CONTAINERS = (list, tuple, set, dict)
 TYPES = (str, int, float, bool) + CONTAINERS  # defaults that give a type; others take the text as it is

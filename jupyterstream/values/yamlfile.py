@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from .errors import ValuesError
+from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq
 
 REPEAT_LIMIT = 100_000  # aliases can make a small YAML file stand for an enormous one

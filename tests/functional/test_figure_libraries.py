@@ -17,8 +17,8 @@ import nbformat
 import pytest
 from PIL import Image
 
-from jupyterstream import drawn
-from jupyterstream.report import collect
+from jupyterstream.report.figures import drawn
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS, run_cli
 
 KINDS = ("png", "plotly", "vega-lite", "bokeh", "vega-lite")

@@ -329,7 +329,7 @@ def test_a_warm_kernel_ends_when_the_nbconvert_that_asked_for_it_is_killed(tmp_p
                              "--param", "fault", "--output", str(tmp_path / "out")], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert staged.returncode == 0, staged.stderr
-    from jupyterstream.parallel import Settings, job_command
+    from jupyterstream.launch.parallel import Settings, job_command
     command = job_command(Settings(output=str(tmp_path / "out"), warm=True, sweep="killed"), placeholder="sleep")
     job = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

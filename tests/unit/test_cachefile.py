@@ -2,7 +2,7 @@
 
 import json
 
-from jupyterstream import cachefile
+from jupyterstream.collect import cachefile
 
 
 def lines(path):

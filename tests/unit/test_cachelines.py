@@ -3,7 +3,7 @@ appending what changed, or by rewriting it from the old file and a spool."""
 
 import json
 
-from jupyterstream import cachefile, cachelines
+from jupyterstream.collect import cachefile, cachelines
 
 
 def lines(path):

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from jupyterstream import charts
-from jupyterstream.collect import Run
+from jupyterstream.report import charts
+from jupyterstream.collect.runs import Run
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jupyterstream import cachefile, collect
+from jupyterstream.collect import cachefile, runs as collect
 from jupyterstream.runner import status
 
 from .helpers import executed, places, png, save
@@ -333,7 +333,8 @@ def test_a_rerun_job_gets_a_new_thumbnail(output, monkeypatch):
 
     import nbformat
 
-    from jupyterstream import gallery, report
+    from jupyterstream.report.figures import gallery
+    from jupyterstream.report import write as report
 
     def tile():
         master = nbformat.read(output / "master.ipynb", as_version=4)
@@ -366,7 +367,7 @@ def test_the_index_keeps_no_state_that_depends_on_a_live_process(output, summari
     (output / "todo.txt").write_text("TX\n")
     plan = make_plan("AL", "CA", "TX", "NY")
     assert [r.state for r in collect.runs(output, plan)] == ["ok", "killed", "pending", "missing"]
-    from jupyterstream import cachefile
+    from jupyterstream.collect import cachefile
 
     index = cachefile.load(output / collect.INDEX, "collect-index", collect.INDEX_VERSION)
     assert list(index) == ["AL"]
@@ -387,8 +388,8 @@ def test_a_queued_job_is_pending_while_the_sweep_lock_is_held_and_missing_once_i
 
 
 def test_collect_shows_results_of_an_edited_notebook_as_stale_and_current_again_once_it_is_undone(output):
-    from jupyterstream.params import read_notebook
-    from jupyterstream.plan import notebook_hash
+    from jupyterstream.notebook.params import read_notebook
+    from jupyterstream.launch.plan import notebook_hash
 
     from .helpers import notebook
 
@@ -414,7 +415,7 @@ def test_runs_csv_says_which_kernel_each_run_had_warm_or_cold_and_why(output):
     import csv
     import io
 
-    from jupyterstream import report
+    from jupyterstream.report import write as report
 
     finish(output, "AL", kernel="warm")
     finish(output, "CA", kernel="cold (the template has 2 threads)")

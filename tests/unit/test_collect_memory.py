@@ -6,7 +6,7 @@ import hashlib
 import json
 import tracemalloc
 
-from jupyterstream import report
+from jupyterstream.report import write as report
 from jupyterstream.runner.record import MIME_TYPE
 
 from .helpers import executed, png

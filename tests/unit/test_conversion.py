@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyterstream.conversion import FROM_ENVIRONMENT, INFERRED, convert, infer, type_name
+from jupyterstream.notebook.convert import FROM_ENVIRONMENT, INFERRED, convert, infer, type_name
 from jupyterstream.errors import ParameterError
-from jupyterstream.lang.python_source import NO_LITERAL
+from jupyterstream.notebook.lang.python_source import NO_LITERAL
 from jupyterstream.runner.job import ENV_LIMIT
 
 # papermill's own `-p` cases (its tests of _resolve_type) and the edges of int() and float().

@@ -7,7 +7,7 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-from jupyterstream import extract
+from jupyterstream.collect import extract
 from jupyterstream.runner.outcome import Check
 from jupyterstream.runner.record import MIME_TYPE, record
 

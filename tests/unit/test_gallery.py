@@ -8,8 +8,9 @@ import os
 import pytest
 from PIL import Image
 
-from jupyterstream import extract, gallery
-from jupyterstream.collect import Run
+from jupyterstream.collect import extract
+from jupyterstream.report.figures import gallery
+from jupyterstream.collect.runs import Run
 
 from .helpers import places, png, write_run
 
@@ -156,7 +157,7 @@ def test_tile_is_the_one_way_a_figure_output_becomes_what_the_page_shows(tmp_pat
 
 
 def test_a_chart_that_many_runs_drew_is_read_from_one_notebook_only(tmp_path, monkeypatch):
-    from jupyterstream import drawn
+    from jupyterstream.report.figures import drawn
 
     figure = {1: [("application/vnd.plotly.v1+json", {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}]})]}
     runs = [Run(job, job, {}, state="ok", notebook=write_run(tmp_path, job, figure), figures=places(figure))

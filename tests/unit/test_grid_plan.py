@@ -3,7 +3,7 @@
 import pytest
 
 from jupyterstream.errors import ValuesError
-from jupyterstream.plan import build_plan
+from jupyterstream.launch.plan import build_plan
 
 TWO = "state = 'CA'\nyear = 2000\n"
 

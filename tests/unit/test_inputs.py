@@ -2,9 +2,9 @@
 
 import pytest
 
-from jupyterstream import inputs as inputs_module
+from jupyterstream.launch import inputs as inputs_module
 from jupyterstream.errors import InputsError
-from jupyterstream.inputs import inputs_for, parse_size, string_literals
+from jupyterstream.launch.inputs import inputs_for, parse_size, string_literals
 
 from .helpers import notebook
 

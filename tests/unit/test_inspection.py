@@ -4,7 +4,7 @@ the notebook reads from the environment."""
 from click.testing import CliRunner
 
 from jupyterstream.cli import main
-from jupyterstream.inspection import report
+from jupyterstream.notebook.inspection import report
 
 from .helpers import notebook, save
 

@@ -1,6 +1,6 @@
 """joblog: GNU parallel's --joblog, read back by job id."""
 
-from jupyterstream.joblog import COLUMNS, job_of, read_joblog
+from jupyterstream.collect.joblog import COLUMNS, job_of, read_joblog
 
 HEADER = "\t".join(COLUMNS) + "\n"
 

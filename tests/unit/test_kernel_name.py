@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyterstream.checks import check_kernel, kernel_name
+from jupyterstream.launch.checks import check_kernel, kernel_name
 from jupyterstream.errors import SetupError
 
 from .helpers import notebook

@@ -2,9 +2,9 @@
 
 import pytest
 
-from jupyterstream import params
+from jupyterstream.notebook import params
 from jupyterstream.errors import NotebookError, ParameterError
-from jupyterstream.lang import bash
+from jupyterstream.notebook.lang import bash
 
 CELL = '''# defaults for one run
 state="CA"   # a state code

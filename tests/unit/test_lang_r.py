@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from jupyterstream import lang, params
+from jupyterstream.notebook import lang, params
 from jupyterstream.errors import NotebookError, ParameterError, ValuesError
-from jupyterstream.lang import bash, r
-from jupyterstream.lang.python import NO_LITERAL
-from jupyterstream.plan import build_plan
+from jupyterstream.notebook.lang import bash, r
+from jupyterstream.notebook.lang.python import NO_LITERAL
+from jupyterstream.launch.plan import build_plan
 
 from .helpers import notebook, save
 

@@ -4,8 +4,8 @@ import platform
 
 import nbformat
 
-from jupyterstream import manifest
-from jupyterstream.collect import Run
+from jupyterstream.report import manifest
+from jupyterstream.collect.runs import Run
 
 
 def facts(python="3.11.4", **versions):

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from jupyterstream import master
-from jupyterstream.collect import Run
+from jupyterstream.report import master
+from jupyterstream.collect.runs import Run
 
 from .helpers import places, png, write_run
 

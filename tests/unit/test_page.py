@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from jupyterstream import master, render, report
-from jupyterstream.collect import Run
-from jupyterstream.escape import inside_href, script_json
+from jupyterstream.report import master, render, write as report
+from jupyterstream.collect.runs import Run
+from jupyterstream.report.escape import inside_href, script_json
 
 PLAN = {"notebook": "nb.ipynb", "values_file": "v.txt", "notebook_sha256": "a" * 64, "values_sha256": "b" * 64}
 
@@ -101,7 +101,8 @@ def test_watch_collects_until_no_run_is_pending_or_running(tmp_path):
 
 
 def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_changes(tmp_path, monkeypatch):
-    from jupyterstream import cachefile, pieces
+    from jupyterstream.collect import cachefile
+    from jupyterstream.report import pieces
 
     plan = dict(PLAN, jobs=[{"id": "AL", "label": "AL", "texts": {}, "identity": "i"}])
     (tmp_path / "plan.json").write_text(json.dumps(plan))
@@ -118,7 +119,7 @@ def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_change
 
 
 def test_a_repeat_collect_reads_no_chart_again_from_a_run_that_did_not_change(tmp_path, monkeypatch):
-    from jupyterstream import chartcells
+    from jupyterstream.report.figures import chartcells
     from .helpers import executed
 
     spec = {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}], "layout": {}}

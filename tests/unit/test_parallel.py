@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from jupyterstream import parallel
-from jupyterstream.joblog import job_of
-from jupyterstream.parallel import Settings, command_line, job_command, parallel_argv
+from jupyterstream.launch import parallel
+from jupyterstream.collect.joblog import job_of
+from jupyterstream.launch.parallel import Settings, command_line, job_command, parallel_argv
 
 
 def template(argv):

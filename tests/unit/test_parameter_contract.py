@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from jupyterstream import params
+from jupyterstream.notebook import params
 from jupyterstream.errors import NotebookError, ParameterError, ValuesError
-from jupyterstream.plan import build_plan
+from jupyterstream.launch.plan import build_plan
 
 from .helpers import notebook, save
 
@@ -81,15 +81,15 @@ def only_the_required_interface(monkeypatch):
     """A language module with read_defaults and cell_source only (no describe, no environment_reads)."""
     from types import SimpleNamespace
 
-    from jupyterstream import lang
-    from jupyterstream.lang import python
+    from jupyterstream.notebook import lang
+    from jupyterstream.notebook.lang import python
 
     bare = SimpleNamespace(read_defaults=python.read_defaults, cell_source=python.cell_source)
     monkeypatch.setattr(lang, "for_notebook", lambda nb, path: bare)
 
 
 def test_a_language_without_the_optional_functions_still_reads_injects_and_inspects(monkeypatch, tmp_path):
-    from jupyterstream.inspection import report
+    from jupyterstream.notebook.inspection import report
 
     only_the_required_interface(monkeypatch)
     nb = notebook("n = 1  # the comment is not shown\nrun_fast = 1 > 2\n")

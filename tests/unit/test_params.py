@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from jupyterstream import params
+from jupyterstream.notebook import params
 from jupyterstream.errors import NotebookError, ParameterError
 
 from .helpers import notebook, save

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyterstream.plaintext import CELL_LIMIT, for_csv, for_terminal
+from jupyterstream.report.plaintext import CELL_LIMIT, for_csv, for_terminal
 
 
 @pytest.mark.parametrize("text, shown", [

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyterstream import params
+from jupyterstream.notebook import params
 from jupyterstream.runner import status
 from jupyterstream.errors import ParameterError, ValuesError
-from jupyterstream.plan import build_plan, make_id, notebook_hash, select, stage
+from jupyterstream.launch.plan import build_plan, make_id, notebook_hash, select, stage
 
 from .helpers import notebook, save, strict_json
 

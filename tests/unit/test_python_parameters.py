@@ -4,8 +4,8 @@ inspect shows, and the environment variables a notebook reads."""
 import pytest
 
 from jupyterstream.errors import NotebookError
-from jupyterstream.lang import python
-from jupyterstream.lang.python_source import NO_LITERAL
+from jupyterstream.notebook.lang import python
+from jupyterstream.notebook.lang.python_source import NO_LITERAL
 
 
 def defaults(source):
@@ -138,7 +138,7 @@ def test_odd_line_breaks_and_syntax_warnings_in_the_cell_are_read_without_a_warn
 def test_valid_python_is_read_as_it_is_because_ipython_runs_it_unchanged(source):
     import ast
 
-    from jupyterstream.lang.python_source import parse, transform
+    from jupyterstream.notebook.lang.python_source import parse, transform
 
     assert ast.dump(parse(source)[0]) == ast.dump(ast.parse(transform(source)))
 

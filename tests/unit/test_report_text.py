@@ -3,8 +3,8 @@
 import csv
 import io
 
-from jupyterstream import report
-from jupyterstream.collect import Run
+from jupyterstream.report import write as report
+from jupyterstream.collect.runs import Run
 
 
 def rows(text):

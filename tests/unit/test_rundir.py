@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterstream.mirror import copy_sparse, mirror
-from jupyterstream.inputs import Inputs
+from jupyterstream.launch.mirror import copy_sparse, mirror
+from jupyterstream.launch.inputs import Inputs
 from jupyterstream.runner.rundir import MissingInputs, RunFolder
 
 

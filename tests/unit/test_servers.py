@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from jupyterstream import servers
+from jupyterstream.launch import servers
 from jupyterstream.errors import ValuesError
-from jupyterstream.servers import Host
+from jupyterstream.launch.servers import Host
 
 from .helpers import notebook
 

@@ -6,10 +6,12 @@ import os
 
 import pytest
 
-from jupyterstream import cachefile, gallery, report, tally
-from jupyterstream.collect import Run
-from jupyterstream.holes import Holes, Spool
-from jupyterstream.runspool import RunSpool
+from jupyterstream.collect import cachefile
+from jupyterstream.report.figures import gallery
+from jupyterstream.report import write as report, tally
+from jupyterstream.collect.runs import Run
+from jupyterstream.report.holes import Holes, Spool
+from jupyterstream.collect.spool import RunSpool
 
 from .test_collect_memory import write_runs
 

@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from jupyterstream import tilemap
+from jupyterstream.report import tilemap
 
 SVG = "{http://www.w3.org/2000/svg}"
 VALUES = (Path(__file__).resolve().parents[2] / "states.txt").read_text().splitlines()

@@ -1,7 +1,7 @@
 """triage.groups: runs that are not ok, grouped by class, error name and failing cell."""
 
-from jupyterstream import triage
-from jupyterstream.collect import Run
+from jupyterstream.collect import triage
+from jupyterstream.collect.runs import Run
 
 
 def run(job_id, state, ename=None, cell=None, **extra):

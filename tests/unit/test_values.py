@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyterstream.errors import ValuesError
-from jupyterstream.values import Row, check_name, read_values
+from jupyterstream.values.read import Row, check_name, read_values
 
 
 def texts(rows):

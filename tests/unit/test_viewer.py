@@ -6,8 +6,8 @@ import hashlib
 import json
 import re
 
-from jupyterstream import drawn, viewer
-from jupyterstream.figspec import KIND_MIME
+from jupyterstream.report.figures import drawn, viewer
+from jupyterstream.collect.figspec import KIND_MIME
 
 HOSTILE = {"data": [{"type": "bar", "x": ["</script><script>alert(1)</script>", "<!--"], "y": [1, 2]}],
            "layout": {"title": {"text": "\u2028<img src=x onerror=alert(2)>"}}}

@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyterstream import servers
-from jupyterstream.parallel import Settings, job_command
+from jupyterstream.launch import servers
+from jupyterstream.launch.parallel import Settings, job_command
 from jupyterstream.runner.outcome import CWD_ENV, KERNEL_NOTE_ENV, TOKEN_ENV, WARM_ENV
 from jupyterstream.runner.cells import top_level
 from jupyterstream.runner.warm import NotWarm, base_folder, control, key_folder

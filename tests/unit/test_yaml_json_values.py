@@ -6,9 +6,9 @@ import math
 import pytest
 
 from jupyterstream.errors import ParameterError, ValuesError
-from jupyterstream.plan import build_plan
-from jupyterstream.values import read_values
-from jupyterstream.yamlfile import core_value
+from jupyterstream.launch.plan import build_plan
+from jupyterstream.values.read import read_values
+from jupyterstream.values.yamlfile import core_value
 
 
 def texts(rows):

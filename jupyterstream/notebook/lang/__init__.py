@@ -2,7 +2,7 @@
 
     read_defaults(source, path) -> {name: default}   the parameters cell's defaults (a default the
                                                      language cannot read as a value: NO_LITERAL,
-                                                     from jupyterstream.lang.python_source)
+                                                     from jupyterstream.notebook.lang.python_source)
     cell_source(values) -> str                       the injected cell: values as that language's literals
 
 and, optionally (a language without them still runs; jupyterstream then does without what they give):
@@ -17,13 +17,13 @@ and, optionally (a language without them still runs; jupyterstream then does wit
         (without it, such a notebook is refused as before: "no cell is tagged 'parameters'").
 
 A default of None or NO_LITERAL gives no type: values for it are inferred from their text
-(jupyterstream.conversion.infer), and cell_source must write the int, float, bool, None or str it gets.
+(jupyterstream.notebook.convert.infer), and cell_source must write the int, float, bool, None or str it gets.
 A notebook's language is its kernelspec's (or language_info's) language.
 """
 
 import importlib
 
-from ..errors import NotebookError
+from ...errors import NotebookError
 
 MODULES = {"python": "python", "r": "r", "bash": "bash"}
 
@@ -33,6 +33,15 @@ def language_of(nb):
     meta = nb.get("metadata", {})
     name = meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get("name") or "python"
     return str(name).lower()
+
+
+def kernel_name(nb):
+    """The kernel a notebook asks for, resolved as jupyter_client's kernel manager does: no name
+    is the native kernel, and so is 'python' (which Jupyter and papermill run as 'python3')."""
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+
+    name = nb.metadata.get("kernelspec", {}).get("name") or NATIVE_KERNEL_NAME
+    return NATIVE_KERNEL_NAME if name == "python" else name
 
 
 def for_notebook(nb, path):

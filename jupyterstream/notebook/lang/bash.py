@@ -10,7 +10,7 @@ as they already see them in the environment the job gave the kernel.
 import re
 import shlex
 
-from ..errors import NotebookError, ParameterError
+from ...errors import NotebookError, ParameterError
 
 ASSIGNMENT = re.compile(r"""\s*(?:(declare|typeset|export|readonly|local)((?:\s+-\w+)*)\s+)?
                             ([A-Za-z_][A-Za-z0-9_]*)=(.*)""", re.VERBOSE)

@@ -5,7 +5,7 @@ injected cell of literals."""
 import ast
 import math
 
-from ..errors import NotebookError, ParameterError
+from ...errors import NotebookError, ParameterError
 from . import python_environment, python_source
 from .python_source import NO_LITERAL  # noqa: F401 (re-exported: the default that is no literal)
 

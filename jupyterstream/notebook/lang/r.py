@@ -9,7 +9,7 @@ and ``list(...)`` otherwise. Strings are escaped down to ASCII, so no value is e
 import math
 import re
 
-from ..errors import ParameterError
+from ...errors import ParameterError
 from . import r_syntax
 from .python import NO_LITERAL
 

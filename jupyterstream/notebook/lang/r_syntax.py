@@ -7,7 +7,7 @@ of literals); anything else is "not a literal", which the caller reports as such
 import math
 import re
 
-from ..errors import NotebookError
+from ...errors import NotebookError
 
 TOKEN = re.compile(r"""
     (?P<space>[ \t\f\r]+|\#[^\n]*)

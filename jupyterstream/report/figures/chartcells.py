@@ -12,7 +12,8 @@ import re
 
 import nbformat
 
-from . import drawn, extract, figspec
+from . import drawn
+from ...collect import extract, figspec
 
 SPEC_TYPES = re.compile(rf"{re.escape(figspec.PLOTLY)}|{figspec.VEGALITE.pattern}|{figspec.VEGA.pattern}")
 VERSION = re.compile(r"/v(\d+)(?:[.\d]*)\.json$")

@@ -8,30 +8,15 @@ again on every collect.
 
 import base64
 import concurrent.futures
-import hashlib
-import json
 import multiprocessing
 import os
 from pathlib import Path
 
-from . import draw, figspec
-from .runner.atomic import replace_file
+from . import draw
+from ...collect.figspec import Chart  # noqa: F401 (this module's API too: what draw_all draws)
+from ...runner.atomic import replace_file
 
 FOLDER = "figures"
-RENDER_VERSION = "1"
-
-
-class Chart:
-    """One chart to draw: its kind, its spec, and the cache key they make."""
-
-    def __init__(self, mime, payload):
-        self.kind = figspec.kind_of(mime)
-        try:
-            self.spec, self.problem = figspec.spec(mime, payload), None
-        except figspec.SpecError as exc:
-            self.spec, self.problem = None, f"its spec cannot be read: {exc}"
-        text = json.dumps([RENDER_VERSION, self.kind, self.spec], sort_keys=True, default=str)
-        self.key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def draw_all(output, charts, workers=None):

@@ -18,14 +18,15 @@ chart gets an opener page (figures/KEY.html, viewer.py) that the tile links as "
 
 import base64
 import binascii
-import hashlib
 import io
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import drawn, extract, figspec, sanitize, viewer
+from . import drawn, sanitize, viewer
+from ...collect import extract, figspec
+from ...collect.figspec import fingerprint  # noqa: F401 (this module's API too)
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
@@ -34,17 +35,7 @@ BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 NO_THUMB = ".none"  # beside a figure Pillow could not read, so it is not tried again
 POOL_FIGURES = 24  # fewer new figures than this are made in this process: starting a pool costs more
-CHARTS = frozenset(figspec.KIND_MIME.values())
-
-
-def fingerprint(mime, data):
-    """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
-    holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it; for a
-    chart, the hash of its spec."""
-    if mime in CHARTS:
-        return drawn.Chart(mime, data).key
-    text = str(data) if mime == "image/svg+xml" else "".join(str(data).split())
-    return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
+CHARTS = figspec.CHARTS
 
 
 def thumbnails(runs):

@@ -20,9 +20,9 @@ import importlib.metadata
 import re
 from pathlib import Path
 
-from . import render
-from .escape import esc, script_json
-from .runner.atomic import replace_file
+from .. import render
+from ..escape import esc, script_json
+from ...runner.atomic import replace_file
 
 FOLDER = "figures"
 LIBRARIES = {"plotly": "plotly", "vega-lite": "vega", "vega": "vega", "bokeh": "bokeh"}  # chart kind -> viewer
