@@ -9,7 +9,7 @@ import pytest
 from jupyterstream.collect import cachefile, runs as collect
 from jupyterstream.runner import status
 
-from .helpers import executed, places, png, save
+from ..helpers import executed, places, png, save
 
 SWEEP = "20250101T000000-aaaa"
 
@@ -391,7 +391,7 @@ def test_collect_shows_results_of_an_edited_notebook_as_stale_and_current_again_
     from jupyterstream.notebook.params import read_notebook
     from jupyterstream.launch.plan import notebook_hash
 
-    from .helpers import notebook
+    from ..helpers import notebook
 
     finish(output, "AL")
     source = save(notebook("state = 'CA'\n", "print(state)"), output / "nb.ipynb")

@@ -9,7 +9,7 @@ import tracemalloc
 from jupyterstream.report import write as report
 from jupyterstream.runner.record import MIME_TYPE
 
-from .helpers import executed, png
+from ..helpers import executed, png
 
 # The collector before streaming held every run's summary, rendered pieces and cache entries at once:
 # 5.7 KB (repeat) to 7.1 KB (first collect) of peak a run here. Streaming holds the plan and a few

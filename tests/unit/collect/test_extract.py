@@ -11,7 +11,7 @@ from jupyterstream.collect import extract
 from jupyterstream.runner.outcome import Check
 from jupyterstream.runner.record import MIME_TYPE, record
 
-from .helpers import notebook
+from ..helpers import notebook
 
 
 def display(data):

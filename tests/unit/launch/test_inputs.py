@@ -6,7 +6,7 @@ from jupyterstream.launch import inputs as inputs_module
 from jupyterstream.errors import InputsError
 from jupyterstream.launch.inputs import inputs_for, parse_size, string_literals
 
-from .helpers import notebook
+from ..helpers import notebook
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from jupyterstream.launch.checks import check_kernel, kernel_name
 from jupyterstream.errors import SetupError
 
-from .helpers import notebook
+from ..helpers import notebook
 
 
 @pytest.mark.parametrize("name, resolved", [("python", "python3"), ("python3", "python3"), ("", "python3"),

@@ -15,7 +15,7 @@ from jupyterstream.runner import status
 from jupyterstream.errors import ParameterError, ValuesError
 from jupyterstream.launch.plan import build_plan, make_id, notebook_hash, select, stage
 
-from .helpers import notebook, save, strict_json
+from ..helpers import notebook, save, strict_json
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 

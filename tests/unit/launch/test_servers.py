@@ -10,7 +10,7 @@ from jupyterstream.launch import servers
 from jupyterstream.errors import ValuesError
 from jupyterstream.launch.servers import Host
 
-from .helpers import notebook
+from ..helpers import notebook
 
 
 def test_servers_file_skips_comments_and_blanks_and_takes_the_first_n(write_file):

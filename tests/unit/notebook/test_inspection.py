@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from jupyterstream.cli import main
 from jupyterstream.notebook.inspection import report
 
-from .helpers import notebook, save
+from ..helpers import notebook, save
 
 CELL = ("%%capture\n"
         "state = 'CA'  # USPS code of a state\n"

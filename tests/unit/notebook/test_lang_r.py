@@ -10,7 +10,7 @@ from jupyterstream.notebook.lang import bash, r
 from jupyterstream.notebook.lang.python import NO_LITERAL
 from jupyterstream.launch.plan import build_plan
 
-from .helpers import notebook, save
+from ..helpers import notebook, save
 
 CELL = '''# defaults for one run
 state <- "CA"   # a state code

@@ -9,7 +9,7 @@ from jupyterstream.notebook import params
 from jupyterstream.errors import NotebookError, ParameterError, ValuesError
 from jupyterstream.launch.plan import build_plan
 
-from .helpers import notebook, save
+from ..helpers import notebook, save
 
 
 def untagged(*cells):

@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from jupyterstream.notebook import params
 from jupyterstream.errors import NotebookError, ParameterError
 
-from .helpers import notebook, save
+from ..helpers import notebook, save
 
 NASTY = [
     "",

@@ -15,7 +15,7 @@ import pytest
 from jupyterstream.report import master
 from jupyterstream.collect.runs import Run
 
-from .helpers import places, png, write_run
+from ..helpers import places, png, write_run
 
 PLAN = {"notebook": "notebooks/births.ipynb", "values_file": "states.txt",
         "notebook_sha256": "a" * 64, "values_sha256": "b" * 64}

@@ -120,7 +120,7 @@ def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_change
 
 def test_a_repeat_collect_reads_no_chart_again_from_a_run_that_did_not_change(tmp_path, monkeypatch):
     from jupyterstream.report.figures import chartcells
-    from .helpers import executed
+    from ..helpers import executed
 
     spec = {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}], "layout": {}}
     jobs = []

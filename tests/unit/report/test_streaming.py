@@ -13,7 +13,7 @@ from jupyterstream.collect.runs import Run
 from jupyterstream.report.holes import Holes, Spool
 from jupyterstream.collect.spool import RunSpool
 
-from .test_collect_memory import write_runs
+from ..collect.test_collect_memory import write_runs
 
 
 def spool_of(text):

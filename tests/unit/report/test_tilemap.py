@@ -6,7 +6,7 @@ from pathlib import Path
 from jupyterstream.report import tilemap
 
 SVG = "{http://www.w3.org/2000/svg}"
-VALUES = (Path(__file__).resolve().parents[2] / "states.txt").read_text().splitlines()
+VALUES = (Path(__file__).resolve().parents[3] / "states.txt").read_text().splitlines()
 STATES = [line.strip() for line in VALUES if line.strip() and not line.startswith("#")]
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LOADED_BY_NBCONVERT = {"keep_partial", "nbconvert_config"}
 PROBE = """
 import importlib, sys

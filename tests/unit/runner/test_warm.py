@@ -20,7 +20,7 @@ from jupyterstream.runner.cells import top_level
 from jupyterstream.runner.warm import NotWarm, base_folder, control, key_folder
 from jupyterstream.runner.warm.jobside import OFF, kernel_field, notebook_imports, prepare
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((REPO / "tests" / "notebooks").glob("*.ipynb")) + [REPO / "notebooks" / "births.ipynb"]
 
 

@@ -12,7 +12,7 @@ from jupyterstream.collect import extract
 from jupyterstream.report.figures import gallery
 from jupyterstream.collect.runs import Run
 
-from .helpers import places, png, write_run
+from ...helpers import places, png, write_run
 
 SVG = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script><rect onload='alert(2)'/></svg>"
 
