@@ -69,6 +69,7 @@ WARM_ENV = "JUPYTERSTREAM_WARM"                  # JSON {"imports", "sweep", "jo
 KERNEL_NOTE_ENV = "JUPYTERSTREAM_KERNEL_NOTE"    # where the manager writes "warm" or "cold (why)"
 WARM_DIR_ENV = "JUPYTERSTREAM_WARM_DIR"          # the private folder of the templates' sockets
 WARM_IDLE_ENV = "JUPYTERSTREAM_WARM_IDLE"        # seconds a template with nothing to do stays
+TEMPLATE_MODULE = "jupyterstream.runner.warm.template"  # what a template runs (python -m): how its pid is known
 
 
 # --- One place that decides a run's outcome ------------------------------------------------------
