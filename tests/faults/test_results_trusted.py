@@ -9,7 +9,6 @@ import shutil
 import time
 
 import nbformat
-import pytest
 
 from faultkit import Cli, counts, kill_tagged, plan_jobs, run_tagged, status_of
 from jupyterstream.collect import cachefile, runs as collector

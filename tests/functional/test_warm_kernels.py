@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell
 
 from support import CLI, NOTEBOOKS, REPO, read_status
 from jupyterstream.runner.warm.control import zombie
-from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of, write_notebook
+from warmkit import importing_notebook, isolation_notebook, processes_mentioning, report_of, write_notebook
 
 FAULTS = {"ok": "ok", "raise": "cell-error", "sleep": "cell-timeout", "die": "dead-kernel", "exit": "stopped-early"}
 STEPS = {"dirty": "ok", "check1": "ok", "check2": "ok", "die": "dead-kernel", "sigkill": "dead-kernel"}

@@ -1,7 +1,6 @@
 """cachelines: a cachefile.py cache read a line at a time (offsets only) and brought up to date by
 appending what changed, or by rewriting it from the old file and a spool."""
 
-import json
 
 from jupyterstream.collect import cachefile, cachelines
 

@@ -7,7 +7,6 @@ import json
 import tracemalloc
 
 from jupyterstream.report import write as report
-from jupyterstream.runner.record import MIME_TYPE
 
 from ..helpers import executed, png
 
