@@ -15,11 +15,11 @@ import nbformat
 from . import lang
 from .convert import FROM_ENVIRONMENT, convert, infer  # noqa: F401 (re-exported)
 from ..errors import NotebookError, ParameterError
+from .lang import PARAMETERS_TAG
 from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
+from ..runner.outcome import META_KEY
 
-PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
-META_KEY = "jupyterstream"
 PAPERMILL_KEY = "papermill"
 
 

@@ -12,11 +12,10 @@ from markupsafe import Markup
 
 from . import charts, manifest, tilemap
 from .escape import inside_href, text
+from .tally import LIST_LIMIT
+from ..runner.outcome import NOT_RUN
 
-LIST_LIMIT = 50
 TRACE_LINES = 12
-NOT_RUN = ("missing", "pending", "running")
-WAITING = ("pending", "running")
 
 
 def counts(runs):

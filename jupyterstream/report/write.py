@@ -14,8 +14,7 @@ from .plaintext import for_csv, for_terminal
 from .render import page_chunks, write_streamed
 from ..collect.spool import RunSpool
 from .tally import Tally
-
-WAITING = ("pending", "running")
+from ..runner.outcome import WAITING
 
 
 def collect(output, html=True, metric_tag=None, refresh=None):

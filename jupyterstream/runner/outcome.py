@@ -36,6 +36,16 @@ class Status(str, enum.Enum):
     def __str__(self):
         return self.value
 
+    @property
+    def waiting(self):
+        """True for a run that may still run in this sweep: pending or running (WAITING)."""
+        return self.value in WAITING
+
+    @property
+    def not_run(self):
+        """True for a run with no result yet that is no failure: waiting, or missing (NOT_RUN)."""
+        return self.value in NOT_RUN
+
 
 # status -> exit code of bin/run-one (keyed by the status text, as records and the joblog hold it).
 # Never 255: over SSH that means the transport failed.
@@ -91,6 +101,9 @@ class Check(str, enum.Enum):
 
 # Checks that mean the notebook cannot be trusted as the run's result.
 UNTRUSTED = (Check.MISMATCH, Check.DAMAGED)
+# The groups of statuses the collector and the report speak of, as the texts runs and records hold.
+WAITING = frozenset(s.value for s in (Status.PENDING, Status.RUNNING))
+NOT_RUN = WAITING | {Status.MISSING.value}
 # Outcomes that depend on more than the files (a live process, a sweep still under way): never cached.
 TRANSIENT = tuple(s.value for s in (Status.RUNNING, Status.PENDING, Status.MISSING, Status.KILLED))
 

@@ -26,6 +26,7 @@ import importlib
 from ...errors import NotebookError
 
 MODULES = {"python": "python", "r": "r", "bash": "bash"}
+PARAMETERS_TAG = "parameters"  # the tag of the cell that holds the defaults, in every language
 
 
 def language_of(nb):

@@ -7,9 +7,8 @@ import math
 
 from ...errors import NotebookError, ParameterError
 from . import python_environment, python_source
+from . import PARAMETERS_TAG
 from .python_source import NO_LITERAL  # noqa: F401 (re-exported: the default that is no literal)
-
-PARAMETERS_TAG = "parameters"
 
 
 def read_defaults(source, path):

@@ -4,7 +4,7 @@ runner lives and whether the notebook was edited since the plan."""
 
 import pytest
 
-from jupyterstream.runner.outcome import EXIT_CODES, TRANSIENT, Check, Outcome, Status, reconcile, superseded
+from jupyterstream.runner.outcome import EXIT_CODES, NOT_RUN, TRANSIENT, WAITING, Check, Outcome, Status, reconcile, superseded
 
 SWEEP = "20250101T000000-aaaa"
 WHOLE = (Check.WHOLE, "")
@@ -103,3 +103,9 @@ def test_the_transient_states_are_the_ones_that_depend_on_live_processes():
 def test_a_stopped_job_whose_older_ok_record_is_all_that_is_here_lost_its_results():
     newer = row("-1", "15", sweep="20260101T000000-bbbb")
     assert reconcile(record("ok"), logrow=newer, notebook=WHOLE, identity="id-1").status is Status.RESULTS_MISSING
+
+
+def test_a_waiting_run_is_pending_or_running_and_a_run_not_run_may_also_be_missing():
+    assert {s for s in Status if s.waiting} == {Status.PENDING, Status.RUNNING}
+    assert {s for s in Status if s.not_run} == {Status.PENDING, Status.RUNNING, Status.MISSING}
+    assert "pending" in WAITING and "missing" in NOT_RUN - WAITING
