@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import cachefile, cachelines, extract, figspec
 from ..runner import status
+from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
 from ..runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
 from ..errors import JupyterstreamError, OutputError
@@ -175,7 +176,7 @@ def _notebook_edited(plan):
 
 def _signature(output, job, logrow):
     stamps = []
-    for path in (status.path_for(output, job["id"]), os.path.join(output, "runs", f"{job['id']}.ipynb")):
+    for path in (status.path_for(output, job["id"]), Layout(output).run(job["id"])):
         try:
             info = os.stat(path)
             stamps.append([info.st_size, info.st_mtime_ns, info.st_ino])
@@ -275,7 +276,7 @@ def _cell_source(nb, index):
 def progress(output, job_id):
     """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
     try:
-        with open(os.path.join(output, "runs", f".{job_id}.partial.ipynb"), "rb") as handle:
+        with open(Layout(output).partial(job_id), "rb") as handle:
             meta = json.load(handle).get("metadata", {}).get(META_KEY, {}).get("execution", {})
         cell, cells = meta.get("cell"), meta.get("cells")
     except (OSError, ValueError, AttributeError):

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..values import grid
 from ..notebook import lang, params
 from ..runner import status
+from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
 from ..atomic import write_atomic
 from ..errors import ParameterError, ValuesError
 from ..values.typed import job_values
@@ -123,7 +124,7 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     """Write plan.json (every job), an input notebook for each of ``jobs`` that still needs a run,
     and todo.txt (their ids, one a line: what parallel reads). Return those jobs."""
     output = Path(output)
-    for sub in ("inputs", "runs", "status", "logs"):
+    for sub in (INPUTS, RUNS, STATUS, LOGS):
         (output / sub).mkdir(parents=True, exist_ok=True)
     todo, base = [], _cleared(plan.source)
     # a job staged to run again although ok steps aside only for a result of this same rerun
@@ -136,8 +137,8 @@ def stage(plan, output, jobs=None, rerun_ok=False):
             print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): this sweep "
                   "waits for it", file=sys.stderr)
         staged = params.inject(base, job.values, job.texts, {
-            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / "inputs"), **rerun})
-        write_atomic(output / "inputs" / f"{job.id}.ipynb", _dumps(staged), durable=False)
+            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / INPUTS), **rerun})
+        write_atomic(Layout(output).input(job.id), _dumps(staged), durable=False)
         todo.append(job)
     write_atomic(output / "plan.json", json.dumps(plan_record(plan), indent=1, default=repr) + "\n")
     write_atomic(output / "todo.txt", "".join(f"{job.id}\n" for job in todo))

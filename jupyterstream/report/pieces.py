@@ -16,6 +16,7 @@ from ..collect import cachelines
 from .figures import chartcells, gallery
 from . import render, sections
 from .escape import inside_href, script_json
+from ..runner.layout import LOGS, Layout
 from ..runner.outcome import Status
 
 CACHE = ".report-pieces.json"
@@ -85,7 +86,7 @@ class Pieces:
 def _render(output, run, thumbnailed, made, logged):
     row = sections.row(run)
     if logged:
-        row["L"] = inside_href(f"logs/{run.id}.log")
+        row["L"] = inside_href(Layout().log(run.id))
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
     row["f"] = len(tiles)
     html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
@@ -99,7 +100,7 @@ def _render(output, run, thumbnailed, made, logged):
 def logs(output):
     """The names in OUTPUT/logs (one listing, not a stat per run)."""
     try:
-        return {p.name for p in (Path(output) / "logs").iterdir()} if output is not None else set()
+        return {p.name for p in (Path(output) / LOGS).iterdir()} if output is not None else set()
     except OSError:
         return set()
 
