@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from .parallel import PACKAGE_DIR, RUN_ONE
+from ..runner.layout import INPUTS, Layout
 from ..runner.rundir import FILES
 
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
@@ -37,8 +38,8 @@ def stage_ship(output, job_ids):
     for job_id in job_ids:
         shutil.rmtree(output / FILES / job_id, ignore_errors=True)
         box = output / "ship" / job_id
-        (box / "inputs").mkdir(parents=True)
-        _link(output / "inputs" / f"{job_id}.ipynb", box / "inputs" / f"{job_id}.ipynb")
+        (box / INPUTS).mkdir(parents=True)
+        _link(Layout(output).input(job_id), Layout(box).input(job_id))
         for source in tool.rglob("*"):
             target = box / "tool" / source.relative_to(tool)
             if source.is_dir():
