@@ -5,7 +5,7 @@ import ast
 
 from ..errors import ParameterError
 from .lang.python_source import NO_LITERAL
-from ..runner.job import ENV_LIMIT
+from ..runner.outcome import ENV_LIMIT, env_can_hold
 
 
 class _FromEnvironment:
@@ -77,7 +77,7 @@ def _to_bool(text):
 
 def _environment_text(name, text):
     """A value for a notebook that reads it from the environment: the text, if a variable can hold it."""
-    if "\0" in text or len(text.encode("utf-8", "surrogatepass")) >= ENV_LIMIT:
+    if not env_can_hold(text):
         raise ParameterError(f"the value for {name!r} cannot reach the notebook: it reads {name!r} from the "
                              "environment, and an environment variable cannot hold a NUL character or "
                              f"{ENV_LIMIT // 1000} kB or more; tag a cell 'parameters' that defines {name!r} "

@@ -26,13 +26,13 @@ from .reaper import kill_leftovers
 from .atomic import replace_file
 from .classify import ANSI, classify
 from .layout import LOGS, RUNS, STATUS, Layout
+from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this module's API too)
+# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
+# can find and stop what a notebook left running in the background.
 from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
 from .rundir import RunFolder
 
 GRACE_SECONDS = 3.0
-# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
-# can find and stop what a notebook left running in the background.
-ENV_LIMIT = 100_000
 
 
 def main(argv=None, started=None):
@@ -140,7 +140,7 @@ class Job:
         for name, text in meta.get("environment", {}).items():
             # The kernel gets every value in its injected cell; an environment variable cannot hold a
             # NUL, and the kernel caps one at 128 KiB, so such values are left out of the environment.
-            if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
+            if "=" not in name and env_can_hold(text):
                 env[name] = text
         cwd = self.cwd or os.path.normpath(os.path.join(os.path.dirname(self.input), meta.get("cwd", ".")))
         env[CWD_ENV] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())

@@ -60,6 +60,11 @@ FAILED = tuple(s for s in EXIT_CODES if s != Status.OK.value)
 NOT_RETRYABLE = tuple(EXIT_CODES[s.value] for s in (Status.CELL_ERROR, Status.CELL_TIMEOUT, Status.STOPPED_EARLY))
 
 
+def env_can_hold(text):
+    """True when an environment variable can hold ``text`` (see ENV_LIMIT): the planner and the job ask."""
+    return "\0" not in text and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT
+
+
 def exit_code(status):
     """The exit code of run-one for a recorded status."""
     return EXIT_CODES[Status(status).value]
@@ -68,6 +73,9 @@ def exit_code(status):
 # The executed notebook's metadata key for what jupyterstream records in it.
 META_KEY = "jupyterstream"
 # Environment variables between run-one, nbconvert (the preprocessor) and the kernel.
+# A value reaches a kernel that reads the environment only if a variable can hold it: no NUL, and
+# less than ENV_LIMIT bytes (the kernel caps one at 128 KiB). The planner refuses what cannot.
+ENV_LIMIT = 100_000
 PARTIAL_ENV = "JUPYTERSTREAM_PARTIAL"   # where the preprocessor saves the notebook as far as it got
 CWD_ENV = "JUPYTERSTREAM_CWD"           # the folder the kernel runs in
 JOB_ENV = "JUPYTERSTREAM_JOB"           # the job id
