@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from jupyterstream.report import write as report  # noqa: E402
-from jupyterstream import status  # noqa: E402
+from jupyterstream.runner import status  # noqa: E402
 from jupyterstream.collect.runs import INDEX  # noqa: E402
 from jupyterstream.collect.joblog import read_joblog  # noqa: E402
 from jupyterstream.launch.parallel import RUN_ONE, Settings, job_command, parallel_argv  # noqa: E402
