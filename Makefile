@@ -40,7 +40,7 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
 
-.PHONY: help setup tools preview run collect watch check-servers inspect test bench clean
+.PHONY: help setup tools preview run collect watch check-servers inspect test lint bench clean
 
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
@@ -49,7 +49,8 @@ help: ## Show the targets and the variables they take.
 	@echo "make watch     while a sweep runs: collect OUTPUT every WATCH=$(WATCH) seconds until it is done"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"
-	@echo "make test      install what the tests need (R and its kernel too) and run them"
+	@echo "make test      install what the tests need (R and its kernel too), lint, and run them"
+	@echo "make lint      check the code with ruff (make test runs it first)"
 	@echo "make bench     run the speed benchmarks (see benchmarks/README.md)"
 	@echo "make clean     remove OUTPUT (the virtual environment stays)"
 	@echo
@@ -98,9 +99,12 @@ check-servers: setup ## Check every server before a long sweep.
 inspect: setup ## List the notebook's parameters and the environment variables it reads.
 	@$(JS) inspect '$(NOTEBOOK)'
 
-test: setup
+test: setup lint
 	@bin/ensure-tools parallel sshd rsync chromium irkernel
 	$(VENV)/bin/python -m pytest $(TESTS)
+
+lint: setup ## ruff over the package, the tests, the benchmarks and run-one (a second).
+	$(VENV)/bin/ruff check jupyterstream tests benchmarks bin/run-one
 
 bench: setup
 	$(VENV)/bin/python benchmarks/bench_sweep.py

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyterstream import drawn, gallery, viewer  # noqa: E402
-from jupyterstream.figspec import KIND_MIME  # noqa: E402
+from jupyterstream.report.figures import drawn, gallery, viewer  # noqa: E402
+from jupyterstream.collect.figspec import KIND_MIME  # noqa: E402
 
 
 def plotly_spec(i):

@@ -28,8 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jupyterstream import gallery, pieces, report  # noqa: E402
-from jupyterstream.collect import INDEX, load_plan, runs as collect_runs  # noqa: E402
+from jupyterstream.report.figures import gallery  # noqa: E402
+from jupyterstream.report import pieces, write as report  # noqa: E402
+from jupyterstream.collect.runs import INDEX, load_plan, runs as collect_runs  # noqa: E402
 from jupyterstream.runner.record import MIME_TYPE  # noqa: E402
 
 

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from sshd import LoopbackHosts  # noqa: E402
-from jupyterstream.joblog import job_of  # noqa: E402
+from jupyterstream.collect.joblog import job_of  # noqa: E402
 
 CLI = Path(sys.executable).parent / "jupyterstream"
 STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA"]

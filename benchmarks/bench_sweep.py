@@ -30,12 +30,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jupyterstream import report, status  # noqa: E402
-from jupyterstream.collect import INDEX  # noqa: E402
-from jupyterstream.joblog import read_joblog  # noqa: E402
-from jupyterstream.parallel import RUN_ONE, Settings, job_command, parallel_argv  # noqa: E402
-from jupyterstream.plan import build_plan, select, stage  # noqa: E402
-from jupyterstream.values import read_values  # noqa: E402
+from jupyterstream.report import write as report  # noqa: E402
+from jupyterstream.runner import status  # noqa: E402
+from jupyterstream.collect.runs import INDEX  # noqa: E402
+from jupyterstream.collect.joblog import read_joblog  # noqa: E402
+from jupyterstream.launch.parallel import RUN_ONE, Settings, job_command, parallel_argv  # noqa: E402
+from jupyterstream.launch.plan import build_plan, select, stage  # noqa: E402
+from jupyterstream.values.read import read_values  # noqa: E402
 
 NOTEBOOK = REPO / "notebooks" / "births.ipynb"
 STATES = REPO / "states.txt"

@@ -31,14 +31,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jupyterstream import report  # noqa: E402
-from jupyterstream.parallel import Settings, job_command, parallel_argv  # noqa: E402
-from jupyterstream.plan import build_plan, select, stage  # noqa: E402
+from jupyterstream.report import write as report  # noqa: E402
+from jupyterstream.launch.parallel import Settings, job_command, parallel_argv  # noqa: E402
+from jupyterstream.launch.plan import build_plan, select, stage  # noqa: E402
 from jupyterstream.runner import status  # noqa: E402
 from jupyterstream.runner.outcome import WARM_IDLE_ENV  # noqa: E402
 from jupyterstream.runner.warm import TEMPLATE_MODULE, template_pids  # noqa: E402
 from jupyterstream.runner.warm.control import stop_templates  # noqa: E402
-from jupyterstream.values import read_values  # noqa: E402
+from jupyterstream.values.read import read_values  # noqa: E402
 
 NOTEBOOK = REPO / "notebooks" / "births.ipynb"
 STATES = REPO / "states.txt"

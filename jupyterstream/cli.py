@@ -4,12 +4,14 @@ import sys
 
 import click
 
-from . import report, staging, sweep
-from .checks import check_output
+from .report import write as report
+from .launch import staging
+from . import sweep
+from .launch.checks import check_output
 from .errors import JupyterstreamError
-from .inputs import parse_size
-from .parallel import Settings
-from .plan import build_plan, select, stage
+from .launch.inputs import parse_size
+from .launch.parallel import Settings
+from .launch.plan import build_plan, select, stage
 from .runner.warm.control import stop_templates
 
 
@@ -183,7 +185,7 @@ def check_servers(notebook, inputs, **options):
     Example:
       jupyterstream check-servers notebooks/births.ipynb --servers 4 --ssh 'ssh -F my_config'
     """
-    from .params import read_notebook
+    from .notebook.params import read_notebook
 
     settings, where = settings_of(options)
     settings.remote = True
@@ -212,7 +214,7 @@ def inspect(notebook):
     Example:
       jupyterstream inspect notebooks/births.ipynb
     """
-    from .inspection import report as inspection_report
+    from .notebook.inspection import report as inspection_report
 
     def step():
         click.echo(inspection_report(notebook))

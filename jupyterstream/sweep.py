@@ -12,13 +12,14 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import report, servers
-from .checks import check_kernel, check_output, check_tools, kernel_name, take_lock
+from .report import write as report
+from .launch import servers
+from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
-from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
-from .plan import build_plan, select, stage
-from .ship import stage_ship
-from .staging import plan_inputs, preview_lines, ready_inputs
+from .launch.parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
+from .launch.plan import build_plan, select, stage
+from .launch.ship import stage_ship
+from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
 
 

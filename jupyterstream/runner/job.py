@@ -25,13 +25,14 @@ from . import exclusive, reaper, status
 from .reaper import kill_leftovers
 from .atomic import replace_file
 from .classify import ANSI, classify
-from .outcome import CWD_ENV, JOB_ENV, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
+from .layout import LOGS, RUNS, STATUS, Layout
+from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this module's API too)
+# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
+# can find and stop what a notebook left running in the background.
+from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
 from .rundir import RunFolder
 
 GRACE_SECONDS = 3.0
-# Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
-# can find and stop what a notebook left running in the background.
-ENV_LIMIT = 100_000
 
 
 def main(argv=None, started=None):
@@ -94,10 +95,9 @@ class Job:
 
     def __init__(self, output, job_id, command, job_timeout, started=None):
         self.output, self.id, self.command, self.job_timeout = output, job_id, command, job_timeout
-        self.input = os.path.join(output, "inputs", f"{job_id}.ipynb")
-        self.final = os.path.join(output, "runs", f"{job_id}.ipynb")
-        self.partial = os.path.join(output, "runs", f".{job_id}.partial.ipynb")
-        self.log = os.path.join(output, "logs", f"{job_id}.log")
+        layout = Layout(output)
+        self.input, self.final, self.partial = layout.input(job_id), layout.run(job_id), layout.partial(job_id)
+        self.log = layout.log(job_id)
         self.child, self.stopped_by, self.sweep, self.cwd, self.warm = None, None, "", None, False
         self.rundir = None
         self.started = started or time.time()
@@ -106,8 +106,8 @@ class Job:
 
     def run(self, attempts):
         """Execute, retrying a kernel that cannot start, and record the outcome."""
-        for sub in ("runs", "status", "logs"):
-            os.makedirs(os.path.join(self.output, sub), exist_ok=True)
+        for sub in (RUNS, STATUS, LOGS):
+            os.makedirs(Layout(self.output).folder(sub), exist_ok=True)
         base = {"job": self.id, "sweep": self.sweep, "host": socket.gethostname(), "pid": os.getpid(),
                 "started": self.started}
         self.lock, verdict = exclusive.enter(self, base["host"])
@@ -144,7 +144,7 @@ class Job:
         for name, text in meta.get("environment", {}).items():
             # The kernel gets every value in its injected cell; an environment variable cannot hold a
             # NUL, and the kernel caps one at 128 KiB, so such values are left out of the environment.
-            if "\0" not in text and "=" not in name and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT:
+            if "=" not in name and env_can_hold(text):
                 env[name] = text
         cwd = self.cwd or self._planned_folder(meta)
         env[CWD_ENV] = os.path.abspath(cwd if os.path.isdir(cwd) else os.getcwd())
@@ -184,7 +184,7 @@ class Job:
 
     # Warm kernels (runner/warm/): the flag to nbconvert's kernel manager, and which kernel a run got.
     def _kernel_note(self):
-        return os.path.join(self.output, "logs", f".{self.id}.kernel")
+        return Layout(self.output).kernel_note(self.id)
 
     def _warm_environment(self, env):
         if self.warm:
@@ -227,19 +227,19 @@ class Job:
             identity = nb.get("metadata", {}).get("jupyterstream", {}).get("identity")
             if isinstance(identity, str):  # what nbconvert really ran, should the input have been restaged
                 record["identity"] = identity
-            nb.setdefault("metadata", {}).setdefault("jupyterstream", {})["run"] = {
+            nb.setdefault("metadata", {}).setdefault(META_KEY, {})["run"] = {
                 k: record.get(k) for k in ("status", "host", "started", "ended", "duration", "attempts")}
             data = (json.dumps(nb, indent=1, ensure_ascii=True) + "\n").encode()
             try:
                 replace_file(self.final, data)
-                record.update(notebook=f"runs/{self.id}.ipynb", notebook_sha256=hashlib.sha256(data).hexdigest())
+                record.update(notebook=Layout().run(self.id), notebook_sha256=hashlib.sha256(data).hexdigest())
             except OSError as exc:
                 record.update(status=Status.JOB_ERROR.value, message=f"cannot write {self.final}: {exc.strerror or exc}")
             _remove_partial(self.partial)
         if nb is None:
             _remove_partial(self.partial)  # unreadable (say, cut short by a full disk): make room for the record
         record["exit_code"] = exit_code(record["status"])
-        record["log"] = f"logs/{self.id}.log"
+        record["log"] = Layout().log(self.id)
         try:
             status.write(self.output, self.id, record)
         except OSError as exc:

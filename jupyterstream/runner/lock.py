@@ -13,19 +13,21 @@ import fcntl
 import os
 import time
 
+from .layout import LOCKS, Layout
+
 POLL_SECONDS = 0.2
 
 
 def path_for(output, job_id):
     """Where the lock of a job lives."""
-    return os.path.join(output, "locks", f"{job_id}.lock")
+    return Layout(output).lock(job_id)
 
 
 class JobLock:
     """An flock on a job's lock file; ``fileno()`` is what a child must inherit to share it."""
 
     def __init__(self, output, job_id):
-        os.makedirs(os.path.join(output, "locks"), exist_ok=True)
+        os.makedirs(Layout(output).folder(LOCKS), exist_ok=True)
         self.path = path_for(output, job_id)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
 

@@ -36,6 +36,16 @@ class Status(str, enum.Enum):
     def __str__(self):
         return self.value
 
+    @property
+    def waiting(self):
+        """True for a run that may still run in this sweep: pending or running (WAITING)."""
+        return self.value in WAITING
+
+    @property
+    def not_run(self):
+        """True for a run with no result yet that is no failure: waiting, or missing (NOT_RUN)."""
+        return self.value in NOT_RUN
+
 
 # status -> exit code of bin/run-one (keyed by the status text, as records and the joblog hold it).
 # Never 255: over SSH that means the transport failed.
@@ -50,6 +60,11 @@ FAILED = tuple(s for s in EXIT_CODES if s != Status.OK.value)
 NOT_RETRYABLE = tuple(EXIT_CODES[s.value] for s in (Status.CELL_ERROR, Status.CELL_TIMEOUT, Status.STOPPED_EARLY))
 
 
+def env_can_hold(text):
+    """True when an environment variable can hold ``text`` (see ENV_LIMIT): the planner and the job ask."""
+    return "\0" not in text and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT
+
+
 def exit_code(status):
     """The exit code of run-one for a recorded status."""
     return EXIT_CODES[Status(status).value]
@@ -58,6 +73,9 @@ def exit_code(status):
 # The executed notebook's metadata key for what jupyterstream records in it.
 META_KEY = "jupyterstream"
 # Environment variables between run-one, nbconvert (the preprocessor) and the kernel.
+# A value reaches a kernel that reads the environment only if a variable can hold it: no NUL, and
+# less than ENV_LIMIT bytes (the kernel caps one at 128 KiB). The planner refuses what cannot.
+ENV_LIMIT = 100_000
 PARTIAL_ENV = "JUPYTERSTREAM_PARTIAL"   # where the preprocessor saves the notebook as far as it got
 CWD_ENV = "JUPYTERSTREAM_CWD"           # the folder the kernel runs in
 JOB_ENV = "JUPYTERSTREAM_JOB"           # the job id
@@ -69,6 +87,7 @@ WARM_ENV = "JUPYTERSTREAM_WARM"                  # JSON {"imports", "sweep", "jo
 KERNEL_NOTE_ENV = "JUPYTERSTREAM_KERNEL_NOTE"    # where the manager writes "warm" or "cold (why)"
 WARM_DIR_ENV = "JUPYTERSTREAM_WARM_DIR"          # the private folder of the templates' sockets
 WARM_IDLE_ENV = "JUPYTERSTREAM_WARM_IDLE"        # seconds a template with nothing to do stays
+TEMPLATE_MODULE = "jupyterstream.runner.warm.template"  # what a template runs (python -m): how its pid is known
 
 
 # --- One place that decides a run's outcome ------------------------------------------------------
@@ -90,6 +109,9 @@ class Check(str, enum.Enum):
 
 # Checks that mean the notebook cannot be trusted as the run's result.
 UNTRUSTED = (Check.MISMATCH, Check.DAMAGED)
+# The groups of statuses the collector and the report speak of, as the texts runs and records hold.
+WAITING = frozenset(s.value for s in (Status.PENDING, Status.RUNNING))
+NOT_RUN = WAITING | {Status.MISSING.value}
 # Outcomes that depend on more than the files (a live process, a sweep still under way): never cached.
 TRANSIENT = tuple(s.value for s in (Status.RUNNING, Status.PENDING, Status.MISSING, Status.KILLED))
 

@@ -14,8 +14,7 @@ import os
 import signal
 import time
 
-from .outcome import TOKEN_ENV
-from .warm import TEMPLATE_MODULE
+from .outcome import TEMPLATE_MODULE, TOKEN_ENV
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -96,7 +95,7 @@ def is_template(pid):
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
             return TEMPLATE_MODULE.encode() in handle.read()
-    except (OSError, ValueError):
+    except (OSError, TypeError, ValueError):  # TypeError: an info file without a pid
         return False
 
 

@@ -9,6 +9,7 @@ import os
 import socket
 
 from .atomic import replace_file
+from .layout import Layout
 from .outcome import EXIT_CODES, FAILED, RECORDED  # noqa: F401 (re-exported for the collector)
 from .outcome import Check, Status, reconcile
 
@@ -17,7 +18,7 @@ SCHEMA = 1
 
 def path_for(output, job_id):
     """Where the status record of a job lives."""
-    return os.path.join(output, "status", f"{job_id}.json")
+    return Layout(output).status(job_id)
 
 
 def write(output, job_id, record):
@@ -114,7 +115,7 @@ def untrusted(output, job):
 
 def _judged(output, job, record):
     """reconcile's outcome of a job from what resume sees: its record and its executed notebook."""
-    path = os.path.join(output, record.get("notebook") or os.path.join("runs", f"{job.id}.ipynb"))
+    path = os.path.join(output, record.get("notebook") or Layout().run(job.id))
     sha = record.get("notebook_sha256")
     _, check, _ = read_result(path, sha, parse=not sha)  # the hash alone says the bytes are the job's
     return reconcile(record, notebook=check, identity=job.identity)

@@ -16,8 +16,8 @@ import nbformat
 import pytest
 
 from faultkit import run_tagged
-from jupyterstream import report
-from jupyterstream.report import collect
+from jupyterstream.report import write as report
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS, write_lines
 
 EXPECTED = {"ok": "ok", "raise": "cell-error", "exit": "stopped-early", "die": "dead-kernel", "fine": "ok"}

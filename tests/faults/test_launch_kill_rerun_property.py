@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import faultkit
 from counting import NOTEBOOK, env, events, runs_of, start_readme_pipeline
 from faultkit import Cli, describe, kill_tagged, run_tagged, wait_until_gone
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from jupyterstream.runner import status
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from counting import NOTEBOOK, env, events, make_run, runs_of, start_readme_pipeline
 from faultkit import Cli, describe, run_tagged, status_of, tagged_pids, wait_until_gone
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import REPO
 
 VALUES = ["a", "b", "c", "d"]

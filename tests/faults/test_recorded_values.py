@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from faultkit import plan_jobs, run_tagged
-from jupyterstream import charts
-from jupyterstream.report import collect
+from jupyterstream.report import charts
+from jupyterstream.report.write import collect
 
 NOTEBOOK = Path(__file__).parent / "notebooks" / "recorder.ipynb"
 FORMULA = '=HYPERLINK("http://example.invalid","click")'

@@ -9,11 +9,10 @@ import shutil
 import time
 
 import nbformat
-import pytest
 
 from faultkit import Cli, counts, kill_tagged, plan_jobs, run_tagged, status_of
-from jupyterstream import cachefile, collect as collector
-from jupyterstream.report import collect
+from jupyterstream.collect import cachefile, runs as collector
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS
 
 

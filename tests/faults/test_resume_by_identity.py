@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from faultkit import counts, plan_jobs, run_tagged, status_of
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from faultkit import Cli, counts, describe, kill_tagged, leftovers, plan_jobs, run_tagged, status_of, \
     wait_until_gone
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from faultkit import mount_tmpfs, run_tagged, tagged_env
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS
 
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from jupyter_client import KernelManager
 
 from faultkit import plan_jobs, run_tagged, status_of, tagged_env
-from jupyterstream import params
+from jupyterstream.notebook import params
 from support import NOTEBOOKS, REPO
 
 MARK = "PWNED"  # what injected code would create, relative to the kernel's (empty) working folder

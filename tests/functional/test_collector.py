@@ -8,7 +8,7 @@ import shutil
 import nbformat
 import pytest
 
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import REPO
 
 DATA = REPO / "tests" / "data" / "collected"

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 from PIL import Image
 
-from jupyterstream import drawn
-from jupyterstream.report import collect
+from jupyterstream.report.figures import drawn
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS, run_cli
 
 KINDS = ("png", "plotly", "vega-lite", "bokeh", "vega-lite")
@@ -202,7 +202,7 @@ def test_drawing_a_plotly_figure_sends_nothing_to_the_network_not_even_the_brows
     proxy = f"http://127.0.0.1:{server.server_address[1]}"
     # Chromium honours these: whatever kaleido's browser would fetch reaches this proxy instead.
     env = dict(os.environ, http_proxy=proxy, https_proxy=proxy, all_proxy=proxy, no_proxy="")
-    code = ("import sys; from jupyterstream import draw; sys.stdout.buffer.write(draw.static_png('plotly', "
+    code = ("import sys; from jupyterstream.report.figures import draw; sys.stdout.buffer.write(draw.static_png('plotly', "
             "{'data': [{'type': 'bar', 'x': [1, 2], 'y': [3, 1]}], 'layout': {'title': {'text': 'a $x^2$ title'}}}))")
     try:
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120, check=False)

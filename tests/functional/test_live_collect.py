@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from jupyterstream import collect as collector
-from jupyterstream.report import collect
+from jupyterstream.collect import runs as collector
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS, REPO
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jupyter_client.manager import KernelManager
 
-from jupyterstream.lang import bash, r
+from jupyterstream.notebook.lang import bash, r
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 NASTY = [

@@ -3,7 +3,7 @@ host): it counts what it sent, sends nothing the second time, and mirrors deleti
 
 import os
 
-from jupyterstream import transfer
+from jupyterstream.launch import transfer
 
 
 def test_a_second_send_moves_nothing_and_a_removed_input_goes_from_the_host_too(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell
 
 from support import CLI, NOTEBOOKS, REPO, read_status
 from jupyterstream.runner.warm.control import zombie
-from warmkit import TEMPLATE, importing_notebook, isolation_notebook, processes_mentioning, report_of, write_notebook
+from warmkit import importing_notebook, isolation_notebook, processes_mentioning, report_of, write_notebook
 
 FAULTS = {"ok": "ok", "raise": "cell-error", "sleep": "cell-timeout", "die": "dead-kernel", "exit": "stopped-early"}
 STEPS = {"dirty": "ok", "check1": "ok", "check2": "ok", "die": "dead-kernel", "sigkill": "dead-kernel"}
@@ -332,7 +332,7 @@ def test_a_warm_kernel_ends_when_the_nbconvert_that_asked_for_it_is_killed(tmp_p
                              "--param", "fault", "--output", str(tmp_path / "out")], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert staged.returncode == 0, staged.stderr
-    from jupyterstream.parallel import Settings, job_command
+    from jupyterstream.launch.parallel import Settings, job_command
     command = job_command(Settings(output=str(tmp_path / "out"), warm=True, sweep="killed"), placeholder="sleep")
     job = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from cdp import Browser
-from jupyterstream.report import collect
+from jupyterstream.report.write import collect
 from support import NOTEBOOKS, REPO
 
 WEB = ("file:", "data:", "blob:", "about:")

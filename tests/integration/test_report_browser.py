@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import reportkit
-from jupyterstream import report
+from jupyterstream.report import write as report
 from support import NOTEBOOKS, REPO, run_cli
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

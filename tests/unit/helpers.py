@@ -74,7 +74,7 @@ def write_run(output, job_id, figures, **options):
 def places(figures):
     """The Run.figures places of a {cell: [(mime, data)]} mapping, as the collector gives them: where
     each figure is, and the content hash its files are named by."""
-    from jupyterstream.gallery import fingerprint
+    from jupyterstream.report.figures.gallery import fingerprint
 
     return [{"cell": cell, "index": index, "mime": mime, "sha": fingerprint(mime, data)}
             for cell in sorted(figures) for index, (mime, data) in enumerate(figures[cell])]

@@ -12,12 +12,12 @@ import os
 import stat
 import tempfile
 
-from ..outcome import WARM_DIR_ENV, WARM_IDLE_ENV
+from ..outcome import TEMPLATE_MODULE, WARM_DIR_ENV, WARM_IDLE_ENV  # noqa: F401 (TEMPLATE_MODULE: control's)
+from ..reaper import is_template
 
 IDLE_SECONDS = 5.0        # a template with no kernel and no request for this long ends (jobs follow each other within a second)
 KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
 START_SECONDS = 120.0     # the longest a job waits for a template to import everything
-TEMPLATE_MODULE = "jupyterstream.runner.warm.template"
 
 
 class NotWarm(Exception):
@@ -70,14 +70,6 @@ def template_pids(sweep=None):
                 info = json.load(handle)
         except (OSError, ValueError):
             continue
-        if (sweep is None or info.get("sweep") == sweep) and _is_template(info.get("pid")):
+        if (sweep is None or info.get("sweep") == sweep) and is_template(info.get("pid")):
             pids.append(info["pid"])
     return pids
-
-
-def _is_template(pid):
-    try:
-        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
-            return TEMPLATE_MODULE.encode() in handle.read()
-    except (OSError, TypeError, ValueError):
-        return False

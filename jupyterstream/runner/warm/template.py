@@ -74,18 +74,6 @@ def load(target):
         importlib.import_module(f"{module}.{name}")
 
 
-def threads():
-    """Names of this process's threads, C libraries' included (/proc sees them all)."""
-    names = []
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8") as handle:
-                names.append(handle.read().strip())
-        except OSError:
-            names.append(tid)
-    return names
-
-
 def main(argv=None):
     """Preload, then serve fork requests until stopped or idle."""
     argv = sys.argv[1:] if argv is None else argv
@@ -102,7 +90,7 @@ def main(argv=None):
     # would write to every object it visits. Frozen objects are never visited.
     gc.collect()
     gc.freeze()
-    from .server import Server
+    from .server import Server, threads
     server = Server(folder)
     info = {"pid": os.getpid(), "sweep": sweep, "modules": modules, "imported": done, "failed": failed,
             "startup_seconds": round(time.time() - started, 3), "threads": threads()}

@@ -1,0 +1,83 @@
+"""The runs of one collect, kept on disk rather than in memory: a sequence of Runs read back one at a
+time from a temporary file of their index lines (collect.each). A collect of 5,000 runs holds 8 bytes
+a run here; each Run is made again when it is asked for, and is not kept.
+"""
+
+import json
+import os
+import tempfile
+import weakref
+from array import array
+
+from .runs import run_of
+
+
+class RunSpool:
+    """A read-only sequence of Runs (len, iteration, indexing), spooled to a temporary file."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.offsets = array("q", [0])
+        weakref.finalize(self, self.file.close)  # the spool lives as long as its caller keeps the runs
+
+    def add(self, line):
+        """Keep one run, as its index line (bytes: [id, {"key", "run"}])."""
+        self.file.write(line)
+        self.offsets.append(self.offsets[-1] + len(line))
+
+    def entry(self, index):
+        """(Run, key) of the index-th run."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("run index out of range")
+        self.file.flush()
+        start = self.offsets[index]
+        raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
+        entry = json.loads(raw)[1]
+        return run_of(entry["run"]), entry.get("key")
+
+    def entries(self):
+        """(Run, key) of every run, in order."""
+        return (self.entry(i) for i in range(len(self)))
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.entry(i)[0] for i in range(*index.indices(len(self)))]
+        return self.entry(index)[0]
+
+    def __iter__(self):
+        return (self.entry(i)[0] for i in range(len(self)))
+
+    def close(self):
+        """Drop the spooled runs."""
+        self.file.close()
+
+
+class ListedRuns:
+    """Runs already in memory (a list), with the same entries() as a RunSpool: what the tests and the
+    pages built from hand-made runs use."""
+
+    def __init__(self, runs, keys=None):
+        self.runs, self.keys = list(runs), keys or {}
+
+    def entry(self, index):
+        """(Run, key) of the index-th run."""
+        run = self.runs[index]
+        return run, self.keys.get(run.id)
+
+    def entries(self):
+        """(Run, key) of every run, in order."""
+        return ((run, self.keys.get(run.id)) for run in self.runs)
+
+    def __len__(self):
+        return len(self.runs)
+
+    def __iter__(self):
+        return iter(self.runs)
+
+    def __getitem__(self, index):
+        return self.runs[index]

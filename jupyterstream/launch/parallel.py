@@ -1,0 +1,192 @@
+"""Pure functions that build the GNU parallel argv of a sweep, and the per-job command template.
+
+On this machine, parallel runs in the current folder and jobs read and write OUTPUT directly.
+Over SSH, parallel runs inside OUTPUT so that every path it transfers is relative: each job gets a
+fresh work folder on its host (--workdir ...), receives ship/ID/ (its input notebook and the job's
+own code) in one transfer, writes runs/ID.ipynb, status/ID.json, logs/ID.log and files/ID/ there,
+and sends them back in one rsync of its work folder (--return .) into OUTPUT's own layout.
+
+Everywhere, a job's kernel works in a run folder of its own (runner/rundir.py), in a copy of the
+notebook's folder's path (--mirror) so that '..' means what it means beside the notebook; it links the
+notebook's inputs from the host's copy: OUTPUT/input-files/ here, ~/.jupyterstream/input-files/KEY/
+on an SSH host (sent once per sweep by transfer.py, not with each job).
+"""
+
+import math
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+
+from .mirror import cache_folder
+from ..runner.rundir import FILES
+from .transfer import host_folder
+
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # jupyterstream/, above launch/
+RUN_ONE = os.path.join(os.path.dirname(PACKAGE_DIR), "bin", "run-one")
+NBCONVERT_CONFIG = os.path.join(PACKAGE_DIR, "runner", "nbconvert_config.py")
+# Seconds between the TERM that parallel sends a job (--timeout, Ctrl-C) and its KILL: the time
+# a job has to save its partial notebook and status record.
+TERM_GRACE_MS = 5000
+# Over SSH every ssh call starts the host's login shell and an rsync or two, so a job makes as few
+# as parallel allows: one rsync brings its results home (--return . : its whole work folder) through
+# a filter that lets only these folders pass (files/ID/: what the run wrote in its run folder). rsync sends them in name order, so status/ (the
+# record, written last) also arrives last. The filter applies to sending the job's own files too, so
+# it lets SHIPPED pass as well; the job removes those when it ends (run-one --discard), and if it
+# could not, they come back as the same bytes OUTPUT already has. Files a notebook writes in its
+# work folder stay there, and --cleanup removes them.
+RESULT_FOLDERS = (FILES, "logs", "runs", "status")
+SHIPPED = ("inputs", "tool")
+RSYNC_OPTS = " ".join(["-rlDzR"] + [f'--include="/{name}/***"' for name in RESULT_FOLDERS + SHIPPED]
+                      + ['--exclude="*"'])
+
+
+@dataclass
+class Settings:
+    """What a sweep is run with; every field maps to a Makefile variable."""
+
+    output: str = "output"
+    jobs: str = ""
+    cell_timeout: float = 0
+    job_timeout: float = 0
+    python: str = ""
+    progress: bool = False
+    sweep: str = ""
+    remote: bool = False          # SERVERS: run over the hosts in OUTPUT/sshlogins.txt
+    remote_python: str = "python3"
+    retries: int = 2
+    shared_fs: bool = False       # the hosts see OUTPUT at the same path: no transfers
+    metric_tag: str = ""          # METRIC_TAG: last expressions of cells with this tag are metrics
+    inputs: bool = False          # INPUTS (declared or found): runs link them into their run folders
+    notebook_dir: str = "."       # the notebook's folder inside the inputs' root
+    notebook_folder: str = ""     # the notebook's folder, absolute: each run folder mirrors its path
+    files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
+    warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
+
+
+def show(path):
+    """A path as the user would type it: relative to the current folder when below it."""
+    path, here = os.path.abspath(path), os.getcwd()
+    return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
+
+
+def seconds(value):
+    """Seconds as parallel reads them: no exponent (1e+06 is refused)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
+
+
+def shipping(settings):
+    """True when jobs run in a work folder on each host and their files travel with rsync."""
+    return settings.remote and not settings.shared_fs
+
+
+def not_an_option(path):
+    """A relative path that starts with '-' (OUTPUT=-dash), written so no command reads it as an option."""
+    return f"./{path}" if path.startswith("-") else path
+
+
+def job_command(settings, placeholder="{}"):
+    """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
+    if shipping(settings):
+        # Inside each job's work folder on its host: everything is relative.
+        python, out = settings.remote_python, "."
+        run_one, config = "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
+    elif settings.remote:
+        # A shared filesystem: every host sees the same absolute paths.
+        python, out = settings.remote_python, os.path.abspath(settings.output)
+        run_one, config = RUN_ONE, NBCONVERT_CONFIG
+    else:
+        python = settings.python or show(sys.executable)
+        out = not_an_option(settings.output.rstrip("/") or ".")
+        run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
+    command = [python, run_one, out, placeholder] + run_folder_options(settings)
+    if shipping(settings):
+        for name in SHIPPED:
+            command += ["--discard", name]
+    if settings.sweep:
+        command += ["--sweep", settings.sweep]
+    if settings.job_timeout:
+        command += ["--job-timeout", seconds(settings.job_timeout)]
+    if settings.remote and settings.retries > 1:
+        command.append("--retryable-only")
+    if settings.warm:
+        command.append("--warm-kernels")
+    command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
+    if settings.cell_timeout:
+        # nbconvert takes whole seconds only
+        command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
+    command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial",
+                f"{out}/inputs/{placeholder}.ipynb"]
+    return command
+
+
+def input_folder(settings):
+    """The folder a job links its inputs from, as the job's host names it."""
+    if shipping(settings):
+        return host_folder(settings.output)
+    if settings.remote:
+        return os.path.abspath(cache_folder(settings.output))
+    return cache_folder(settings.output.rstrip("/") or ".")
+
+
+def run_folder_options(settings):
+    """run-one's options for its run folder: the notebook's folder's path (mirrored in it), where the
+    inputs are and the notebook's folder among them, and the size limit of what a run brings home."""
+    options = ["--mirror", settings.notebook_folder] if settings.notebook_folder else []
+    if settings.inputs:
+        options += ["--inputs", input_folder(settings), "--notebook-dir", settings.notebook_dir]
+    if settings.files_limit:
+        options += ["--files-limit", str(settings.files_limit)]
+    return options
+
+
+def ssh_calls_per_job(settings):
+    """How many ssh calls parallel makes for one job over SSH (each starts the host's login shell):
+    mkdir and rsync to send ship/ID/, the job, one rsync back, and for --cleanup one rm for the
+    transferred and one for the returned path plus the work folder's rm -rf."""
+    if not settings.remote:
+        return 0
+    return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
+
+
+def parallel_argv(settings, dry_run=False):
+    """The full ``parallel`` argv (job ids come on stdin): options, then the job template."""
+    out = "." if shipping(settings) else settings.output.rstrip("/") or "."
+    argv = ["parallel", "--will-cite", "--joblog", f"+{out}/joblog.tsv"]
+    if settings.jobs or not settings.remote:
+        argv += ["--jobs", str(settings.jobs or os.cpu_count() or 1)]
+    argv += ["--halt", "never", "--termseq", f"TERM,{TERM_GRACE_MS},KILL,25"]
+    if settings.remote:
+        logins = "sshlogins.txt" if shipping(settings) else f"{out}/sshlogins.txt"
+        wrapper = os.path.abspath(os.path.join(settings.output, "ssh-wrapper"))
+        argv += ["--sshloginfile", logins, "--ssh", wrapper, "--retries", str(settings.retries)]
+    if shipping(settings):
+        argv += ["--workdir", "...", "--transferfile", "ship/{}/./", "--return", ".", "--cleanup",
+                 "--rsync-opts", RSYNC_OPTS]
+    if settings.job_timeout:
+        argv += ["--timeout", seconds(settings.job_timeout)]
+    if settings.progress:
+        argv.append("--bar")
+    if dry_run:
+        argv.append("--dry-run")
+    # parallel joins the command words and hands them to a shell: quote every fixed word, and
+    # leave {} bare so that parallel quotes each value itself.
+    argv += [w if "{}" in w and shlex.quote(w.replace("{}", "x")) == w.replace("{}", "x") else shlex.quote(w)
+             for w in job_command(settings)]
+    return argv
+
+
+def parallel_cwd(settings):
+    """The folder parallel runs in: OUTPUT when files are shipped, else the current one."""
+    return settings.output if shipping(settings) else None
+
+
+def command_line(argv, settings=None):
+    """One copy-pasteable shell line for an argv (with the cd and input it runs with)."""
+    line = shlex.join(argv)
+    if settings is not None and shipping(settings):
+        return f"cd {shlex.quote(settings.output)} && {line} < todo.txt"
+    if settings is not None:
+        return f"{line} < {shlex.quote(settings.output.rstrip('/') or '.')}/todo.txt"
+    return line

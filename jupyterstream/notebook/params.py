@@ -1,0 +1,158 @@
+"""The notebook's parameter contract: read its defaults, convert values to their types, inject them.
+
+A notebook with no ``parameters`` cell (the seed's kind, which reads ``os.environ``) is parameterized
+through the environment: its defaults are the variables it reads, its values stay text, and the
+injected cell goes at the top, as papermill puts it.
+"""
+
+import copy
+import json
+import math
+import sys
+
+import nbformat
+
+from . import lang
+from .convert import FROM_ENVIRONMENT, convert, infer  # noqa: F401 (re-exported)
+from ..errors import NotebookError, ParameterError
+from .lang import PARAMETERS_TAG
+from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
+from ..runner.outcome import META_KEY
+
+INJECTED_TAG = "injected-parameters"
+PAPERMILL_KEY = "papermill"
+
+
+def read_notebook(path):
+    """Read a notebook as nbformat 4, or raise NotebookError saying what is wrong with it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        raw = json.loads(text)
+    except FileNotFoundError:
+        raise NotebookError(path, "no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotebookError(path, f"not valid JSON ({exc}): is the file truncated?") from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise NotebookError(path, "not a Jupyter notebook: it has no cells")
+    if raw.get("nbformat", 0) < 4:
+        raise NotebookError(path, f"nbformat {raw.get('nbformat')} is too old: upgrade it with "
+                            "'jupyter nbconvert --to notebook --inplace' and try again")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        raise NotebookError(path, f"not a valid notebook: {str(exc).splitlines()[0]}") from None
+    return nb
+
+
+def parameters_cell(nb, path):
+    """Return the index of the one code cell tagged ``parameters``."""
+    index = find_parameters_cell(nb, path)
+    if index is None:
+        raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}': tag the code cell that holds "
+                            "the defaults (in Jupyter: View > Cell Toolbar > Tags)")
+    return index
+
+
+def find_parameters_cell(nb, path):
+    """The index of the one code cell tagged ``parameters``, or None when no cell is tagged."""
+    tagged = [i for i, c in enumerate(nb.cells) if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
+    for index in tagged:
+        if nb.cells[index].cell_type != "code":
+            raise NotebookError(path, f"cell {index} is a {nb.cells[index].cell_type} cell tagged "
+                                f"'{PARAMETERS_TAG}': only a code cell can hold the parameters")
+    if len(tagged) > 1:
+        raise NotebookError(path, f"cells {', '.join(map(str, tagged))} are all tagged '{PARAMETERS_TAG}': "
+                            "keep the tag on one cell")
+    return tagged[0] if tagged else None
+
+
+class EnvironmentReads(dict):
+    """The defaults of a notebook with no parameters cell: {name: FROM_ENVIRONMENT} for each
+    environment variable it reads."""
+
+
+def read_defaults(nb, path, log=None):
+    """Return {name: default} from the parameters cell, read in the kernel's own language; a default
+    that is not a literal maps to NO_LITERAL. With no parameters cell, EnvironmentReads (and a
+    one-line warning on ``log``) when the language can tell what the notebook reads and it reads some."""
+    index = find_parameters_cell(nb, path)
+    language = lang.for_notebook(nb, path)
+    if index is not None:
+        return language.read_defaults(nb.cells[index].source, path)
+    if not hasattr(language, "environment_reads"):
+        parameters_cell(nb, path)  # raises: what such a notebook reads cannot be told in its language
+    names = environment_reads(nb, path)
+    if not names:  # no value could reach such a notebook
+        raise NotebookError(path, f"no cell is tagged '{PARAMETERS_TAG}', and the notebook reads no environment "
+                            "variable by a constant name (in Python: os.environ['x'], os.getenv('x')): tag the "
+                            "code cell that holds the defaults (in Jupyter: View > Cell Toolbar > Tags)")
+    print(f"jupyterstream: warning: {path}: no cell is tagged '{PARAMETERS_TAG}': each run's values go in a "
+          f"cell injected at the top and in environment variables, as text (it reads: {', '.join(names)})",
+          file=log or sys.stderr, flush=True)
+    return EnvironmentReads((name, FROM_ENVIRONMENT) for name in names)
+
+
+def environment_reads(nb, path):
+    """The environment variables the notebook's code reads by a constant name ([] when its language
+    cannot tell)."""
+    language = lang.for_notebook(nb, path)
+    if not hasattr(language, "environment_reads"):
+        return []
+    return list(language.environment_reads([c.source for c in nb.cells if c.cell_type == "code"]))
+
+
+def check_names(names, defaults, path, values_file=None):
+    """Raise unless every name is a parameter of the notebook (or, with no parameters cell, an
+    environment variable it reads)."""
+    unknown = [n for n in names if n not in defaults]
+    if not unknown:
+        return
+    known = ", ".join(defaults) or "(none)"
+    column = f"{values_file}: the column {unknown[0]!r}" if values_file else f"the name {unknown[0]!r}"
+    if isinstance(defaults, EnvironmentReads):
+        raise ParameterError(f"{column} reaches nothing in {path}: no cell is tagged '{PARAMETERS_TAG}', and "
+                             f"the notebook never reads {unknown[0]!r} from the environment (it reads: {known}); "
+                             f"rename the column, or tag the cell that holds the defaults '{PARAMETERS_TAG}'")
+    raise ParameterError(f"{path}: the notebook has no parameter {unknown[0]!r}"
+                         f"{f' (from {values_file})' if values_file else ''}; its parameters cell defines: {known}")
+
+
+def jsonable(value):
+    """A value as standard JSON allows it: non-finite floats become their text ('inf', 'nan')."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def inject(nb, values, texts, extra_metadata=None):
+    """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
+    top when it has none) and the values in its metadata, ours and papermill's."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    index = find_parameters_cell(nb, "notebook")
+    source = lang.for_notebook(nb, "notebook").cell_source(values)
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
+    if nb.get("nbformat_minor", 0) >= 5:
+        cell["id"] = INJECTED_TAG
+    else:
+        cell.pop("id", None)
+    nb.cells.insert(0 if index is None else index + 1, cell)
+    meta = {"parameters": jsonable(values), "environment": texts}
+    meta.update(extra_metadata or {})
+    nb.metadata[META_KEY] = meta
+    _papermill_metadata(nb, jsonable(values))
+    return nb
+
+
+def _papermill_metadata(nb, parameters):
+    """What papermill's readers (scrapbook, papermill itself) look at, made true for this run: its
+    parameters; what an earlier papermill run left (its timings, paths, exception) is dropped."""
+    nb.metadata[PAPERMILL_KEY] = {"parameters": parameters}
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop(PAPERMILL_KEY, None)

@@ -1,0 +1,155 @@
+"""Runs -> the report's parts: each section's HTML (summary, runs, failures, metrics, gallery,
+manifest), the run ledger's data, and master.ipynb, whose cells show the same sections as
+text/html outputs (nbformat 4.5, deterministic cell ids).
+
+The runs are read once, in order: each run's pieces (cached or rendered, pieces.py) go to spool
+files as they come, and the page and the notebook are then written from those files (holes.py), so
+that a collect holds neither every run nor every run's HTML.
+"""
+
+import json
+
+import nbformat
+from markupsafe import Markup
+
+from .figures import gallery
+from . import pieces, render, sections
+from .holes import Holes, Spool
+from ..collect.spool import ListedRuns
+from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
+from .tally import of as tally_of
+
+PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
+SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
+NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
+
+
+def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None):
+    """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
+    "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
+    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
+    made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
+    made.prepare(source)
+    holes, rows, data, charts, cells, first = Holes(), Spool(), Spool(), Spool(), {}, []
+    try:
+        for index, (run, _) in enumerate(source.entries()):
+            piece = made.get(index, run)
+            rows.write(("\n" if index else "") + piece["row"])
+            data.write(("," if index else "") + piece["json"])
+            for cell, html in piece["tiles"]:
+                if cell not in cells:
+                    cells[cell] = [0, Spool()]
+                cells[cell][0] += 1
+                cells[cell][1].write(("\n" if cells[cell][0] > 1 else "") + html)
+            if index < PAGE_ROWS:
+                first.append(piece["row"])
+            if piece["charts"]:
+                charts.write(("" if charts.empty else ",") + piece["charts"])
+            if also is not None:
+                also(run)
+    except BaseException:
+        for spool in [rows, data, charts, *(spool for _, spool in cells.values())]:
+            spool.close()
+        raise
+    finally:
+        made.close()
+    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts)
+
+
+def _ids(plan, source):
+    """The run ids in order: the plan's own strings when the runs are the plan's."""
+    jobs = plan.get("jobs")
+    if jobs is not None and len(jobs) == len(source) and not isinstance(source, ListedRuns):
+        return (job["id"] for job in jobs)
+    return (run.id for run in source)
+
+
+def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
+    found = sections.metrics(tally)
+    groups = tally.ordered_groups()
+    bad = sum(g.size for g in groups)
+    total = tally.total
+    gallery_cells = [(c, n, holes.mark(spool)) for c, (n, spool) in sorted(cells.items())]
+    html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found])),
+            "runs": render.section("ledger", _joined(first), total, len(first), render.LEDGER_COLUMNS, True),
+            "failures": render.section("failures", sections.failures(groups), bad),
+            "metrics": render.section("metrics", found, sections.metric_table(tally)),
+            "gallery": render.section("gallery", gallery_cells),
+            "manifest": render.section("manifest", sections.manifest_table(plan, tally, checked))}
+    nav = [("summary", "Summary", None), ("failures", "Failures", bad), ("metrics", "Metrics", len(found)),
+           ("runs", "Runs", total), ("gallery", "Gallery", sum(n for n, _ in cells.values())),
+           ("manifest", "Manifest", None)]
+    if charts.empty:
+        charts.close()
+    # A notebook runs no script: the whole ledger, not one page of it.
+    whole = render.section("ledger", holes.mark(rows), total, total, render.LEDGER_COLUMNS, False)
+    return {"sections": html, "whole_ledger": whole, "data": '{"runs":[' + str(holes.mark(data)) + "]}",
+            "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes,
+            "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}
+
+
+def page(parts, refresh=None):
+    """What render.page_chunks needs for report.html."""
+    return {"title": parts["title"], "nav": parts["nav"], "sections": [parts["sections"][n] for n in SECTIONS],
+            "data": parts["data"], "refresh": refresh, "holes": parts.get("holes")}
+
+
+def notebook(plan, parts):
+    """The master notebook: one cell per section, its HTML as a text/html output (markers unfilled)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update({"jupyterstream": {"notebook": plan["notebook"], "values_file": plan["values_file"],
+                                          "notebook_sha256": plan["notebook_sha256"],
+                                          "values_sha256": plan["values_sha256"]},
+                        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    for name in SECTIONS:
+        html = parts["whole_ledger"] if name == "runs" else parts["sections"][name]
+        cell = nbformat.v4.new_code_cell(NOTE.format(name))
+        cell["id"] = name
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": str(html),
+                                                                     "text/plain": f"{name} (see the HTML)"})]
+        nb.cells.append(cell)
+        if name == "gallery" and parts.get("charts"):
+            nb.cells.append(_charts_cell(parts["charts"]))
+    return nb
+
+
+def notebook_chunks(plan, parts):
+    """master.ipynb as a stream of JSON text, each marker filled from its spool. Plain JSON of a notebook
+    the tests validate: nbformat.writes would copy and re-validate 5,000 rows of HTML on every collect."""
+    encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
+    yield from parts["holes"].expand(encoder.iterencode(notebook(plan, parts)), as_json=True)
+    yield "\n"
+
+
+def build(plan, runs, output=None, checked=None, keys=None):
+    """The parts of runs held in memory, every marker filled: {"sections", "whole_ledger", "json" (each
+    run's ledger data), "data", "nav", "title"}. ``keys`` (each run's file identity, from the collector)
+    lets unchanged runs reuse their rendered pieces."""
+    source, logs, found = ListedRuns(runs, keys), pieces.logs(output), []
+    tags = [pieces.tag((keys or {}).get(run.id), run, logs) if keys else None for run in source]
+    parts = assemble(plan, source, tally_of(source), tags, output, checked, logs)
+    holes = parts.pop("holes")
+    parts["sections"] = {name: holes.text(html) for name, html in parts["sections"].items()}
+    parts["whole_ledger"], parts["data"] = holes.text(parts["whole_ledger"]), str(holes.text(parts["data"]))
+    parts["charts"] = holes.value(parts["charts"]) if parts.get("charts") else []
+    holes.close()
+    for row in json.loads(parts["data"])["runs"]:
+        found.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+    parts["json"] = found
+    return parts
+
+
+def build_master(plan, parts):
+    """The master notebook of ``build``'s parts."""
+    return notebook(plan, parts)
+
+
+def _charts_cell(outputs):
+    """The charts runs drew, as their specs (Jupyter shows them interactive) and their drawings."""
+    cell = nbformat.v4.new_code_cell(NOTE.format("charts"))
+    cell["id"], cell.outputs = "charts", outputs
+    return cell
+
+
+def _joined(pieces_html):
+    return Markup("\n".join(pieces_html))

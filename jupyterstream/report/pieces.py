@@ -1,0 +1,113 @@
+"""Each run's rendered pieces, cached by the identity of its files: its ledger row (HTML for the
+table, JSON for the page's script), its gallery tiles and its charts for master.ipynb (JSON). A repeat collect renders only the runs
+whose files changed; the page is then put together from strings read back from the cache.
+
+OUTPUT/.report-pieces.json (cachefile.py, read and written a line at a time by cachelines.py) holds
+{id: {"tag", "row", "json", "tiles", "charts"}}; the tag is a digest of the run's file identity from the
+collector's index and whether its log exists, with the gallery's mode.
+"""
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from ..collect import cachelines
+from .figures import chartcells, gallery
+from . import render, sections
+from .escape import inside_href, script_json
+from ..runner.layout import LOGS, Layout
+from ..runner.outcome import Status
+
+CACHE = ".report-pieces.json"
+VERSION = 3
+# The code and template that render the pieces: when either changes, every cached piece is stale.
+RENDERERS = ("sections.py", "pieces.py", "figures/gallery.py", "figures/viewer.py", "figures/chartcells.py",
+             "templates/sections.html.j2")
+# A run in these states changes without its files changing (progress): never cached.
+PARTS = frozenset(("row", "json", "tiles", "charts"))
+LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
+
+
+def tag(key, run, logs):
+    """What a run's cached pieces are valid for (its file identity ``key`` and whether it has a log), or
+    None when they must be rendered each time (no key, or a live run)."""
+    if key is None or run.state in LIVE:
+        return None
+    text = json.dumps([key, f"{run.id}.log" in logs], separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Pieces:
+    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order."""
+
+    def __init__(self, output, ids, tags, thumbnailed, logs):
+        self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
+        self.mode = "t" if thumbnailed else "f"
+        cached = output is not None and any(t is not None for t in tags)
+        self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
+        self.writer = cachelines.Writer(Path(output) / CACHE, "report-pieces", _version(), self.reader) \
+            if cached else None
+        self.stale = bytearray(1 if t is None or not self.reader or not self.reader.starts(i, "tag", t + self.mode)
+                               else 0 for i, t in zip(ids, tags))
+        self.made = None
+
+    def prepare(self, source):
+        """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
+        ListedRuns in the same order), before any of their tiles is rendered."""
+        stale = [i for i, flag in enumerate(self.stale) if flag]
+        if not stale or self.output is None:
+            return
+        gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
+        if self.thumbnailed:
+            gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
+            self.made = gallery.listing(self.output)
+
+    def get(self, index, run):
+        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
+        if not self.stale[index]:
+            entry = self.reader.entry(run.id)
+            if entry is not None and PARTS <= entry.keys():
+                self.writer.keep(run.id)
+                return entry
+        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs)
+        if self.tags[index] is not None and self.writer is not None:
+            self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
+        return entry
+
+    def close(self):
+        """Bring the cache file up to date."""
+        if self.writer is not None:
+            self.writer.close()
+        if self.reader is not None:
+            self.reader.close()
+
+
+def _render(output, run, thumbnailed, made, logged):
+    row = sections.row(run)
+    if logged:
+        row["L"] = inside_href(Layout().log(run.id))
+    tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
+    row["f"] = len(tiles)
+    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
+            for n, (cell, src, href, note, live) in enumerate(tiles)]
+    # master.ipynb's charts of this run, as JSON text (its notebook is read only when it drew one)
+    charts = ",".join(json.dumps(found, ensure_ascii=False, sort_keys=True)
+                      for found in chartcells.run_outputs(output, run, not thumbnailed)) if output is not None else ""
+    return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html, "charts": charts}
+
+
+def logs(output):
+    """The names in OUTPUT/logs (one listing, not a stat per run)."""
+    try:
+        return {p.name for p in (Path(output) / LOGS).iterdir()} if output is not None else set()
+    except OSError:
+        return set()
+
+
+@functools.lru_cache(maxsize=None)
+def _version():
+    digest = hashlib.sha256()
+    for name in RENDERERS:
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return f"{VERSION}-{digest.hexdigest()[:16]}"

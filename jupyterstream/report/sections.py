@@ -1,0 +1,169 @@
+"""What each section of the report shows, as plain data for the templates (render.py).
+
+Everything taken from a run stays a plain string here; the templates escape it. Links are built
+only by ``escape.inside_href`` (relative, inside OUTPUT) or as ``#run-ID`` anchors.
+"""
+
+import math
+import statistics
+import time
+
+from markupsafe import Markup
+
+from . import charts, manifest, tilemap
+from .escape import inside_href, text
+from .tally import LIST_LIMIT
+from ..runner.outcome import NOT_RUN
+
+TRACE_LINES = 12
+
+
+def counts(runs):
+    """{state: number of runs}, ok first."""
+    result = {}
+    for run in sorted(runs, key=lambda r: (not r.ok, r.state)):
+        result[run.state] = result.get(run.state, 0) + 1
+    return result
+
+
+def metric_names(runs):
+    """Metric names in the order they first appear."""
+    names = {}
+    for run in runs:
+        names.update(dict.fromkeys(run.metrics))
+    return list(names)
+
+
+def anchor(run):
+    """The page's link to one run's detail panel."""
+    return f"#run-{run.id}"
+
+
+def summary(plan, tally, glance):
+    """Counts, timings, failure groups, hosts and the metrics at a glance."""
+    counted = tally.counts()
+    waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
+    durations = tally.durations
+    return {"notebook": plan["notebook"], "values_file": plan["values_file"], "total": tally.total,
+            "ok": counted.get("ok", 0), "failed": tally.total - counted.get("ok", 0) - waiting, "waiting": waiting,
+            "running": counted.get("running", 0), "pending": counted.get("pending", 0), "counts": list(counted.items()),
+            "collected": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "durations": len(durations) and {"sum": sum(durations), "median": statistics.median(durations),
+                                             "longest": max(durations)},
+            "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(tally.ordered_groups())],
+            "hosts": [(host, n, ok, n - ok, statistics.median(times) if times else None)
+                      for host, (n, ok, times) in sorted(tally.hosts.items())],
+            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1])}
+
+
+def row(run):
+    """One ledger row, as the page's script and the static table read it (short keys keep it small)."""
+    fail = run.failure or {}
+    data = {"i": run.id, "l": run.label, "s": run.state, "d": _round(run.duration), "k": _round(run.kernel_ready),
+            "h": run.host, "e": run.exit, "g": run.signal, "a": run.attempts or "",
+            "c": "" if fail.get("cell_index") is None else fail["cell_index"],
+            "o": round(run.output_bytes / 1000) if run.output_bytes else "", "n": inside_href(run.notebook),
+            "t": "" if run.ok else note(run), "p": run.texts, "r": progress_text(run)}
+    if run.metrics:
+        data["m"] = {k: _plain(v) for k, v in run.metrics.items()}
+    if fail.get("ename") or fail.get("traceback"):
+        data["x"] = error(run)
+    return data
+
+
+def note(run):
+    """The one line that says why a run is not ok."""
+    fail = run.failure or {}
+    if fail.get("ename"):
+        return text(f"cell {fail.get('cell_index')}: {fail['ename']}: {fail.get('evalue', '')}")[:300]
+    lines = text(run.message or "").strip().splitlines()
+    return lines[-1][:300] if lines else ""
+
+
+def progress_text(run):
+    """'cell 7 of 12' for a running run that saves its notebook as it goes (shown 'running: cell 7 of 12')."""
+    step = run.progress or {}
+    return f"cell {step['cell']} of {step['cells']}" if step.get("cells") else ""
+
+
+def error(run):
+    """The error of a failed run: name, value, the last traceback lines, the failing cell's source."""
+    fail = run.failure or {}
+    trace = [text(line) for line in (fail.get("traceback") or [])[-TRACE_LINES:]]
+    return {"ename": text(fail.get("ename") or ""), "evalue": text(fail.get("evalue") or ""),
+            "traceback": "\n".join(trace), "source": text(fail.get("source") or "")}
+
+
+def failures(groups):
+    """Each group: its title, values (linked to their runs), a sample error and the failing cell."""
+    found = []
+    for i, group in enumerate(groups):
+        sample = group.sample
+        found.append({"id": f"failure-{i}", "title": group.title, "count": group.size,
+                      "members": [(r.label, anchor(r)) for r in group.runs[:LIST_LIMIT]],
+                      "more": max(0, group.size - LIST_LIMIT), "sample": sample.label,
+                      "error": error(sample), "message": text(sample.message or ""),
+                      "notebooks": [(r.label, inside_href(r.notebook)) for r in group.runs[:LIST_LIMIT]
+                                    if inside_href(r.notebook)]})
+    return found
+
+
+def metrics(tally):
+    """Per metric: a chart (or one line when constant), a tile map for states, its outliers."""
+    found, wanted = [], []
+    for name in tally.names:
+        pairs = tally.numeric(name)
+        if len(pairs) >= 2:
+            flagged = charts.outliers(pairs)
+            wanted.append((name, pairs, flagged))
+    states = tally.states_map()
+    links = tally.links([label for _, pairs, flagged in wanted
+                         for label, _ in (pairs if states else flagged)])
+    for name, pairs, flagged in wanted:
+        # The chart and map are built with escape.esc by charts.py and tilemap.py: markup already.
+        found.append({"name": text(name), "chart": Markup(charts.chart(name, pairs, flagged, links)),
+                      "map": Markup(tilemap.tilemap(name, pairs, links))
+                      if states and charts.kind(pairs) != "constant" else "",
+                      "outliers": [(label, charts.number(value), links.get(label)) for label, value in flagged[:LIST_LIMIT]],
+                      "glance": _glance(name, pairs)})
+    return found
+
+
+def _glance(name, pairs):
+    values = sorted(v for _, v in pairs)
+    return {"name": text(name), "runs": len(values), "low": charts.number(values[0]),
+            "median": charts.number(statistics.median(values)), "high": charts.number(values[-1])}
+
+
+def metric_table(tally):
+    """(names, rows, more) of the metrics table: the first runs that recorded something."""
+    names = list(tally.names)
+    rows = [(label, f"#run-{ident}", [_cell(found.get(n, "")) for n in names]) for label, ident, found in tally.table]
+    return [text(n) for n in names], rows, tally.tabled - len(rows)
+
+
+def manifest_table(plan, tally, checked):
+    """The plan's hashes, local versions, and per host what it ran, with differences flagged."""
+    table = manifest.hosts(sorted(tally.pythons), checked)
+    columns = sorted({c for entry in table.values() for c in entry})
+    drifting = manifest.drift(table)
+    return {"plan": plan, "local": list(manifest.local_versions().items()), "columns": columns,
+            "drifting": drifting, "hosts": sorted(table.items())}
+
+
+def _round(value):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return round(value, 2) if ok else None
+
+
+def _plain(value):
+    """A metric value the page's JSON can hold: numbers and short text as they are, the rest as text."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    return text(value if isinstance(value, str) else repr(value))[:500]
+
+
+def _cell(value):
+    return f"{value:.6g}" if isinstance(value, float) else text(value)

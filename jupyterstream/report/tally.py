@@ -1,0 +1,123 @@
+"""What the report's summary, failures, metrics and manifest need, gathered one run at a time.
+
+A collect of 5,000 runs does not hold its runs: it adds each to a Tally and forgets it. The tally keeps
+counts, each numeric metric as an array of floats beside the labels the plan already holds, the first
+few runs of each failure group (and one whole run as the group's sample), and the first rows of the
+metrics table: a few dozen bytes a run.
+"""
+
+from array import array
+from collections import namedtuple
+
+from . import charts, tilemap
+from ..collect import figspec, triage
+
+LIST_LIMIT = 50      # runs named per failure group
+METRIC_ROWS = 200    # rows of the all-values metrics table
+Member = namedtuple("Member", "id label notebook")   # a failure group's run, as the report names it
+Host = namedtuple("Host", "host python")             # what manifest.hosts reads of a run
+
+
+class Tally:
+    """The running totals of a collect; ``pairs`` yields every run's (label, id) again on demand."""
+
+    def __init__(self, pairs):
+        self.pairs, self.total, self.states, self.kinds = pairs, 0, {}, {}
+        self.durations, self.hosts = array("d"), {}
+        self.names, self.params, self.values = {}, {}, {}   # metric names, parameter names, name -> (labels, floats)
+        self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
+        self.states_only = True
+
+    def add(self, run, label=None, ident=None):
+        """Count one run. ``label`` and ``ident`` are the plan's own strings for it (so that keeping them
+        costs a reference, not a copy); by default the run's."""
+        label, ident = label or run.label, ident or run.id
+        self.total += 1
+        self.states[run.state] = self.states.get(run.state, 0) + 1
+        self.states_only = self.states_only and label in tilemap.STATES
+        duration = charts.finite_float(run.duration)  # None when it has none
+        if duration is not None:
+            self.durations.append(duration)
+        if run.host:
+            self._host(run.host, run.ok, duration)
+        if run.python:
+            self.pythons.add(Host(run.host, run.python))
+        for place in run.figures:
+            kind = figspec.kind_of(place.get("mime"))
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.params.update(dict.fromkeys(run.values or run.texts))
+        self._metrics(run, label, ident)
+        if not run.ok:
+            self._failed(run, label, ident)
+
+    def _host(self, host, ok, duration):
+        entry = self.hosts.setdefault(host, [0, 0, array("d")])
+        entry[0] += 1
+        entry[1] += ok
+        if duration is not None:
+            entry[2].append(duration)
+
+    def _metrics(self, run, label, ident):
+        if not run.metrics:
+            return
+        self.names.update(dict.fromkeys(run.metrics))
+        for name, value in run.metrics.items():
+            number = charts.as_number(value)
+            if number is not None:
+                labels, numbers = self.values.setdefault(name, ([], array("d")))
+                labels.append(label)
+                numbers.append(number)
+        self.tabled += 1
+        if len(self.table) < METRIC_ROWS:
+            self.table.append((label, ident, run.metrics))
+
+    def _failed(self, run, label, ident):
+        key = triage.key_of(run)
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = triage.Group(*key, runs=[run], total=1)
+            return
+        group.total += 1
+        if len(group.runs) < LIST_LIMIT:
+            group.runs.append(Member(ident, label, run.notebook))
+
+    @property
+    def figures(self):
+        """How many figures the runs hold."""
+        return sum(self.kinds.values())
+
+    def counts(self):
+        """{state: number of runs}, ok first, then by name."""
+        return {state: self.states[state] for state in sorted(self.states, key=lambda s: (s != "ok", s))}
+
+    def ordered_groups(self):
+        """The failure groups, in triage order."""
+        return triage.ordered(self.groups.values())
+
+    def numeric(self, name):
+        """[(label, value)] of metric ``name``, as charts.numeric gives it."""
+        labels, numbers = self.values.get(name, ((), ()))
+        return list(zip(labels, numbers))
+
+    def links(self, labels):
+        """{label: '#run-ID'} of the first run of each of ``labels``."""
+        wanted, found = set(labels), {}
+        for label, ident in self.pairs():
+            if label in wanted and label not in found:
+                found[label] = f"#run-{ident}"
+        return found
+
+    def states_map(self):
+        """True when the runs' values are US state codes (tilemap.applies)."""
+        return self.total > 1 and self.states_only
+
+
+def of(runs):
+    """A Tally of runs in memory."""
+    runs = list(runs)
+    tally = Tally(lambda: ((run.label, run.id) for run in runs))
+    for run in runs:
+        tally.add(run)
+    return tally
+
+

@@ -1,0 +1,201 @@
+"""Write what the collector found: master.ipynb, report.html, metrics.csv, runs.csv, a summary."""
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+from . import master as parts_of, pieces
+from ..collect.runs import each as each_run, load_plan
+from .holes import Spool
+from .master import counts, metric_names
+from .plaintext import for_csv, for_terminal
+from .render import page_chunks, write_streamed
+from ..collect.spool import RunSpool
+from .tally import Tally
+from ..runner.outcome import WAITING
+
+
+def collect(output, html=True, metric_tag=None, refresh=None):
+    """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
+    file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
+    pending or running. The runs are read once and counted (tally.py), then read back once more from the
+    spool as the page, the notebook and the CSV files are written: nothing holds every run at once."""
+    output = Path(output)
+    plan = load_plan(output)
+    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(), []
+    tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
+    for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
+        runs.add(line)
+        tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
+        tags.append(pieces.tag(key, run, logs))
+    tables = Tables(tally)
+    try:
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add)
+    except BaseException:
+        tables.close()
+        raise
+    try:
+        write_streamed(output / "master.ipynb", parts_of.notebook_chunks(plan, parts))
+        tables.write(output)
+        if html:
+            live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
+            write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
+    finally:
+        parts["holes"].close()
+    return runs
+
+
+def render_html(page):
+    """report.html as a stream of text (see render.page_chunks)."""
+    return page_chunks(page)
+
+
+class Tables:
+    """metrics.csv and runs.csv, written a row at a time as the runs are read back (see metrics_csv
+    and runs_csv)."""
+
+    def __init__(self, tally):
+        self.names, self.params = list(tally.names), list(tally.params)
+        self.metrics, self.runs = Spool(), Spool()
+        self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
+        self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
+        self.runs_writer.writerow(_safe(RUNS_HEADER))
+
+    def add(self, run):
+        """One run's row of each table."""
+        self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
+        self.runs_writer.writerow(_safe(runs_row(run)))
+
+    def write(self, output):
+        """Write both files (each atomically)."""
+        try:
+            write_streamed(output / "metrics.csv", self.metrics.chunks())
+            write_streamed(output / "runs.csv", self.runs.chunks())
+        finally:
+            self.close()
+
+    def close(self):
+        """Drop the spooled rows."""
+        self.metrics.close()
+        self.runs.close()
+
+
+def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
+    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs."""
+    while True:
+        runs = collect(output, metric_tag=metric_tag, refresh=max(1, round(every)))
+        waiting = sum(r.state in WAITING for r in runs)
+        if log is not None:
+            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running", file=log, flush=True)
+        if not waiting:
+            return runs
+        sleep(every)
+
+
+def metrics_csv(runs):
+    """One row per run: its job id, the values its kernel received (``params.NAME``), its status and
+    each recorded metric (``metrics.NAME``), so every header is unique and says what it is. Containers
+    are JSON; text a spreadsheet would evaluate is neutralised (plaintext.for_csv)."""
+    names = metric_names(runs)
+    params = list(dict.fromkeys(k for r in runs for k in (r.values or r.texts)))
+    return _csv([metrics_header(params, names)] + [metrics_row(run, params, names) for run in runs])
+
+
+def metrics_header(params, names):
+    """metrics.csv's header."""
+    return ["job", *(f"params.{p}" for p in params), "status", *(f"metrics.{n}" for n in names)]
+
+
+def metrics_row(run, params, names):
+    """One run's row of metrics.csv."""
+    return [run.id, *(_received(run, p) for p in params), run.state, *(_cell(run.metrics.get(n)) for n in names)]
+
+
+RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
+               "cell", "error", "message", "output_bytes", "notebook", "kernel"]
+
+
+def runs_csv(runs):
+    """The run table as CSV (text a spreadsheet would evaluate is neutralised)."""
+    return _csv([RUNS_HEADER] + [runs_row(run) for run in runs])
+
+
+def runs_row(run):
+    """One run's row of runs.csv."""
+    fail = run.failure
+    return [run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
+            _integer(run.exit), _integer(run.signal), run.attempts, _cell(fail.get("cell_index")),
+            _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
+            _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel]
+
+
+def summary(output, runs):
+    """A few lines for the terminal: counts, the runs that failed, and where the report is. Text from
+    the runs is shown without escape sequences or control characters."""
+    tally = counts(runs)
+    parts = ", ".join(f"{n} {for_terminal(s)}" for s, n in tally.items())
+    lines = [f"{len(runs)} runs: {parts}"]
+    bad = [r for r in runs if not r.ok]
+    for run in bad[:10]:
+        fail = run.failure
+        why = f"cell {fail.get('cell_index')}: {fail.get('ename')}: {fail.get('evalue')}" if fail.get("ename") \
+            else (run.message.splitlines()[-1] if run.message.strip() else "")
+        why = for_terminal(why.splitlines()[0] if why.strip() else "")
+        lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {why[:100]}")
+    if len(bad) > 10:
+        lines.append(f"  ... and {len(bad) - 10} more: see the report")
+    lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
+    return "\n".join(lines)
+
+
+def _load_json(path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _first_line(text):
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+
+def _received(run, name):
+    """A parameter as its kernel received it: text as it is, any other value as its Python literal."""
+    if name not in run.values:
+        return run.texts.get(name, "")
+    value = run.values[name]
+    if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return repr(value)
+
+
+def _integer(text):
+    """An exit value or signal of the joblog as the number it is ('-1' is no formula)."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _csv(rows):
+    """Rows as CSV, each cell through plaintext.for_csv."""
+    buffer = io.StringIO()
+    _writer(buffer).writerows([_safe(row) for row in rows])
+    return buffer.getvalue()
+
+
+def _writer(handle):
+    return csv.writer(handle, lineterminator="\n")
+
+
+def _safe(row):
+    return [for_csv(c) for c in row]
