@@ -71,15 +71,19 @@ def close_servers(settings, logins):
 
 
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=()):
+            inputs=(), constants=None):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
-    plan = build_plan(notebook, values, param)
+    plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
+    print(f"# values: {plan.values_file}", file=out)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
+    if constants and constants.texts:
+        print(f"# every job also gets ({constants.source}): "
+              f"{', '.join(f'{k}={v!r}' for k, v in plan.jobs[0].values.items() if k in constants.texts)}", file=out)
     print("\n".join(preview_lines(found, settings)), file=out)
     print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
@@ -109,10 +113,10 @@ def _preview_ship(scratch, jobs):
 
 
 def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=()):
+        inputs=(), constants=None):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
     where = where or Servers()
-    plan = build_plan(notebook, values, param)
+    plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
     chosen = select(plan, only)
