@@ -49,3 +49,7 @@ class OutputError(JupyterstreamError):
 
 class InputsError(JupyterstreamError):
     """The files a notebook reads (INPUTS) cannot be sent as they are."""
+
+
+class ArgumentError(JupyterstreamError):
+    """An argument of jupyterstream.run or load cannot be used as it is (its name says which)."""
