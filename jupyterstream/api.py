@@ -14,6 +14,7 @@ from . import pyvalues, sweep
 from .errors import ArgumentError, JupyterstreamError
 from .inputs import parse_size
 from .parallel import Settings
+from .progress import view_for
 from .results import Runs
 from .runner.warm.control import stop_templates
 
@@ -49,17 +50,25 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit,
                                     servers, servers_file, ssh, remote_python, retries, shared_fs, strict_servers)
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
-        status = _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, progress, log)
+        view = _view(progress, log or sys.stderr)
+        status = _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log)
     except JupyterstreamError as exc:
         raise exc.with_traceback(None) from None  # the message says it all: no traceback from inside
     return Result(status, Path(output))
 
 
-def _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, progress, log):
+def _view(kind, stream):
+    if kind not in (None, False, "terminal", "plain", "notebook"):
+        raise ArgumentError(f"progress: {kind!r} is not a kind of progress: give None (chosen by where it runs), "
+                            "'terminal', 'plain', 'notebook' or False (none)")
+    return view_for(kind, stream)
+
+
+def _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log):
     """sweep.run, and the warm templates stopped after it (as the command line does)."""
     try:
         return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, log=log or sys.stderr,
-                         inputs=tuple(inputs), constants=given)
+                         inputs=tuple(inputs), constants=given, view=view)
     finally:
         if settings.warm and settings.sweep:
             stop_templates(settings.sweep)

@@ -92,7 +92,7 @@ def server_options():
 def settings_of(options):
     """Settings and Servers from the CLI options."""
     settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
-                        job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
+                        job_timeout=options["job_timeout"],
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,

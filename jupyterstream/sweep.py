@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import report, servers
+from . import progress, report, servers
 from .checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
 from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
@@ -113,8 +113,9 @@ def _preview_ship(scratch, jobs):
 
 
 def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=(), constants=None):
-    """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
+        inputs=(), constants=None, view=None):
+    """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
+    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal."""
     where = where or Servers()
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
@@ -138,7 +139,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
               (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
         _say_why_again(settings.output, todo, log)
-        interrupted = _run_parallel(settings, todo, log, lock) if todo else False
+        interrupted = _run_parallel(settings, todo, log, lock, view or progress.view_for(None, log)) if todo else False
     finally:
         if hosts:
             close_servers(settings, [h.login for h in hosts])
@@ -176,18 +177,19 @@ def _use_hosts(hosts, where, settings, log):
     servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
 
 
-def _run_parallel(settings, todo, log, lock):
-    """Run parallel over the todo jobs; True when the user interrupted it."""
+def _run_parallel(settings, todo, log, lock, view):
+    """Run parallel over the todo jobs, showing progress on ``view``; True when the user interrupted it."""
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
     print(command_line(argv, settings), file=log, flush=True)
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
-                               pass_fds=(lock.fileno(),))
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
+                               text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        process.communicate("".join(f"{j.id}\n" for j in todo))
+        progress.follow(process, "".join(f"{j.id}\n" for j in todo),
+                        progress.Tracker(settings.output, todo, settings.sweep), view)
         return False
     except KeyboardInterrupt:
         print("jupyterstream: stopping: parallel tells the running jobs to stop; finished runs are kept",
