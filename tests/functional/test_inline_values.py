@@ -121,3 +121,13 @@ def test_make_with_a_P_word_without_equals_sign_says_how_to_write_it(tmp_path):
                   f"OUTPUT={tmp_path / 'out'}")
     assert result.returncode != 0
     assert "jupyterstream: error: --set 'k': no '=' in it: write NAME=VALUE (P='k=2 alpha=0.5')" in result.stderr
+
+
+def test_plan_takes_inline_values_and_constants_and_prints_the_ids_for_parallel(tmp_path):
+    output = tmp_path / "out"
+    result = run_cli("plan", NOTEBOOKS / "typed.ipynb", "--param", "n", ":::", "1", "2", "-p", "code", "07",
+                     "--output", output)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "2"]
+    job = json.loads((output / "plan.json").read_text())["jobs"][1]
+    assert (job["label"], job["values"]) == ("2", {"n": 2, "code": "07"})
