@@ -3,6 +3,7 @@
 
 NOTEBOOK     ?= notebooks/births.ipynb
 VALUES       ?= states.txt
+P            ?=
 OUTPUT       ?= output
 PARAM        ?= state
 JOBS         ?=
@@ -27,13 +28,21 @@ TESTS        ?= tests
 JS := $(VENV)/bin/jupyterstream
 # VALUES is one file, or several (a grid: every combination) separated by spaces. A name holding
 # spaces is taken whole when that file exists; several such names are separated by ' ::: '.
+# A VALUES whose first word is ':::' or '::::' is GNU parallel's form instead: the words after ':::'
+# are the values themselves, the words after '::::' values files (VALUES='::: AL CA ::: 1990 2000',
+# VALUES=':::: states.txt ::: 1990 2000'); words are split at spaces. P='k=2 alpha=0.5' gives
+# constants to every job (-p k 2 -p alpha 0.5). VALUES goes last, after '--': a value may start with '-'.
 space := $(subst ,, )
 quoted_words = '$(subst $(space),' ',$(strip $(1)))'
-VALUES_ARGS = $(if $(findstring $(space):::$(space),$(VALUES)),'$(subst $(space):::$(space),' ',$(strip $(VALUES)))',$(if \
-              $(shell test -e '$(VALUES)' && echo 1),'$(VALUES)',$(call quoted_words,$(VALUES))))
-SWEEP = '$(NOTEBOOK)' $(VALUES_ARGS) --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
+inline_values = $(filter ::: ::::,$(firstword $(VALUES)))
+VALUES_ARGS = $(if $(inline_values),$(call quoted_words,$(VALUES)),$(if \
+              $(findstring $(space):::$(space),$(VALUES)),'$(subst $(space):::$(space),' ',$(strip $(VALUES)))',$(if \
+              $(shell test -e '$(VALUES)' && echo 1),'$(VALUES)',$(call quoted_words,$(VALUES)))))
+CONSTANTS = $(foreach pair,$(P),--set '$(pair)')
+SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
-        --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES)
+        --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
+        $(CONSTANTS) -- $(VALUES_ARGS)
 yes = $(filter 1 yes true,$(1))
 FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
@@ -57,6 +66,7 @@ help: ## Show the targets and the variables they take.
 	@echo "Variables (make run NOTEBOOK=my.ipynb VALUES=my.csv JOBS=4 ...):"
 	@echo "  NOTEBOOK=$(NOTEBOOK)  VALUES=$(VALUES)  OUTPUT=$(OUTPUT)  PARAM=$(PARAM)"
 	@echo "  VALUES='states.txt years.txt' PARAM='state year': a grid, every state with every year"
+	@echo "  VALUES='::: AL CA' (the values themselves, as GNU parallel's :::)  P='k=2 alpha=0.5' (given to every job)"
 	@echo "  JOBS=$(or $(JOBS),one per core)  CELL_TIMEOUT=$(CELL_TIMEOUT)  JOB_TIMEOUT=$(JOB_TIMEOUT) (seconds; 0: none)"
 	@echo "  SERVERS=$(or $(SERVERS),0): use the first N entries of SERVERS_FILE=$(SERVERS_FILE) (0 or empty: this machine)"
 	@echo "  SSH='ssh -F my_config'  REMOTE_PYTHON=$(REMOTE_PYTHON)  RETRIES=$(RETRIES)"

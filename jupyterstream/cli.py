@@ -7,6 +7,7 @@ import click
 from .report import write as report
 from .launch import staging
 from . import sweep
+from .values import inline
 from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
@@ -22,11 +23,17 @@ def sweep_options(func):
     """Options shared by preview, plan and run (each matches a Makefile variable)."""
     options = [
         click.argument("notebook", type=click.Path(dir_okay=False)),
-        click.argument("values", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+        click.argument("values", nargs=-1, required=True),
         click.option("--output", "-o", default="output", show_default=True, help="Output folder (OUTPUT)."),
         click.option("--param", multiple=True, default=["state"], show_default=True, metavar="NAME",
                      help="The parameter a one-column values file feeds (PARAM); with several one-column "
-                          "files, one name each, in order: --param state --param year, or --param 'state year'."),
+                          "files or ':::' groups, one name each, in order: --param state --param year, or "
+                          "--param 'state year'."),
+        click.option("-p", "--parameter", "constants", nargs=2, multiple=True, metavar="NAME VALUE",
+                     help="A value given to every job, typed as a values file's (papermill's -p): -p k 2; repeat "
+                          "for several."),
+        click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
+                     help="The same as -p NAME VALUE, in one word (what make's P='k=2 alpha=0.5' passes)."),
         click.option("--jobs", "-j", default="", help="Job slots on this machine; default one per core (JOBS)."),
         click.option("--cell-timeout", type=float, default=0, help="Seconds per cell; 0: none (CELL_TIMEOUT)."),
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
@@ -88,7 +95,7 @@ def server_options():
 def settings_of(options):
     """Settings and Servers from the CLI options."""
     settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
-                        job_timeout=options["job_timeout"], progress=sys.stderr.isatty(),
+                        job_timeout=options["job_timeout"],
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
@@ -110,24 +117,39 @@ def main():
       jupyterstream run notebooks/births.ipynb states.txt --only DC
       jupyterstream run analysis.ipynb params.yaml
       jupyterstream run analysis.ipynb states.txt years.txt --param state --param year
+      jupyterstream run analysis.ipynb --param state ::: AL CA -p k 2
+      jupyterstream run analysis.ipynb --param state --param year ::: AL CA ::: 1990 2000
 
     VALUES is one file (.txt: one value a line; .csv/.tsv: a table; .yaml/.yml/.json: a list of
     mappings, or a mapping of lists as a grid), or several files: every combination of their rows.
+    As in GNU parallel, the words after ':::' are values (read as a one-value-a-line file's lines)
+    and the words after '::::' are values files; several groups make a grid. Put '--' before
+    VALUES when a value starts with '-' (-- ::: -1 0 1). -p NAME VALUE gives a value to every job.
     """
 
 
 @main.command()
 @sweep_options
-def preview(notebook, values, param, only, rerun_ok, inputs, **options):
+def preview(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
     settings, where = settings_of(options)
     click.echo(f"# kernels: {kernels_said(settings)}")
-    _exit(lambda: sweep.preview(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs))
+
+    def step():
+        sources, given = values_of(values, constants, pairs)
+        return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
+                             constants=given)
+    _exit(step)
+
+
+def values_of(words, constants, pairs):
+    """The VALUES words as sources (files, ':::' groups) and the -p and --set constants (inline.py)."""
+    return inline.split(words), inline.constants(list(constants) + inline.set_pairs(pairs))
 
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
+def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pairs, **options):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -136,7 +158,8 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
       parallel ... bin/run-one output {} ... < output/todo.txt
     """
     def step():
-        the_plan = build_plan(notebook, values, param)
+        sources, given = values_of(values, constants, pairs)
+        the_plan = build_plan(notebook, sources, param, given)
         settings, _ = settings_of(dict(options, output=output))
         found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
         check_output(output)
@@ -149,13 +172,15 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, **options):
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, rerun_ok, inputs, **options):
+def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
 
     def step():
+        sources, given = values_of(values, constants, pairs)
         try:
-            return sweep.run(notebook, values, settings, param, only, rerun_ok, where, inputs=inputs)
+            return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
+                             constants=given)
         finally:
             if settings.warm and settings.sweep:
                 stop_templates(settings.sweep)  # this machine's; a server's ends when idle

@@ -1,6 +1,14 @@
 """Named errors. Each message says what happened, where, and what to do."""
 
 
+def place(path, line):
+    """Where a value came from, for a message: 'file:3', "':::' group 2, value 3" (a line that is
+    words), or the path alone (a Python expression such as values[2]['k'], or a whole file)."""
+    if isinstance(line, str):
+        return f"{path}, {line}"
+    return f"{path}:{line}" if line else str(path)
+
+
 class JupyterstreamError(Exception):
     """Base class: an error the user can act on (the CLI prints it and exits 2)."""
 
@@ -12,8 +20,7 @@ class ValuesError(JupyterstreamError):
 
     def __init__(self, path, line, problem):
         self.path, self.line, self.problem = str(path), line, problem
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {problem}")
+        super().__init__(f"{place(self.path, line)}: {problem}")
 
 
 class NotebookError(JupyterstreamError):
@@ -42,3 +49,7 @@ class OutputError(JupyterstreamError):
 
 class InputsError(JupyterstreamError):
     """The files a notebook reads (INPUTS) cannot be sent as they are."""
+
+
+class ArgumentError(JupyterstreamError):
+    """An argument of jupyterstream.run or load cannot be used as it is (its name says which)."""

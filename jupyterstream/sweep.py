@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .report import write as report
+from .report import progress
 from .launch import servers
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
@@ -72,15 +73,19 @@ def close_servers(settings, logins):
 
 
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=()):
+            inputs=(), constants=None):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
-    plan = build_plan(notebook, values, param)
+    plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings)
+    print(f"# values: {plan.values_file}", file=out)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
+    if constants and constants.texts:
+        print(f"# every job also gets ({constants.source}): "
+              f"{', '.join(f'{k}={v!r}' for k, v in plan.jobs[0].values.items() if k in constants.texts)}", file=out)
     print("\n".join(preview_lines(found, settings)), file=out)
     print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
@@ -110,10 +115,11 @@ def _preview_ship(scratch, jobs):
 
 
 def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=()):
-    """Plan, stage, run every job that is not already ok, collect. Returns the exit status."""
+        inputs=(), constants=None, view=None):
+    """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
+    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal."""
     where = where or Servers()
-    plan = build_plan(notebook, values, param)
+    plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
     chosen = select(plan, only)
@@ -135,7 +141,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
               (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
         _say_why_again(settings.output, todo, log)
-        interrupted = _run_parallel(settings, todo, log, lock) if todo else False
+        interrupted = _run_parallel(settings, todo, log, lock, view or progress.view_for(None, log)) if todo else False
     finally:
         if hosts:
             close_servers(settings, [h.login for h in hosts])
@@ -173,18 +179,19 @@ def _use_hosts(hosts, where, settings, log):
     servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
 
 
-def _run_parallel(settings, todo, log, lock):
-    """Run parallel over the todo jobs; True when the user interrupted it."""
+def _run_parallel(settings, todo, log, lock, view):
+    """Run parallel over the todo jobs, showing progress on ``view``; True when the user interrupted it."""
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
     print(command_line(argv, settings), file=log, flush=True)
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
-                               pass_fds=(lock.fileno(),))
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
+                               text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        process.communicate("".join(f"{j.id}\n" for j in todo))
+        progress.follow(process, "".join(f"{j.id}\n" for j in todo),
+                        progress.Tracker(settings.output, todo, settings.sweep), view)
         return False
     except KeyboardInterrupt:
         print("jupyterstream: stopping: parallel tells the running jobs to stop; finished runs are kept",

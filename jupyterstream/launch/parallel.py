@@ -50,7 +50,6 @@ class Settings:
     cell_timeout: float = 0
     job_timeout: float = 0
     python: str = ""
-    progress: bool = False
     sweep: str = ""
     remote: bool = False          # SERVERS: run over the hosts in OUTPUT/sshlogins.txt
     remote_python: str = "python3"
@@ -166,8 +165,6 @@ def parallel_argv(settings, dry_run=False):
                  "--rsync-opts", RSYNC_OPTS]
     if settings.job_timeout:
         argv += ["--timeout", seconds(settings.job_timeout)]
-    if settings.progress:
-        argv.append("--bar")
     if dry_run:
         argv.append("--dry-run")
     # parallel joins the command words and hands them to a shell: quote every fixed word, and

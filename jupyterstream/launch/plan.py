@@ -9,14 +9,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..values import grid
+from ..values import inline
 from ..notebook import lang, params
 from ..runner import status
 from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
 from ..atomic import write_atomic
-from ..errors import ParameterError, ValuesError
+from ..errors import ParameterError, ValuesError, place
 from ..values.typed import job_values
-from ..values.read import read_values
 
 SLUG_MAX = 48
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -31,12 +30,14 @@ class Job:
     texts: dict
     values: dict
     identity: str
+    constants: tuple = ()   # the names given to every job (-p): not part of its id or label
 
     def label(self):
         """A short human label: the value, or name=value pairs for several parameters."""
-        if len(self.texts) == 1:
-            return next(iter(self.texts.values()))
-        return ", ".join(f"{k}={v}" for k, v in self.texts.items())
+        swept = {k: v for k, v in self.texts.items() if k not in self.constants}
+        if len(swept) == 1:
+            return next(iter(swept.values()))
+        return ", ".join(f"{k}={v}" for k, v in swept.items())
 
 
 @dataclass
@@ -53,41 +54,42 @@ class Plan:
     grid: str = ""
 
 
-def build_plan(notebook, values_files, param="state"):
-    """Read and check the notebook and values file (or files: their grid); return the Plan.
-    Nothing is written. ``param`` names what one-column files feed (see values.read_values)."""
+def build_plan(notebook, values_files, param="state", constants=None):
+    """Read and check the notebook and values file (or files, ':::' groups: their grid; see
+    inline.read); return the Plan. Nothing is written. ``param`` names what one-column files and
+    groups feed; ``constants`` (inline.Constants) go to every job."""
     nb = params.read_notebook(notebook)
     defaults = params.read_defaults(nb, notebook)
-    files = [values_files] if isinstance(values_files, (str, os.PathLike)) else list(values_files)
-    where = " × ".join(map(str, files))
-    rows = read_values(files, param)
+    given, constants = inline.read(values_files, param), constants or inline.Constants()
+    rows, where = given.rows, given.where
     _check_names(rows[0], defaults, notebook, where)
+    params.check_names(list(constants.texts), defaults, notebook, constants.source)
     nb_hash = notebook_hash(nb)
     writer = lang.for_notebook(nb, notebook)
     jobs, taken = [], {}
     for row in rows:
-        values = job_values(row, defaults, where, writer.cell_source)
+        full = inline.with_constants(row, constants, where)
+        values = job_values(full, defaults, where, writer.cell_source)
         job_id = make_id(row.texts)
         if job_id.lower() in taken:
             raise ValuesError(*row.place(next(iter(row.texts)), where), f"its output name {job_id!r} clashes with "
                               f"{taken[job_id.lower()]} (names are compared without case): make the values distinct")
         taken[job_id.lower()] = row.origin(where)
-        identity = _sha({"notebook": nb_hash, "values": row.texts})
-        jobs.append(Job(job_id, row.line, dict(row.texts), values, identity))
-    return Plan(str(notebook), where, nb_hash, _files_sha(files), str(Path(notebook).parent), jobs, nb,
-                grid.describe(rows) if len(files) > 1 else "")
+        identity = _sha({"notebook": nb_hash, "values": full.texts})
+        jobs.append(Job(job_id, row.line, dict(full.texts), values, identity, tuple(constants.texts)))
+    return Plan(str(notebook), where, nb_hash, given.sha256, str(Path(notebook).parent), jobs, nb, given.grid)
 
 
 def _check_names(row, defaults, notebook, where):
-    """The names must be the notebook's parameters; a YAML/JSON key or grid value names its line."""
+    """The names must be the notebook's parameters; a YAML/JSON key or grid value names its line (a
+    ':::' group's or Python's value does not: its name came from PARAM, or is a column)."""
     try:
         params.check_names(list(row.texts), defaults, notebook, where)
     except ParameterError as exc:
         unknown = next(n for n in row.texts if n not in defaults)
-        if unknown not in row.places:
+        if not isinstance(row.places.get(unknown, (None, None))[1], int):
             raise
-        file, line = row.place(unknown, where)
-        raise ParameterError(f"{file}:{line}: {exc}") from None
+        raise ParameterError(f"{place(*row.place(unknown, where))}: {exc}") from None
 
 
 def select(plan, only=None):
@@ -170,9 +172,3 @@ def _dumps(nb):
 
 def _sha(data):
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
-
-
-def _files_sha(paths):
-    """One file's sha256; for several, the sha256 of their sha256s in order."""
-    digests = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths]
-    return digests[0] if len(digests) == 1 else hashlib.sha256(" ".join(digests).encode()).hexdigest()

@@ -3,7 +3,7 @@
 import keyword
 from dataclasses import dataclass, field
 
-from ..errors import ValuesError
+from ..errors import ValuesError, place
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,10 @@ class Row:
 
     def origin(self, path):
         """Where the whole row came from, for a message: 'line 3', or 'a.txt:3 × b.txt:1' for a grid."""
-        files = {file for file, _ in self.places.values()}
-        if len(files) <= 1:
+        spots = list(dict.fromkeys(self.places.values()))
+        if len({file for file, _ in spots}) <= 1 and not any(isinstance(line, str) or not line for _, line in spots):
             return f"line {self.line}"
-        return " × ".join(f"{file}:{line}" for file, line in dict.fromkeys(self.places.values()))
+        return " × ".join(place(file, line) for file, line in spots)
 
 
 def check_name(name, where):

@@ -74,15 +74,14 @@ def test_dry_run_only_when_asked():
     assert "--dry-run" not in parallel_argv(Settings())
 
 
-def test_progress_bar_only_when_asked():
-    assert "--bar" in parallel_argv(Settings(progress=True))
+def test_parallel_never_draws_its_own_bar_our_progress_line_does():
     assert "--bar" not in parallel_argv(Settings())
 
 
 def test_options_come_before_the_job_template():
-    argv = parallel_argv(Settings(job_timeout=5, progress=True), dry_run=True)
+    argv = parallel_argv(Settings(job_timeout=5), dry_run=True)
     first = argv.index(template(argv)[0])
-    assert all(argv.index(o) < first for o in ("--joblog", "--jobs", "--timeout", "--bar", "--dry-run"))
+    assert all(argv.index(o) < first for o in ("--joblog", "--jobs", "--timeout", "--dry-run"))
 
 
 def test_placeholder_is_left_bare_for_parallel_to_quote():

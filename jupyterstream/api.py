@@ -1,0 +1,171 @@
+"""The Python API: ``run`` makes the sweep ``jupyterstream run`` makes (the same plan, GNU parallel
+and collect, called through the same functions), ``load`` and ``runs`` read a sweep's runs back.
+
+Bad input raises the named errors the command line reports (errors.py), with the same messages.
+"""
+
+import html
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sweep
+from .values import pyvalues
+from .errors import ArgumentError, JupyterstreamError
+from .launch.inputs import parse_size
+from .launch.parallel import Settings
+from .report.progress import view_for
+from .results import Runs
+from .runner.warm.control import stop_templates
+
+FILES_LIMIT = "300MB"  # as the command line's --files-limit
+SHOWN_RUNS = 50        # rows of the table a result shows in Jupyter
+
+
+def run(notebook, values, *, param="state", output="output", parameters=None, jobs=None, cell_timeout=None,
+        job_timeout=None, warm=True, only=None, rerun_ok=False, inputs=(), metric_tag=None,
+        files_limit=FILES_LIMIT, servers=0, servers_file="servers.txt", ssh="", remote_python="python3",
+        retries=2, shared_fs=False, strict_servers=False, progress=None, log=None):
+    """Run ``notebook`` once for each of ``values`` with GNU parallel, then collect; as ``jupyterstream run``.
+
+    Parameters
+    ----------
+    notebook : path of the notebook (its cell tagged ``parameters`` holds the defaults).
+    values : a values file's path (a list of ``pathlib.Path``: their grid); a list of values for
+        ``param``; a list of dicts (one job each); a dict of lists (a grid); a pandas DataFrame (a row a job).
+    param : the parameter a list of values (or a one-column file) feeds.
+    output : the output folder; runs already ok there are kept (``rerun_ok=True`` runs them again).
+    parameters : a dict of constants given to every job, typed and checked as any value.
+    jobs, cell_timeout, job_timeout, warm, only, inputs, metric_tag, files_limit, servers, ... :
+        as the command line's options of the same names.
+    progress : None (a line that updates in place in a terminal, a display in Jupyter, plain lines
+        otherwise), or "terminal", "plain", "notebook", False (none).
+    log : where the sweep's messages go (default: sys.stderr).
+
+    Returns
+    -------
+    Result : the exit status, the counts by status, the runs (``.runs``, a DataFrame) and the report's path.
+    """
+    try:
+        settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit,
+                                    servers, servers_file, ssh, remote_python, retries, shared_fs, strict_servers)
+        sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
+        view = _view(progress, log or sys.stderr)
+        status = _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log)
+    except JupyterstreamError as exc:
+        raise exc.with_traceback(None) from None  # the message says it all: no traceback from inside
+    return Result(status, Path(output))
+
+
+def _view(kind, stream):
+    if kind not in (None, False, "terminal", "plain", "notebook"):
+        raise ArgumentError(f"progress: {kind!r} is not a kind of progress: give None (chosen by where it runs), "
+                            "'terminal', 'plain', 'notebook' or False (none)")
+    return view_for(kind, stream)
+
+
+def _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log):
+    """sweep.run, and the warm templates stopped after it (as the command line does)."""
+    try:
+        return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, log=log or sys.stderr,
+                         inputs=tuple(inputs), constants=given, view=view)
+    finally:
+        if settings.warm and settings.sweep:
+            stop_templates(settings.sweep)
+
+
+def _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit, servers, servers_file,
+              ssh, remote_python, retries, shared_fs, strict_servers):
+    """Settings and Servers, as the command line's settings_of makes them from its options."""
+    try:
+        limit = parse_size(files_limit) if isinstance(files_limit, str) else int(files_limit or 0)
+    except ValueError as exc:
+        raise ArgumentError(f"files_limit: {exc}") from None
+    settings = Settings(output=os.fspath(output), jobs=str(jobs or ""), cell_timeout=float(cell_timeout or 0),
+                        job_timeout=float(job_timeout or 0), remote=servers > 0, remote_python=remote_python,
+                        retries=retries, shared_fs=shared_fs, metric_tag=metric_tag or "", files_limit=limit,
+                        warm=bool(warm))
+    return settings, sweep.Servers(count=servers, file=servers_file, ssh=ssh, strict=strict_servers)
+
+
+def load(output="output"):
+    """The runs of ``output`` as a pandas DataFrame, one row per run indexed by job id, with
+    metrics.csv's and runs.csv's columns (``params.NAME``, ``status``, ``metrics.NAME``,
+    ``duration``, ``host``, ``kernel``, ...); a running sweep reads as it stands."""
+    try:
+        return Runs(output).frame()
+    except JupyterstreamError as exc:
+        raise exc.with_traceback(None) from None
+
+
+def runs(output="output"):
+    """The runs of ``output`` by job id: each one's ``.notebook`` (nbformat), ``.figures`` and ``.error``."""
+    try:
+        return Runs(output)
+    except JupyterstreamError as exc:
+        raise exc.with_traceback(None) from None
+
+
+@dataclass
+class Result:
+    """What jupyterstream.run returns: ``status`` is the command line's exit status (0: every run
+    ok, 1: some not ok, 130: interrupted)."""
+
+    status: int
+    output: Path
+
+    def __post_init__(self):
+        self._runs = Runs(self.output)
+
+    @property
+    def ok(self):
+        """True when every run the sweep chose is ok."""
+        return self.status == 0
+
+    @property
+    def counts(self):
+        """{status: number of runs}, ok first."""
+        return self._runs.counts()
+
+    @property
+    def report(self):
+        """The path of report.html."""
+        return self.output / "report.html"
+
+    @property
+    def runs(self):
+        """The runs as a DataFrame (see load)."""
+        return self._runs.frame()
+
+    def __getitem__(self, job_id):
+        """One run (results.Run): its notebook, figures and error."""
+        return self._runs[job_id]
+
+    def __repr__(self):
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts.items())
+        return f"<jupyterstream.Result status={self.status}: {len(self._runs)} runs: {counts}; {self.report}>"
+
+    def _repr_html_(self):
+        return result_html(self)
+
+
+def result_html(result):
+    """A result as Jupyter shows it: counts, then a table of the runs (the failed ones first)."""
+    records = sorted(result._runs.records, key=lambda r: r.ok)
+    counts = ", ".join(f"{n} {html.escape(s)}" for s, n in result.counts.items())
+    rows = "".join(f"<tr><td>{html.escape(r.id)}</td><td>{html.escape(str(r.label))}</td><td>{html.escape(r.state)}"
+                   f"</td><td>{'' if r.duration is None else f'{r.duration:.1f} s'}</td>"
+                   f"<td>{html.escape(_why(r))}</td></tr>" for r in records[:SHOWN_RUNS])
+    more = f"<p>... and {len(records) - SHOWN_RUNS} more: see the report</p>" if len(records) > SHOWN_RUNS else ""
+    return (f"<div class='jupyterstream-result'><p><b>{len(records)} runs</b>: {counts} (exit status "
+            f"{result.status}); report: <code>{html.escape(str(result.report))}</code></p><table><thead><tr>"
+            "<th>job</th><th>value</th><th>status</th><th>duration</th><th>error</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{more}</div>")
+
+
+def _why(record):
+    fail = record.failure
+    if fail.get("ename"):
+        return f"cell {fail.get('cell_index')}: {fail.get('ename')}: {fail.get('evalue')}"
+    return (record.message or "").strip().splitlines()[-1] if (record.message or "").strip() and not record.ok else ""
