@@ -15,7 +15,8 @@ from pathlib import Path
 from . import report, servers
 from .checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
-from .parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
+from .atomic import scratch_folder
+from .parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
 from .staging import plan_inputs, preview_lines, ready_inputs
@@ -91,7 +92,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
             logins = servers.read_servers(where.file, where.count)
             Path(scratch, "sshlogins.txt").write_text("".join(f"1/{servers.Host(l).name}\n" for l in logins))
             _preview_ship(scratch, todo[:PREVIEW_JOBS])
-        result = subprocess.run(parallel_argv(settings, dry_run=True),
+        result = subprocess.run(parallel_argv(settings, dry_run=True, tmpdir=scratch),
                                 input="".join(f"{j.id}\n" for j in todo[:PREVIEW_JOBS]),
                                 text=True, stdout=subprocess.PIPE, check=False,
                                 cwd=scratch if shipping(settings) else None)
@@ -178,9 +179,10 @@ def _run_parallel(settings, todo, log, lock):
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     argv = parallel_argv(settings)
+    scratch_folder(settings.output)  # parallel's --tmpdir: it stops at once when the folder is missing
     print(command_line(argv, settings), file=log, flush=True)
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
-                               pass_fds=(lock.fileno(),))
+                               pass_fds=(lock.fileno(),), env=dict(os.environ, **parallel_env()))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         process.communicate("".join(f"{j.id}\n" for j in todo))
