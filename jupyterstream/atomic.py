@@ -91,6 +91,13 @@ def scratch_folder(output):
     return make_folder(os.path.join(os.fspath(output), SCRATCH))
 
 
+def drop(file):
+    """Close a scratch file whose content is no longer wanted: a flush that fails (a full disk) is
+    nothing to report, the file is closed all the same."""
+    with contextlib.suppress(OSError):
+        file.close()
+
+
 def scratch_file(output=None, text=False):
     """An anonymous temporary file (gone when closed) in OUTPUT/.scratch/, or in the system's
     temporary folder without ``output`` (pages made from runs in memory)."""

@@ -9,7 +9,7 @@ import os
 import tempfile
 from array import array
 
-from .atomic import scratch_file
+from .atomic import drop, scratch_file
 from .cachefile import _header, _line
 
 DECODER = json.JSONDecoder()
@@ -102,11 +102,11 @@ class Writer:
         except OSError:
             pass
         finally:
-            self.spool.close()
+            drop(self.spool)
 
     def discard(self):
         """Drop what was spooled, leaving the file as it was (a collect that stopped half-way)."""
-        self.spool.close()
+        drop(self.spool)
 
     def _append(self, removed):
         self.spool.seek(0)

@@ -10,7 +10,7 @@ import secrets
 
 from markupsafe import Markup
 
-from .atomic import scratch_file
+from .atomic import drop, scratch_file
 
 
 class Holes:
@@ -92,4 +92,4 @@ class Spool:
 
     def close(self):
         """Drop the text."""
-        self.file.close()
+        drop(self.file)

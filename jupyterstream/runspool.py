@@ -8,7 +8,7 @@ import os
 import weakref
 from array import array
 
-from .atomic import scratch_file
+from .atomic import drop, scratch_file
 from .collect import run_of
 
 
@@ -19,7 +19,7 @@ class RunSpool:
     def __init__(self, output=None):
         self.file = scratch_file(output)
         self.offsets = array("q", [0])
-        weakref.finalize(self, self.file.close)  # the spool lives as long as its caller keeps the runs
+        weakref.finalize(self, drop, self.file)  # the spool lives as long as its caller keeps the runs
 
     def add(self, line):
         """Keep one run, as its index line (bytes: [id, {"key", "run"}])."""
@@ -55,7 +55,7 @@ class RunSpool:
 
     def close(self):
         """Drop the spooled runs."""
-        self.file.close()
+        drop(self.file)
 
 
 class ListedRuns:

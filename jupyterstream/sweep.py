@@ -15,7 +15,7 @@ from pathlib import Path
 from . import report, servers
 from .checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
-from .atomic import scratch_folder
+from . import buffers
 from .parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .plan import build_plan, select, stage
 from .ship import stage_ship
@@ -78,7 +78,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
-    argv = parallel_argv(settings)
+    argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
     print("\n".join(preview_lines(found, settings)), file=out)
@@ -178,8 +178,8 @@ def _run_parallel(settings, todo, log, lock):
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
-    argv = parallel_argv(settings)
-    scratch_folder(settings.output)  # parallel's --tmpdir: it stops at once when the folder is missing
+    tmpdir = buffers.folder(settings.output, settings.sweep)
+    argv = parallel_argv(settings, tmpdir=os.path.abspath(tmpdir))
     print(command_line(argv, settings), file=log, flush=True)
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, cwd=parallel_cwd(settings),
                                pass_fds=(lock.fileno(),), env=dict(os.environ, **parallel_env()))
@@ -194,6 +194,7 @@ def _run_parallel(settings, todo, log, lock):
         return True
     finally:
         signal.signal(signal.SIGTERM, previous)
+        buffers.remove(tmpdir)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
 
