@@ -4,7 +4,6 @@ readable; nothing truncated is ever read as a result; a collect that cannot writ
 previous report. The tests share one disk and run in file order."""
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
