@@ -1,17 +1,108 @@
-"""Atomic writes for the collector and the planner: a failure is an OutputError naming the file."""
+"""Every file the collector and the planner write goes through here, so that a write that fails is
+one thing wherever it happens: an OutputError that names the file and the cause (the CLI exits 3),
+never a traceback, and never half a file under a result's name.
 
+The sweep's own temporary files (GNU parallel's buffers of job output, the collector's spools) are
+kept in OUTPUT/.scratch/, never in TMPDIR: TMPDIR is the kernels', and a notebook that fills it must
+not take the sweep's machinery down with it.
+"""
+
+import contextlib
+import errno
 import os
+import tempfile
 
 from .errors import OutputError
 from .runner.atomic import UMASK, replace_file  # noqa: F401 (one writer for both sides)
+
+SCRATCH = ".scratch"
+# What only a write can fail with: met anywhere in a collect, OUTPUT cannot be written.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
+
+
+def cannot_write(path, exc):
+    """The OutputError for ``exc``, an OSError met while writing ``path``: the one message."""
+    path = os.fspath(path)
+    folder = os.path.dirname(path.rstrip(os.sep)) or "."
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        what = "free some space on its disk"
+    elif exc.errno == errno.EROFS:
+        what = "its filesystem is mounted read-only: make it writable, or copy OUTPUT elsewhere and collect there"
+    else:
+        what = f"check that {folder} exists and is writable"
+    return OutputError(f"{path}: cannot be written ({exc.strerror or exc}): {what}; earlier results are untouched")
+
+
+@contextlib.contextmanager
+def writing(path, errnos=None):
+    """Turn an OSError raised in the block into ``cannot_write(path)``; with ``errnos``, only those
+    (a boundary around many writes lets other errors through as they are)."""
+    try:
+        yield
+    except OSError as exc:
+        if errnos is not None and exc.errno not in errnos:
+            raise
+        raise cannot_write(exc.filename if errnos is not None and exc.filename else path, exc) from None
 
 
 def write_atomic(path, text, durable=True):
     """Write text atomically; a failure is an OutputError that names the file. ``durable=False``
     skips the fsync, for files that are made again from their sources when lost (staged inputs)."""
-    try:
-        replace_file(path, text.encode("utf-8"), durable)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}): free some space, or check that "
-                          f"{os.path.dirname(os.fspath(path)) or '.'} exists and is writable; earlier results "
-                          "are untouched") from None
+    write_bytes(path, text.encode("utf-8"), durable)
+
+
+def write_bytes(path, data, durable=True):
+    """Write bytes atomically (figures, pages beside the report); a failure names the file."""
+    with writing(path):
+        replace_file(path, data, durable)
+
+
+def write_streamed(path, chunks, durable=True):
+    """Write text chunks to a temporary file beside ``path``, then rename it over ``path``: a reader
+    sees the old file or the new one. A failure is an OutputError that names the file."""
+    path = os.fspath(path)
+    with writing(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=f".{os.path.basename(path)}.",
+                                   suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                os.fchmod(handle.fileno(), 0o666 & ~UMASK)
+                handle.flush()
+                if durable:
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def make_folder(path):
+    """Make a folder (and its parents) unless it is there; a failure names it."""
+    with writing(path):
+        os.makedirs(path, exist_ok=True)
+    return path
+
+
+def scratch_folder(output):
+    """OUTPUT/.scratch/, made when missing: where the sweep keeps its own temporary files."""
+    return make_folder(os.path.join(os.fspath(output), SCRATCH))
+
+
+def drop(file):
+    """Close a scratch file whose content is no longer wanted: a flush that fails (a full disk) is
+    nothing to report, the file is closed all the same."""
+    with contextlib.suppress(OSError):
+        file.close()
+
+
+def scratch_file(output=None, text=False):
+    """An anonymous temporary file (gone when closed) in OUTPUT/.scratch/, or in the system's
+    temporary folder without ``output`` (pages made from runs in memory)."""
+    folder = scratch_folder(output) if output is not None else None
+    with writing(folder or tempfile.gettempdir()):
+        if text:
+            return tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=folder)
+        return tempfile.TemporaryFile(dir=folder)

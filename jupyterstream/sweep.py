@@ -17,7 +17,8 @@ from .report import progress
 from .launch import servers
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
-from .launch.parallel import command_line, parallel_argv, parallel_cwd, shipping, ssh_calls_per_job
+from .launch import buffers
+from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .launch.plan import build_plan, select, stage
 from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
@@ -79,7 +80,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
-    argv = parallel_argv(settings)
+    argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
@@ -97,7 +98,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
             logins = servers.read_servers(where.file, where.count)
             Path(scratch, "sshlogins.txt").write_text("".join(f"1/{servers.Host(l).name}\n" for l in logins))
             _preview_ship(scratch, todo[:PREVIEW_JOBS])
-        result = subprocess.run(parallel_argv(settings, dry_run=True),
+        result = subprocess.run(parallel_argv(settings, dry_run=True, tmpdir=scratch),
                                 input="".join(f"{j.id}\n" for j in todo[:PREVIEW_JOBS]),
                                 text=True, stdout=subprocess.PIPE, check=False,
                                 cwd=scratch if shipping(settings) else None)
@@ -184,10 +185,12 @@ def _run_parallel(settings, todo, log, lock, view):
     settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
-    argv = parallel_argv(settings)
+    tmpdir = buffers.folder(settings.output, settings.sweep)
+    argv = parallel_argv(settings, tmpdir=os.path.abspath(tmpdir))
     print(command_line(argv, settings), file=log, flush=True)
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
-                               text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),))
+                               text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),),
+                               env=dict(os.environ, **parallel_env()))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         progress.follow(process, "".join(f"{j.id}\n" for j in todo),
@@ -200,6 +203,7 @@ def _run_parallel(settings, todo, log, lock, view):
         return True
     finally:
         signal.signal(signal.SIGTERM, previous)
+        buffers.remove(tmpdir)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
 

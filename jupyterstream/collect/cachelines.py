@@ -9,6 +9,7 @@ import os
 import tempfile
 from array import array
 
+from ..atomic import drop, scratch_file
 from .cachefile import _header, _line
 
 DECODER = json.JSONDecoder()
@@ -71,7 +72,7 @@ class Writer:
 
     def __init__(self, path, name, version, reader):
         self.path, self.header, self.reader = os.fspath(path), {"cache": name, "version": version}, reader
-        self.spool = tempfile.TemporaryFile()
+        self.spool = scratch_file(os.path.dirname(self.path) or ".")
         self.keys, self.offsets = [], array("q")   # every live key; its line in the spool, or -1: unchanged
 
     def keep(self, key):
@@ -101,11 +102,11 @@ class Writer:
         except OSError:
             pass
         finally:
-            self.spool.close()
+            drop(self.spool)
 
     def discard(self):
         """Drop what was spooled, leaving the file as it was (a collect that stopped half-way)."""
-        self.spool.close()
+        drop(self.spool)
 
     def _append(self, removed):
         self.spool.seek(0)

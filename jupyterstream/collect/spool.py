@@ -5,20 +5,21 @@ a run here; each Run is made again when it is asked for, and is not kept.
 
 import json
 import os
-import tempfile
 import weakref
 from array import array
 
+from ..atomic import drop, scratch_file
 from .runs import run_of
 
 
 class RunSpool:
-    """A read-only sequence of Runs (len, iteration, indexing), spooled to a temporary file."""
+    """A read-only sequence of Runs (len, iteration, indexing), spooled to a temporary file (in
+    OUTPUT/.scratch/ when given ``output``)."""
 
-    def __init__(self):
-        self.file = tempfile.TemporaryFile()
+    def __init__(self, output=None):
+        self.file = scratch_file(output)
         self.offsets = array("q", [0])
-        weakref.finalize(self, self.file.close)  # the spool lives as long as its caller keeps the runs
+        weakref.finalize(self, drop, self.file)  # the spool lives as long as its caller keeps the runs
 
     def add(self, line):
         """Keep one run, as its index line (bytes: [id, {"key", "run"}])."""
@@ -54,7 +55,7 @@ class RunSpool:
 
     def close(self):
         """Drop the spooled runs."""
-        self.file.close()
+        drop(self.file)
 
 
 class ListedRuns:

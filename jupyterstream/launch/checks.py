@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..atomic import SCRATCH
 from ..errors import OutputError, SetupError
 from ..notebook.lang import kernel_name  # noqa: F401 (this module's API too)
 
@@ -20,8 +21,8 @@ def check_tools(*tools):
                              "(or your system's package manager); 'make run' does it when run as root")
     tmp = os.environ.get("TMPDIR") or "/tmp"
     if not (os.path.isdir(tmp) and os.access(tmp, os.W_OK)):
-        raise SetupError(f"TMPDIR {tmp} is not a writable folder: GNU parallel keeps each job's output there; "
-                         "set TMPDIR to one that is")
+        raise SetupError(f"TMPDIR {tmp} is not a writable folder: each job's kernel is given it for the "
+                         "notebook's temporary files; set TMPDIR to one that is, or unset it")
     home = os.environ.get("PARALLEL_HOME") or os.path.join(os.path.expanduser("~"), ".parallel")
     probe = home if os.path.isdir(home) else os.path.dirname(home)
     if not os.access(probe, os.W_OK):
@@ -38,6 +39,7 @@ def check_output(output):
         Path(output).mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=output, prefix=".write-check-"):
             pass
+        Path(output, SCRATCH).mkdir(exist_ok=True)  # the sweep's own temporary files (atomic.py)
     except OSError as exc:
         raise OutputError(f"{output}: cannot write the output folder ({exc.strerror or exc}): choose another "
                           "OUTPUT or make it writable") from None

@@ -18,7 +18,9 @@ import shlex
 import sys
 from dataclasses import dataclass
 
+from ..atomic import SCRATCH
 from .mirror import cache_folder
+from ..runner.outcome import TMPDIR_ENV
 from ..runner.rundir import FILES
 from .transfer import host_folder
 
@@ -149,13 +151,15 @@ def ssh_calls_per_job(settings):
     return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
 
 
-def parallel_argv(settings, dry_run=False):
-    """The full ``parallel`` argv (job ids come on stdin): options, then the job template."""
+def parallel_argv(settings, dry_run=False, tmpdir=None):
+    """The full ``parallel`` argv (job ids come on stdin): options, then the job template. parallel
+    buffers each job's output in ``tmpdir``, by default OUTPUT/.scratch/ (on this machine, also over
+    SSH), never in TMPDIR: a notebook that fills TMPDIR would make parallel stop every job."""
     out = "." if shipping(settings) else settings.output.rstrip("/") or "."
     argv = ["parallel", "--will-cite", "--joblog", f"+{out}/joblog.tsv"]
     if settings.jobs or not settings.remote:
         argv += ["--jobs", str(settings.jobs or os.cpu_count() or 1)]
-    argv += ["--halt", "never", "--termseq", f"TERM,{TERM_GRACE_MS},KILL,25"]
+    argv += ["--halt", "never", "--termseq", f"TERM,{TERM_GRACE_MS},KILL,25", "--tmpdir", tmpdir or f"{out}/{SCRATCH}"]
     if settings.remote:
         logins = "sshlogins.txt" if shipping(settings) else f"{out}/sshlogins.txt"
         wrapper = os.path.abspath(os.path.join(settings.output, "ssh-wrapper"))
@@ -179,9 +183,18 @@ def parallel_cwd(settings):
     return settings.output if shipping(settings) else None
 
 
+def parallel_env(environ=os.environ):
+    """The variables parallel is started with, besides the caller's: the TMPDIR the kernels get back.
+    parallel's --tmpdir sets TMPDIR for every job it starts on this machine; run-one gives nbconvert
+    and the kernel this one instead ("": none). A job over SSH never sees it and keeps its host's."""
+    return {TMPDIR_ENV: environ.get("TMPDIR", "")}
+
+
 def command_line(argv, settings=None):
-    """One copy-pasteable shell line for an argv (with the cd and input it runs with)."""
+    """One copy-pasteable shell line for an argv (with the cd, environment and input it runs with)."""
     line = shlex.join(argv)
+    if settings is not None:
+        line = " ".join(f"{name}={shlex.quote(value)}" for name, value in parallel_env().items()) + " " + line
     if settings is not None and shipping(settings):
         return f"cd {shlex.quote(settings.output)} && {line} < todo.txt"
     if settings is not None:

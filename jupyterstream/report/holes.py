@@ -7,9 +7,10 @@ A marker holds a random nonce made for each collect, so no text taken from a run
 import json
 import re
 import secrets
-import tempfile
 
 from markupsafe import Markup
+
+from ..atomic import drop, scratch_file
 
 
 class Holes:
@@ -71,10 +72,11 @@ class Holes:
 
 
 class Spool:
-    """Text written to a temporary file as it is made, and read back in blocks."""
+    """Text written to a temporary file as it is made (in OUTPUT/.scratch/ when given ``output``),
+    and read back in blocks."""
 
-    def __init__(self):
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+    def __init__(self, output=None):
+        self.file = scratch_file(output, text=True)
         self.empty = True
 
     def write(self, text):
@@ -90,4 +92,4 @@ class Spool:
 
     def close(self):
         """Drop the text."""
-        self.file.close()
+        drop(self.file)

@@ -30,7 +30,7 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
     made.prepare(source)
-    holes, rows, data, charts, cells, first = Holes(), Spool(), Spool(), Spool(), {}, []
+    holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
         for index, (run, _) in enumerate(source.entries()):
             piece = made.get(index, run)
@@ -38,7 +38,7 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
             data.write(("," if index else "") + piece["json"])
             for cell, html in piece["tiles"]:
                 if cell not in cells:
-                    cells[cell] = [0, Spool()]
+                    cells[cell] = [0, Spool(output)]
                 cells[cell][0] += 1
                 cells[cell][1].write(("\n" if cells[cell][0] > 1 else "") + html)
             if index < PAGE_ROWS:

@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 from . import master as parts_of, pieces
+from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
-from .render import page_chunks, write_streamed
+from .render import page_chunks
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
@@ -21,16 +22,23 @@ def collect(output, html=True, metric_tag=None, refresh=None):
     """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
     file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
     pending or running. The runs are read once and counted (tally.py), then read back once more from the
-    spool as the page, the notebook and the CSV files are written: nothing holds every run at once."""
+    spool as the page, the notebook and the CSV files are written: nothing holds every run at once.
+    Whatever file cannot be written (a spool, a figure, the page), the collect stops with an OutputError
+    that names it (atomic.py), and the previous report stays."""
     output = Path(output)
     plan = load_plan(output)
-    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(), []
+    with writing(output, WRITE_ERRNOS):  # a write no atomic.py function names: OUTPUT cannot be written
+        return _collect(output, plan, html, metric_tag, refresh)
+
+
+def _collect(output, plan, html, metric_tag, refresh):
+    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
         runs.add(line)
         tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
         tags.append(pieces.tag(key, run, logs))
-    tables = Tables(tally)
+    tables = Tables(tally, output)
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add)
     except BaseException:
@@ -56,9 +64,9 @@ class Tables:
     """metrics.csv and runs.csv, written a row at a time as the runs are read back (see metrics_csv
     and runs_csv)."""
 
-    def __init__(self, tally):
+    def __init__(self, tally, output=None):
         self.names, self.params = list(tally.names), list(tally.params)
-        self.metrics, self.runs = Spool(), Spool()
+        self.metrics, self.runs = Spool(output), Spool(output)
         self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))

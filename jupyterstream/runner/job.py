@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -29,7 +30,7 @@ from .layout import LOGS, RUNS, STATUS, Layout
 from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this module's API too)
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
 # can find and stop what a notebook left running in the background.
-from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TOKEN_ENV as TOKEN, Status, exit_code
+from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TMPDIR_ENV, TOKEN_ENV as TOKEN, Status, exit_code
 from .rundir import RunFolder
 
 GRACE_SECONDS = 3.0
@@ -38,6 +39,7 @@ GRACE_SECONDS = 3.0
 def main(argv=None, started=None):
     """Run one job and return its exit code."""
     args = _parse(argv)
+    _sweeps_tmpdir()
     reaper.become_subreaper()
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
@@ -54,6 +56,19 @@ def main(argv=None, started=None):
     job.release()
     not_retryable = code in NOT_RETRYABLE or (job.rundir is not None and job.rundir.refused)
     return 0 if args.retryable_only and not_retryable else code
+
+
+def _sweeps_tmpdir():
+    """Give this job (nbconvert, the kernel) the TMPDIR its sweep was started with: GNU parallel's
+    --tmpdir (the sweep's own OUTPUT/.scratch/) replaced it in every job parallel starts here."""
+    if TMPDIR_ENV not in os.environ:
+        return  # over SSH, or run by hand: TMPDIR is this host's own
+    value = os.environ.pop(TMPDIR_ENV)
+    if value:
+        os.environ["TMPDIR"] = value
+    else:
+        os.environ.pop("TMPDIR", None)
+    tempfile.tempdir = None  # read again on the next gettempdir()
 
 
 def _parse(argv):

@@ -80,6 +80,7 @@ PARTIAL_ENV = "JUPYTERSTREAM_PARTIAL"   # where the preprocessor saves the noteb
 CWD_ENV = "JUPYTERSTREAM_CWD"           # the folder the kernel runs in
 JOB_ENV = "JUPYTERSTREAM_JOB"           # the job id
 TOKEN_ENV = "JUPYTERSTREAM_JOB_TOKEN"   # carried by every process of a job, to find its leftovers
+TMPDIR_ENV = "JUPYTERSTREAM_TMPDIR"     # the sweep's TMPDIR ("": none), which run-one gives the kernel back
 # The exit code of nbconvert when the preprocessor stopped it on a signal.
 SIGNAL_EXIT = 7
 # Warm kernels (runner/warm/): run-one -> nbconvert's kernel manager -> the template.

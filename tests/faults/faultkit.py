@@ -141,6 +141,21 @@ def mount_tmpfs(mount, options):
     assert result.returncode == 0, f"mount failed as root: {result.stderr.strip()}"
 
 
+def fill(folder, leave=0):
+    """Fill the disk, leaving about ``leave`` bytes free."""
+    with open(folder / f"filler-{leave}", "wb") as handle:
+        try:
+            while True:
+                stat = os.statvfs(folder)
+                free = stat.f_bavail * stat.f_frsize - leave
+                if free <= 0:
+                    return
+                handle.write(b"\0" * min(free, 65536))
+                handle.flush()
+        except OSError:
+            pass
+
+
 def plan_jobs(output):
     """The jobs of OUTPUT/plan.json."""
     return json.loads((Path(output) / "plan.json").read_text())["jobs"]

@@ -4,13 +4,12 @@ readable; nothing truncated is ever read as a result; a collect that cannot writ
 previous report. The tests share one disk and run in file order."""
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from faultkit import kill_tagged, leftovers, mount_tmpfs, plan_jobs, run_tagged, status_of
+from faultkit import fill, kill_tagged, leftovers, mount_tmpfs, plan_jobs, run_tagged, status_of
 
 NOTEBOOK = Path(__file__).parent / "notebooks" / "big_output.ipynb"  # prints size_kb KiB
 
@@ -41,21 +40,6 @@ def whole(output, job_id):
     record = status_of(output, job_id)
     data = (output / "runs" / f"{job_id}.ipynb").read_bytes()
     return hashlib.sha256(data).hexdigest() == record["notebook_sha256"]
-
-
-def fill(folder, leave=0):
-    """Fill the disk, leaving about ``leave`` bytes free."""
-    with open(folder / f"filler-{leave}", "wb") as handle:
-        try:
-            while True:
-                stat = os.statvfs(folder)
-                free = stat.f_bavail * stat.f_frsize - leave
-                if free <= 0:
-                    return
-                handle.write(b"\0" * min(free, 65536))
-                handle.flush()
-        except OSError:
-            pass
 
 
 def test_runs_that_fit_stay_ok_and_whole_and_the_rest_fail_without_a_traceback(disk):

@@ -1,6 +1,6 @@
 """Promise 6: places a sweep must write to that cannot be written -- OUTPUT below a regular file
 (which even root cannot create), OUTPUT on a read-only filesystem, a HOME where GNU parallel
-cannot keep ~/.parallel, a TMPDIR where it cannot buffer job output, a job's own log -- give a
+cannot keep ~/.parallel, a TMPDIR that is no writable folder for the kernels, a job's own log -- give a
 clear error up front (exit 3, naming the place, no traceback) and start no job; a failure inside a
 job is reported as what it is."""
 
@@ -67,14 +67,15 @@ def test_a_home_where_parallel_cannot_keep_its_state_is_refused_before_any_job(t
     assert not (output / "runs").exists() or not any((output / "runs").iterdir())
 
 
-def test_a_tmpdir_where_parallel_cannot_buffer_output_is_refused_before_any_job(tmp_path, tag, values):
-    """GNU parallel keeps each job's output in TMPDIR; without it, it stops at once."""
+def test_a_tmpdir_that_is_not_a_writable_folder_is_refused_before_any_job(tmp_path, tag, values):
+    """Each job's kernel is given the TMPDIR the sweep was started with (GNU parallel buffers job
+    output in OUTPUT/.scratch/): one that does not exist is refused, not silently replaced by /tmp."""
     tmpdir = tmp_path / "no-such-folder" / "tmp"
     env = tagged_env(tag, TMPDIR=tmpdir)
     output = tmp_path / "out"
     code, out, err = run_tagged(["run", NOTEBOOKS / "echo.ipynb", values("AL", "CA"), "--output", output],
                                 tag, tmp_path / "logs", env=env)
-    assert_refused_up_front(code, out, err, str(tmpdir))
+    assert_refused_up_front(code, out, err, str(tmpdir), "each job's kernel is given it")
     assert not (output / "runs").exists() or not any((output / "runs").iterdir())
 
 

@@ -12,9 +12,11 @@ def test_preview_prints_the_parallel_line_and_one_nbconvert_line_per_job_and_run
                      "--cell-timeout", 30, "--job-timeout", 60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    sweep = [line for line in lines if line.startswith("parallel ")]
+    # the line starts with the TMPDIR that run-one gives the kernels back (parallel's --tmpdir replaces it)
+    sweep = [line for line in lines if " parallel --will-cite " in line and not line.startswith("#")]
     assert len(sweep) == 1 and "--timeout 60" in sweep[0] and "--joblog" in sweep[0]
-    jobs = [line for line in lines if "nbconvert" in line and not line.startswith("parallel ")]
+    assert sweep[0].startswith("JUPYTERSTREAM_TMPDIR=")
+    jobs = [line for line in lines if "nbconvert" in line and line not in sweep]
     assert len(jobs) == 3
     for line in jobs:
         words = shlex.split(line)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import draw
 from ...collect.figspec import Chart  # noqa: F401 (this module's API too: what draw_all draws)
-from ...runner.atomic import replace_file
+from ...atomic import make_folder, write_bytes
 
 FOLDER = "figures"
 
@@ -36,7 +36,7 @@ def draw_all(output, charts, workers=None):
         else:
             result[chart.key] = cached
     if todo:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         for key, made in _draw(list(todo.values()), workers):
             _store(folder, key, made)
             result[key] = _as_tile(made)
@@ -85,13 +85,12 @@ def _cached(folder, key, raw=False):
 
 
 def _store(folder, key, made):
-    try:
-        if isinstance(made, bytes):
-            replace_file(folder / f"{key}.png", made, durable=False)
-        else:
-            replace_file(folder / f"{key}.err", str(made).encode("utf-8"), durable=False)
-    except OSError:
-        pass  # only a cache: drawn again next time
+    """Keep a drawing (or why there is none): the page shows it from this file, so a failure to
+    write it is an OutputError naming it, as for any figure."""
+    if isinstance(made, bytes):
+        write_bytes(folder / f"{key}.png", made, durable=False)
+    else:
+        write_bytes(folder / f"{key}.err", str(made).encode("utf-8"), durable=False)
 
 
 def _as_tile(made):

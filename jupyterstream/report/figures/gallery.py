@@ -27,6 +27,7 @@ from pathlib import Path
 from . import drawn, sanitize, viewer
 from ...collect import extract, figspec
 from ...collect.figspec import fingerprint  # noqa: F401 (this module's API too)
+from ...atomic import make_folder, write_bytes
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
@@ -190,7 +191,7 @@ def make_missing(output, runs, workers=None):
                 work.setdefault(run.notebook, []).append((place["cell"], place["index"]))
     if not work:
         return
-    (Path(output) / THUMBS).mkdir(parents=True, exist_ok=True)
+    make_folder(Path(output) / THUMBS)
     tasks = [(str(output), notebook, places) for notebook, places in work.items()]
     workers = pool_size(len(wanted)) if workers is None else workers
     if workers <= 1:
@@ -223,13 +224,13 @@ def _write_files(output, mime, raw, sha):
     """Write the full image and its thumbnail when missing; True when a thumbnail exists."""
     full = output / FIGURES / f"{sha}.{EXTENSIONS[mime]}"
     if not full.exists():
-        (output / THUMBS).mkdir(parents=True, exist_ok=True)
-        _write(full, raw)
+        make_folder(output / THUMBS)
+        write_bytes(full, raw, durable=False)
     if mime == "image/svg+xml":
         return False
     if not (output / THUMBS / f"{sha}.jpg").exists() and not (output / THUMBS / f"{sha}{NO_THUMB}").exists():
         thumb = _thumbnail(raw)
-        _write(output / THUMBS / (f"{sha}.jpg" if thumb else f"{sha}{NO_THUMB}"), thumb or b"")
+        write_bytes(output / THUMBS / (f"{sha}.jpg" if thumb else f"{sha}{NO_THUMB}"), thumb or b"", durable=False)
     return (output / THUMBS / f"{sha}.jpg").exists()
 
 
@@ -247,9 +248,3 @@ def _thumbnail(raw):
     except Exception:  # an image Pillow cannot read: the link to the full image still works
         return None
 
-
-def _write(path, data):
-    """Write beside, then rename: a reader (or a second collect) never sees half a figure."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

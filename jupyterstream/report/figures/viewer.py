@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import render
 from ..escape import esc, script_json
-from ...runner.atomic import replace_file
+from ...atomic import make_folder, write_bytes
 
 FOLDER = "figures"
 LIBRARIES = {"plotly": "plotly", "vega-lite": "vega", "vega": "vega", "bokeh": "bokeh"}  # chart kind -> viewer
@@ -54,8 +54,8 @@ def write_openers(output, charts):
             continue
         viewer = _viewer(folder, LIBRARIES[chart.kind])
         if viewer is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            replace_file(path, opener_page(chart.kind, chart.spec, viewer).encode("utf-8"), durable=False)
+            make_folder(folder)
+            write_bytes(path, opener_page(chart.kind, chart.spec, viewer).encode("utf-8"), durable=False)
             done.add(chart.key)
 
 
@@ -81,8 +81,8 @@ def _viewer(folder, library):
     ours = hashlib.sha256(render.static("viewer.js").encode("utf-8")).hexdigest()[:8]
     name = f"viewer-{library}-{re.sub(r'[^A-Za-z0-9.]', '_', version)}-{ours}.html"
     if not (folder / name).exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        replace_file(folder / name, viewer_page(library, _library_script(library)).encode("utf-8"), durable=False)
+        make_folder(folder)
+        write_bytes(folder / name, viewer_page(library, _library_script(library)).encode("utf-8"), durable=False)
     return name
 
 
