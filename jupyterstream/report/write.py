@@ -151,11 +151,20 @@ def summary(output, runs):
         why = f"cell {fail.get('cell_index')}: {fail.get('ename')}: {fail.get('evalue')}" if fail.get("ename") \
             else (run.message.splitlines()[-1] if run.message.strip() else "")
         why = for_terminal(why.splitlines()[0] if why.strip() else "")
-        lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {why[:100]}")
+        lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {_clip(why, 100)}")
     if len(bad) > 10:
         lines.append(f"  ... and {len(bad) - 10} more: see the report")
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
+
+
+def _clip(text, width):
+    """At most ``width`` characters, keeping the start and the end: a message's reason is often last
+    ("cannot write /a/long/path/runs/X.ipynb: No space left on device")."""
+    if len(text) <= width:
+        return text
+    tail = width * 2 // 3
+    return f"{text[:width - tail - 3]} … {text[-tail:]}"
 
 
 def _load_json(path):

@@ -47,3 +47,11 @@ def test_the_summary_has_no_escape_sequence_or_control_character():
     text = report.summary("out", sample())
     assert "\x1b" not in text and "\x07" not in text
     assert "cell 2: E: red" in text
+
+
+def test_the_summary_keeps_the_end_of_a_long_message_where_its_reason_is():
+    path = "/" + "/".join(["a-long-folder-name"] * 8) + "/runs/.AL.partial.ipynb"
+    run = Run("AL", "AL", {"state": "AL"}, state="job-error", message=f"cannot write {path}: No space left on device")
+    line = report.summary("out", [run]).splitlines()[1]
+    assert line.rstrip().endswith("No space left on device") and line.split("AL", 1)[1].strip().startswith("cannot write")
+    assert len(line.split(None, 2)[2]) <= 100
