@@ -104,11 +104,11 @@ def _browser_fix(path):
 
 
 def _downloaded():
-    """The Chromium kaleido_get_chrome downloaded (or one at a typical path), or None."""
+    """The Chromium kaleido_get_chrome downloaded, or None."""
     try:
         from choreographer.browsers.chromium import Chromium
 
-        return Chromium.find_browser(skip_local=False)
+        return Chromium.find_browser(skip_local=False, skip_typical=True)
     except Exception:  # no choreographer, or it could not look: PATH was all there was
         return None
 

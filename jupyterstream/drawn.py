@@ -19,6 +19,7 @@ from .runner.atomic import replace_file
 
 FOLDER = "figures"
 RENDER_VERSION = "1"
+ONCE_MORE = "it is tried once more at the next collect"
 
 
 class Chart:
@@ -53,8 +54,7 @@ def draw_all(output, charts, workers=None):
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
         for key, made in _draw(list(todo.values()), workers):
-            _store(folder, key, made)
-            result[key] = _as_tile(made)
+            result[key] = _as_tile(_store(folder, key, made))
     return result
 
 
@@ -98,6 +98,10 @@ def _cached(folder, key, raw=False):
 
 
 def _store(folder, key, made):
+    """Keep a drawing, or why there is none (KEY.err: not tried again; KEY.retry: tried at the next
+    collect); return what was kept."""
+    if isinstance(made, drawpool.TimedOut):
+        made = _timed_out(folder, key, made)
     try:
         if isinstance(made, bytes):
             replace_file(folder / f"{key}.png", made, durable=False)
@@ -108,6 +112,20 @@ def _store(folder, key, made):
             (folder / f"{key}.retry").unlink(missing_ok=True)
     except OSError:
         pass  # only a cache: drawn again next time
+    return made
+
+
+def _timed_out(folder, key, made):
+    """A drawing stopped at the time limit is tried once more at the next collect (the machine may
+    have been busy), then not again."""
+    try:
+        before = (folder / f"{key}.retry").read_text(encoding="utf-8")
+    except OSError:
+        before = ""
+    if ONCE_MORE not in before:
+        return draw.RenderError(f"{made}: {ONCE_MORE}", lasting=False)
+    return draw.RenderError(f"{made}, twice: it is not tried again (to give it more time: set "
+                            f"{drawpool.LIMIT_ENV} higher, delete figures/{key}.err, collect)")
 
 
 def _as_tile(made):

@@ -8,9 +8,11 @@ that carries its token in its environment (the Chromium that kaleido starts in a
 own among them), and its private TMPDIR (browser profiles, pages) is removed. Nothing a worker
 started is left running once ``draw_each`` returns, however it returns.
 
-What fails before the renderer is ready is this machine's (no browser, one that never answers, a
-library not installed): every other chart of that kind gets the same reason at once, without being
-tried, and drawn.py draws them again at the next collect. What fails after is the spec's.
+The renderer's start and the drawing each have the limit. What fails before the renderer is ready is
+this machine's (no browser, one that never answers, a library not installed): every other chart of
+that kind gets the same reason at once, without being tried, and drawn.py draws them again at the
+next collect. What fails after is the spec's, but a drawing stopped at the limit (TimedOut) may
+have met a busy machine: drawn.py gives it one more chance.
 """
 
 import base64
@@ -36,6 +38,13 @@ LIMIT_ENV = "JUPYTERSTREAM_DRAW_TIMEOUT"  # seconds one drawing may take
 TOKEN_ENV = "JUPYTERSTREAM_DRAW_TOKEN"    # carried by every process of a worker, to end them all
 PARENT_ENV = "JUPYTERSTREAM_DRAW_PARENT"  # the collector's PID: a worker dies with it
 KILL_ROUNDS = 250  # 5 s at most
+
+
+class TimedOut(draw.RenderError):
+    """A drawing stopped at the time limit, after its renderer was ready."""
+
+    def __init__(self, seconds):
+        super().__init__(f"drawing it took longer than {seconds:g} s, so it was stopped", lasting=False)
 
 
 def limit():
@@ -105,7 +114,7 @@ def _gather(pool, broken, seconds):
         if made is None:
             continue
         worker.job = None
-        if isinstance(made, draw.RenderError) and not made.lasting:
+        if isinstance(made, draw.RenderError) and not worker.ready:
             broken[kind] = made
         if worker.gone and worker in pool:  # it answered, then ended: a new one takes the next job
             worker.end()
@@ -114,8 +123,8 @@ def _gather(pool, broken, seconds):
 
 
 def _failed(worker, seconds):
-    """End a worker that was late or died, and say why its drawing failed: the renderer's fault
-    (not lasting) when it never got ready, the spec's when it was drawing."""
+    """End a worker that was late or died, and say why its drawing failed: this machine's (not
+    lasting) when its renderer never got ready, the spec's when it was drawing."""
     key, kind, _ = worker.job
     late = not worker.gone
     worker.end()
@@ -125,8 +134,7 @@ def _failed(worker, seconds):
         return draw.RenderError(draw.stalled(kind, f"within {seconds:g} s" if late else f"({how})"),
                                 lasting=False)
     if late:
-        return draw.RenderError(f"drawing it took longer than {seconds:g} s, so it was stopped (to try again "
-                                f"with more time: set {LIMIT_ENV}, delete figures/{key}.err, collect)")
+        return TimedOut(seconds)
     return draw.RenderError(f"the process drawing it died ({how}) (to try again: delete figures/{key}.err, collect)")
 
 
@@ -164,7 +172,8 @@ class Worker:
         self.buffer = bytearray(rest)
         made = None
         for message in (json.loads(line) for line in lines if line.strip()):
-            self.ready = self.ready or "ready" in message
+            if "ready" in message:  # the drawing's own clock starts now
+                self.ready, self.started = True, time.monotonic()
             if "png" in message:
                 made = base64.b64decode(message["png"])
             elif "error" in message:
