@@ -18,7 +18,8 @@ from . import draw, drawpool, figspec
 from .runner.atomic import replace_file
 
 FOLDER = "figures"
-RENDER_VERSION = "1"
+# 2: a missing browser is no longer remembered as the spec's fault (KEY.err): every chart is drawn again once
+RENDER_VERSION = "2"
 ONCE_MORE = "it is tried once more at the next collect"
 
 
