@@ -195,7 +195,17 @@ class Worker:
                 pipe.close()
             except OSError:  # its reader is gone: nothing to flush to
                 pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        _remove(self.scratch)
+
+
+def _remove(folder):
+    """Remove a worker's TMPDIR. A killed browser's last threads may still be ending (their process
+    no longer shows its environment) and finish a write: try again until it is gone."""
+    for _ in range(KILL_ROUNDS):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return
+        time.sleep(0.02)
 
 
 def serve():
