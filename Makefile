@@ -87,8 +87,11 @@ $(VENV)/.ready: pyproject.toml
 	$(VENV)/bin/python -m bash_kernel.install --sys-prefix >/dev/null
 	@touch $@
 
+# Chromium draws the plotly and bokeh charts of the report: installed as root, else the command is said
+# and the sweep goes on (those charts' tiles then say it too).
 tools:
 	@bin/ensure-tools parallel $(if $(filter-out 0,$(SERVERS)),ssh rsync)
+	@bin/ensure-tools --optional chromium
 
 preview: setup ## Print the parallel command and per-job lines.
 	@$(JS) preview $(SWEEP)

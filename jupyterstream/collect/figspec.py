@@ -21,7 +21,8 @@ MIME_KIND = {mime: kind for kind, mime in KIND_MIME.items()}
 ALTAIR_MARK = "vegaEmbed("
 CHARTS = frozenset(KIND_MIME.values())
 # In every chart's key (Chart.key), so that a change to how charts are drawn draws them all again.
-RENDER_VERSION = "1"
+# 2: a missing browser is no longer remembered as the spec's fault (KEY.err): every chart is drawn again once
+RENDER_VERSION = "2"
 
 
 class SpecError(ValueError):

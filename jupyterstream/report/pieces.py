@@ -4,7 +4,8 @@ whose files changed; the page is then put together from strings read back from t
 
 OUTPUT/.report-pieces.json (cachefile.py, read and written a line at a time by cachelines.py) holds
 {id: {"tag", "row", "json", "tiles", "charts"}}; the tag is a digest of the run's file identity from the
-collector's index and whether its log exists, with the gallery's mode.
+collector's index and whether its log exists, with the gallery's mode. A run holding a chart that
+this machine could not draw yet (no browser) is rendered again until it is drawn.
 """
 
 import functools
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 
 from ..collect import cachelines
-from .figures import chartcells, gallery
+from .figures import chartcells, drawn, gallery
 from . import render, sections
 from .escape import inside_href, script_json
 from ..runner.layout import LOGS, Layout
@@ -55,13 +56,24 @@ class Pieces:
     def prepare(self, source):
         """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
         ListedRuns in the same order), before any of their tiles is rendered."""
+        if self.output is None:
+            return
+        self._redraw(source)
         stale = [i for i, flag in enumerate(self.stale) if flag]
-        if not stale or self.output is None:
+        if not stale:
             return
         gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
         if self.thumbnailed:
             gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
             self.made = gallery.listing(self.output)
+
+    def _redraw(self, source):
+        """Make stale the cached runs holding a chart this machine could not draw yet (drawn.py's
+        KEY.retry): it is tried again now, and their tiles follow."""
+        retry = drawn.awaiting(self.output)
+        for index, flag in enumerate(self.stale if retry else ()):
+            if not flag and any(place.get("sha") in retry for place in source.entry(index)[0].figures):
+                self.stale[index] = 1
 
     def get(self, index, run):
         """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""

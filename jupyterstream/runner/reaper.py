@@ -44,13 +44,15 @@ def become_subreaper():
 def die_with_parent_hook():
     """A ``preexec_fn`` that makes the child die (SIGKILL) when this process dies."""
     parent = os.getpid()
+    return lambda: die_with_parent(parent)
 
-    def hook():
-        if PRCTL:
-            PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(137)
-    return hook
+
+def die_with_parent(parent):
+    """Make this process die (SIGKILL) when ``parent`` does; exit now if it is already gone."""
+    if PRCTL:
+        PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(137)
 
 
 def descendants(pid, spare=None):
@@ -99,9 +101,9 @@ def is_template(pid):
         return False
 
 
-def kill_leftovers(token):
-    """SIGKILL every process whose environment carries this job's token; return how many."""
-    needle = f"\0{TOKEN_ENV}={token}\0".encode()
+def kill_leftovers(token, variable=TOKEN_ENV):
+    """SIGKILL every process whose environment carries this job's token (in ``variable``); return how many."""
+    needle = f"\0{variable}={token}\0".encode()
     killed = 0
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit() or int(entry) == os.getpid():
