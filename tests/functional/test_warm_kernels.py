@@ -351,6 +351,45 @@ def test_a_warm_kernel_ends_when_the_nbconvert_that_asked_for_it_is_killed(tmp_p
             del os.environ["JUPYTERSTREAM_WARM_DIR"]
 
 
+# What a cell does to its kernel's parent: as a signal name, or `group-NAME` to the parent's process group.
+PARENT = """\
+import os, signal, time
+if step.startswith("SIG"):
+    os.kill(os.getppid(), getattr(signal, step))
+    time.sleep(10)
+elif step.startswith("group-"):
+    os.killpg(os.getpgid(os.getppid()), getattr(signal, step[len("group-"):]))
+    time.sleep(10)
+print("after", step)
+"""
+PARENT_STEPS = {"ok1": "ok", "SIGSTOP": "job-timeout", "SIGTERM": "job-error", "ok2": "ok", "SIGKILL": "job-error",
+                "ok3": "ok", "SIGINT": "job-error", "SIGHUP": "job-error", "group-SIGTERM": "job-error", "ok4": "ok",
+                "ok5": "ok"}
+
+
+def test_a_cell_that_signals_its_kernels_parent_ends_its_own_run_as_a_cold_one_would_and_no_other(tmp_path):
+    # A cold kernel's parent is its job's nbconvert; a warm kernel's must not be the template every
+    # job shares: SIGTERM there ended the run ok and another run `interrupted`.
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}), new_code_cell(PARENT)]
+    notebook = write_notebook(tmp_path / "parent.ipynb", cells)
+    records = {}
+    for flag in ("--warm-kernels", "--cold-kernels"):
+        folder = tmp_path / flag.strip("-")
+        folder.mkdir()
+        sweep(folder, notebook, PARENT_STEPS, "--jobs", 3, "--job-timeout", 30, flag, warm_dir=tmp_path / "warm")
+        records[flag] = {step: read_status(folder / "out", step) for step in PARENT_STEPS}
+    warm, cold = records["--warm-kernels"], records["--cold-kernels"]
+    for step, status in PARENT_STEPS.items():
+        assert (warm[step]["status"], cold[step]["status"]) == (status, status), (step, warm[step], cold[step])
+        assert warm[step].get("ename") == cold[step].get("ename"), (step, warm[step], cold[step])
+        assert warm[step]["kernel"] == "warm", (step, warm[step])
+    # one template served the whole sweep: no signal reached it
+    starts = [line for log in (tmp_path / "warm").glob("*/log") for line in log.read_text().splitlines()
+              if "ready in" in line]
+    assert len(starts) == 1, starts
+    assert processes_mentioning(str(tmp_path)) == []
+
+
 def _template_child(folder):
     for pid in _templates(folder):
         if _children(pid):
