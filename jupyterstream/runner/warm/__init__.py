@@ -18,6 +18,7 @@ IDLE_SECONDS = 5.0        # a template with no kernel and no request for this lo
 KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
 START_SECONDS = 120.0     # the longest a job waits for a template to import everything
 TEMPLATE_MODULE = "jupyterstream.runner.warm.template"
+SWEEP_FILE = "sweep"      # in a template's folder: the id of the sweep that made it
 
 
 class NotWarm(Exception):
@@ -40,12 +41,36 @@ def base_folder():
 
 
 def key_folder(sweep, python, kernel, modules):
-    """The folder of the template for this sweep, kernel interpreter (argv list) and import list."""
+    """The folder of the template for this sweep, kernel interpreter (argv list) and import list; a
+    new one says which sweep made it (SWEEP_FILE), so that the sweep's end can remove it."""
     key = json.dumps([sweep, os.path.realpath(python[0]), python[1:], kernel, list(modules)])
     name = hashlib.sha256(key.encode()).hexdigest()[:16]
-    path = os.path.join(base_folder(), name)
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    for _ in range(3):
+        path = os.path.join(base_folder(), name)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            return path
+        except FileNotFoundError:
+            continue  # a sweep that ended removed the base folder (empty then) in between: make it again
+        except OSError as exc:
+            raise NotWarm(f"cannot make the template folder {path}: {exc.strerror}") from None
+        try:
+            with open(os.path.join(path, SWEEP_FILE), "w", encoding="utf-8") as handle:
+                handle.write(sweep)
+        except OSError:
+            pass  # then it is removed by age (control.prune), not at the sweep's end
+        return path
+    raise NotWarm(f"the template folder {path} vanished as it was made, three times")
+
+
+def sweep_of(folder):
+    """The sweep whose job made this template folder, or None."""
+    try:
+        with open(os.path.join(folder, SWEEP_FILE), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def idle_seconds():
@@ -70,12 +95,13 @@ def template_pids(sweep=None):
                 info = json.load(handle)
         except (OSError, ValueError):
             continue
-        if (sweep is None or info.get("sweep") == sweep) and _is_template(info.get("pid")):
+        if (sweep is None or info.get("sweep") == sweep) and is_template(info.get("pid")):
             pids.append(info["pid"])
     return pids
 
 
-def _is_template(pid):
+def is_template(pid):
+    """True when ``pid`` runs this package's template module (its command line names it)."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
             return TEMPLATE_MODULE.encode() in handle.read()

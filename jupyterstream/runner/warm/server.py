@@ -16,6 +16,9 @@ import time
 
 from .. import reaper
 from . import idle_seconds, wire
+# Imported now, not at the first fork: over SSH the runner this template was started from is removed
+# when the job that started it ends.
+from .standin import stand_in
 
 
 class Server:
@@ -99,11 +102,12 @@ class Server:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            from .standin import stand_in
-            # the kernel keeps this connection until its ports are bound, to say so (child.py); the
-            # stand-in keeps it to tell the job the kernel's exit code
-            stand_in(message, fds, nbconvert, conn, [self.listener, *self.kernels],
-                     [self.wake_r, self.wake_w, *self.parents.values()])
+            try:  # the kernel keeps this connection until its ports are bound, to say so (child.py);
+                # the stand-in keeps it to tell the job the kernel's exit code
+                stand_in(message, fds, nbconvert, conn, [self.listener, *self.kernels],
+                         [self.wake_r, self.wake_w, *self.parents.values()])
+            finally:  # never back into this loop, whatever happened
+                os._exit(1)
         self.kernels[conn], self.parents[pid] = pid, nbconvert
         conn.settimeout(None)
         wire.send(conn, {"pid": pid})

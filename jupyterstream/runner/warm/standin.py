@@ -16,6 +16,7 @@ import sys
 
 from .. import reaper
 from . import wire
+from .child import become_kernel  # loaded with the template's preloading (template.py)
 
 # Left to their default action: no process can block the first two, and the processor raises the
 # others in the process itself. Every other signal is waited for here, never handled.
@@ -63,7 +64,6 @@ def _fork_kernel(request, fds, nbconvert, reply):
     if pid == 0:
         signal.pthread_sigmask(signal.SIG_SETMASK, ())
         die_with_me()
-        from .child import become_kernel
         become_kernel(request, fds, nbconvert, reply, [], [])
     return pid
 
