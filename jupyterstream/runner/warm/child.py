@@ -88,6 +88,7 @@ def _fresh_process(fds, sockets, descriptors):
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has them
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())  # its parent (standin.py) blocks them all
     for sock in sockets:
         sock.close()
     for fd in descriptors:

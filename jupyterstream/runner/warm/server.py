@@ -132,8 +132,10 @@ class Server:
                 return
             if pid == 0:
                 return
-            if os.WIFSTOPPED(status):  # SIGSTOP, which a stand-in cannot wait for: stop its nbconvert too
-                self._pass_on(pid, os.WSTOPSIG(status))
+            if os.WIFSTOPPED(status):  # SIGSTOP, which a stand-in cannot wait for: stop its nbconvert instead
+                if pid in self.parents:
+                    self._pass_on(pid, os.WSTOPSIG(status))
+                    os.kill(pid, signal.SIGCONT)  # so that it still passes on what comes next (SIGCONT, say)
                 continue
             if pid in self.parents:
                 self._stand_in_ended(pid, os.waitstatus_to_exitcode(status))

@@ -6,8 +6,9 @@ parent would be the template that every job of the sweep shares. So the template
 for each job, and it forks the kernel: it passes every signal a process sends it on to the job's
 nbconvert, tells the job the kernel's exit code when the kernel ends, and then exits. What no
 process can catch, the template (server.py) passes on: when this process is SIGKILLed the template
-kills that nbconvert the same way, and when it is stopped (SIGSTOP) it stops that nbconvert. The
-kernel dies with it (a parent-death signal), so its parent is never anyone else.
+kills that nbconvert the same way, and when it is stopped (SIGSTOP) it stops that nbconvert instead
+(and lets this process go on, to pass on a SIGCONT). The kernel dies with it (a parent-death
+signal), so its parent is never anyone else.
 """
 
 import os
@@ -56,13 +57,12 @@ def stand_in(request, fds, nbconvert, reply, sockets, descriptors):
 
 
 def _fork_kernel(request, fds, nbconvert, reply):
-    """Fork the kernel: it gets the signal mask a fresh process has and dies when this process dies."""
+    """Fork the kernel, which dies when this process dies (and unblocks its signals: child.py)."""
     die_with_me = reaper.die_with_parent_hook()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())
         die_with_me()
         become_kernel(request, fds, nbconvert, reply, [], [])
     return pid
@@ -70,11 +70,12 @@ def _fork_kernel(request, fds, nbconvert, reply):
 
 def _stand_for(kernel, nbconvert, waited):
     """Pass each signal a process sends here on to the job's nbconvert until the kernel ends; its exit code."""
+    template = os.getppid()
     while True:
         info = signal.sigtimedwait(waited, POLL_SECONDS)
-        # a process sent it (kill, tgkill, sigqueue: si_code <= 0); the kernel's own SIGCHLD or a
-        # SIGPIPE of this process's last write is not the job's business
-        if info is not None and info.si_code <= 0:
+        # a process sent it (kill, tgkill, sigqueue: si_code <= 0); the kernel's own SIGCHLD, a SIGPIPE
+        # of this process's last write, the template's SIGCONT after a SIGSTOP are not the job's business
+        if info is not None and info.si_code <= 0 and info.si_pid != template:
             try:
                 signal.pidfd_send_signal(nbconvert, info.si_signo)
             except OSError:
