@@ -30,12 +30,7 @@ def stand_in(request, fds, nbconvert, reply, sockets, descriptors):
     pidfd is ``nbconvert`` until the kernel ends, and report its exit code on ``reply``; never returns."""
     code = 1
     try:
-        signal.set_wakeup_fd(-1)
-        os.setsid()  # its own process group too: killpg(getpgid(getppid())) in a cell reaches only this job
-        for sock in sockets:
-            sock.close()
-        for fd in descriptors:
-            os.close(fd)
+        _leave_the_template(sockets, descriptors)
         waited = set(signal.valid_signals()) - UNBLOCKED
         signal.pthread_sigmask(signal.SIG_BLOCK, waited)
         kernel = _fork_kernel(request, fds, nbconvert, reply)
@@ -54,6 +49,17 @@ def stand_in(request, fds, nbconvert, reply, sockets, descriptors):
             pass
     finally:
         os._exit(code)
+
+
+def _leave_the_template(sockets, descriptors):
+    """A session of its own (so killpg(getpgid(getppid())) in a cell reaches only this job), none of
+    the template's sockets and descriptors, no wake-up fd."""
+    signal.set_wakeup_fd(-1)
+    os.setsid()
+    for sock in sockets:
+        sock.close()
+    for fd in descriptors:
+        os.close(fd)
 
 
 def _fork_kernel(request, fds, nbconvert, reply):
