@@ -1,5 +1,6 @@
 """The jupyterstream command: one subcommand per step. The only module that imports click or exits."""
 
+import os
 import sys
 
 import click
@@ -183,7 +184,8 @@ def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **opt
                              constants=given)
         finally:
             if settings.warm and settings.sweep:
-                stop_templates(settings.sweep)  # this machine's; a server's ends when idle
+                # this machine's, and their folders (each log kept in OUTPUT/logs/templates/); a server's ends when idle
+                stop_templates(settings.sweep, logs=os.path.join(settings.output, "logs", "templates"))
     _exit(step)
 
 

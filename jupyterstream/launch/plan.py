@@ -116,8 +116,7 @@ def make_id(texts):
 
 def notebook_hash(nb):
     """Hash what decides a run's result: cell types and sources, and the kernel."""
-    cells = [(c.cell_type, c.source) for c in nb.cells
-             if params.INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    cells = [(c.cell_type, c.source) for c in nb.cells if not params.from_an_earlier_run(c)]
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     return _sha({"cells": cells, "kernel": kernel})
 

@@ -20,6 +20,7 @@ from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook'
 from ..runner.outcome import META_KEY
 
 INJECTED_TAG = "injected-parameters"
+ERROR_BANNER_TAG = "papermill-error-cell-tag"  # the cells papermill adds to a notebook whose run failed
 PAPERMILL_KEY = "papermill"
 
 
@@ -132,9 +133,10 @@ def jsonable(value):
 
 def inject(nb, values, texts, extra_metadata=None):
     """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
-    top when it has none) and the values in its metadata, ours and papermill's."""
+    top when it has none) and the values in its metadata, ours and papermill's; without the cells an
+    earlier run added (from_an_earlier_run)."""
     nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb.cells = [c for c in nb.cells if not from_an_earlier_run(c)]
     index = find_parameters_cell(nb, "notebook")
     source = lang.for_notebook(nb, "notebook").cell_source(values)
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
@@ -148,6 +150,13 @@ def inject(nb, values, texts, extra_metadata=None):
     nb.metadata[META_KEY] = meta
     _papermill_metadata(nb, jsonable(values))
     return nb
+
+
+def from_an_earlier_run(cell):
+    """True for a cell that an earlier run added to the notebook: its injected parameters, or
+    papermill's error banners (papermill removes both before it runs a notebook again)."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return INJECTED_TAG in tags or ERROR_BANNER_TAG in tags
 
 
 def _papermill_metadata(nb, parameters):

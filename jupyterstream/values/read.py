@@ -5,6 +5,8 @@ import contextlib
 import csv
 import gc
 import io
+import itertools
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -111,6 +113,7 @@ def _check_text(path, number, value):
 
 
 FIELD_LIMIT = 64 * 2 ** 20  # the csv module's default (128 KiB) is too small for some values
+SPACES = " \t"
 
 
 def _read_table(path, text, delimiter):
@@ -137,7 +140,44 @@ def _read_table(path, text, delimiter):
         if len(record) != len(names):
             raise ValuesError(path, number, f"{len(record)} fields where the header has {len(names)} ({', '.join(names)})")
         rows.append(Row(number, dict(zip(names, record))))
+    _warn_spaced(path, names, _spaced_unquoted(text, records[1:]))
     return rows
+
+
+def _spaced_unquoted(text, records):
+    """(line, column, value) of each unquoted field with spaces or tabs around it. The csv module does
+    not tell which fields were quoted: walk the text of each record that has such a value, from its
+    first line, field by field, with the values it read (a quoted field is its value with each quote
+    doubled, between quotes; an unquoted one is its value)."""
+    starts = None
+    found = []
+    for number, record in records:
+        if not any(value[:1] in SPACES or value[-1:] in SPACES for value in record if value):
+            continue
+        if starts is None:
+            starts = list(itertools.accumulate((len(line) for line in io.StringIO(text, newline="")), initial=0))
+        at = starts[number - 1]
+        for column, value in enumerate(record):
+            if text.startswith('"', at):
+                at += len(value) + value.count('"') + 2
+            else:
+                if value != value.strip(SPACES):
+                    found.append((number, column, value))
+                at += len(value)
+            at += 1  # the delimiter
+    return found
+
+
+def _warn_spaced(path, names, found):
+    """One warning for a table's unquoted fields with spaces around them: kept, as pandas and GNU
+    parallel keep them, and as Python's and pandas' CSV writers leave them (unquoted)."""
+    if not found:
+        return
+    line, column, value = found[0]
+    more = f" (and {len(found) - 1} more field(s) like it)" if len(found) > 1 else ""
+    print(f"jupyterstream: warning: {path}:{line}: the {names[column]} value {value!r} has spaces around it{more}; "
+          "they are kept, as pandas and GNU parallel keep them: remove them if they are a typo, or quote each "
+          "such field to say you mean them", file=sys.stderr, flush=True)
 
 
 def _records(text, delimiter):

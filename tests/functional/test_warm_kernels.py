@@ -272,10 +272,35 @@ def test_a_template_killed_mid_sweep_loses_no_run_and_a_new_one_serves_the_rest(
     # the run whose template was killed keeps its kernel; one that asked at that moment may run cold
     assert all(r["kernel"] == "warm" or r["kernel"].startswith("cold (") for r in records), records
     assert records[-1]["kernel"] == "warm", records
-    starts = [line for line in (tmp_path / "warm").glob("*/log").__next__().read_text().splitlines()
-              if "ready in" in line]
+    starts = [line for line in template_log_lines(tmp_path / "out") if "ready in" in line]
     assert killed and len(starts) == 2 and str(killed) in starts[0], starts
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def template_log_lines(output):
+    """The lines of the template logs a sweep kept in OUTPUT/logs/templates/."""
+    return [line for log in sorted((Path(output) / "logs" / "templates").glob("*.log"))
+            for line in log.read_text().splitlines()]
+
+
+def test_a_warm_sweep_removes_its_template_folders_keeps_their_logs_and_spares_another_sweeps(tmp_path, monkeypatch):
+    from jupyterstream.runner.warm import key_folder, template_pids
+    from jupyterstream.runner.warm.control import connect, stop_templates
+
+    monkeypatch.setenv("JUPYTERSTREAM_WARM_DIR", str(tmp_path / "warm"))
+    other = key_folder("another-sweep", [sys.executable], "python3", [])
+    try:
+        connect(other, [sys.executable], "another-sweep", [],
+                dict(os.environ, PYTHONPATH=str(REPO), JUPYTERSTREAM_WARM_IDLE="600")).close()
+        result = sweep(tmp_path, isolation_notebook(tmp_path / "isolation.ipynb"), ["check1", "check2"],
+                       "--warm-kernels", warm_dir=tmp_path / "warm")
+        assert [read_status(tmp_path / "out", v)["kernel"] for v in ("check1", "check2")] == ["warm"] * 2, result.stderr
+        assert [p.name for p in (tmp_path / "warm").iterdir()] == [Path(other).name]
+        assert len(template_pids("another-sweep")) == 1  # still running, and its folder still there
+        assert len([line for line in template_log_lines(tmp_path / "out") if "ready in" in line]) == 1
+    finally:
+        stop_templates("another-sweep")
+    assert list((tmp_path / "warm").iterdir()) == []  # a folder the user named stays, empty
 
 
 def _kill_first_template(folder, deadline):
@@ -352,6 +377,44 @@ def test_a_warm_kernel_ends_when_the_nbconvert_that_asked_for_it_is_killed(tmp_p
             stop_templates("killed")
         finally:
             del os.environ["JUPYTERSTREAM_WARM_DIR"]
+
+
+# What a cell does to its kernel's parent: as a signal name, or `group-NAME` to the parent's process group.
+PARENT = """\
+import os, signal, time
+if step.startswith("SIG"):
+    os.kill(os.getppid(), getattr(signal, step))
+    time.sleep(10)
+elif step.startswith("group-"):
+    os.killpg(os.getpgid(os.getppid()), getattr(signal, step[len("group-"):]))
+    time.sleep(10)
+print("after", step)
+"""
+PARENT_STEPS = {"ok1": "ok", "SIGSTOP": "job-timeout", "SIGTERM": "job-error", "ok2": "ok", "SIGKILL": "job-error",
+                "ok3": "ok", "SIGINT": "job-error", "SIGHUP": "job-error", "group-SIGTERM": "job-error", "ok4": "ok",
+                "ok5": "ok"}
+
+
+def test_a_cell_that_signals_its_kernels_parent_ends_its_own_run_as_a_cold_one_would_and_no_other(tmp_path):
+    # A cold kernel's parent is its job's nbconvert; a warm kernel's must not be the template every
+    # job shares: SIGTERM there ended the run ok and another run `interrupted`.
+    cells = [new_code_cell('step = "check"', metadata={"tags": ["parameters"]}), new_code_cell(PARENT)]
+    notebook = write_notebook(tmp_path / "parent.ipynb", cells)
+    records = {}
+    for flag in ("--warm-kernels", "--cold-kernels"):
+        folder = tmp_path / flag.strip("-")
+        folder.mkdir()
+        sweep(folder, notebook, PARENT_STEPS, "--jobs", 3, "--job-timeout", 30, flag, warm_dir=tmp_path / "warm")
+        records[flag] = {step: read_status(folder / "out", step) for step in PARENT_STEPS}
+    warm, cold = records["--warm-kernels"], records["--cold-kernels"]
+    for step, status in PARENT_STEPS.items():
+        assert (warm[step]["status"], cold[step]["status"]) == (status, status), (step, warm[step], cold[step])
+        assert warm[step].get("ename") == cold[step].get("ename"), (step, warm[step], cold[step])
+        assert warm[step]["kernel"] == "warm", (step, warm[step])
+    # one template served the whole sweep: no signal reached it
+    starts = [line for line in template_log_lines(tmp_path / "warm-kernels" / "out") if "ready in" in line]
+    assert len(starts) == 1, starts
+    assert processes_mentioning(str(tmp_path)) == []
 
 
 def _template_child(folder):

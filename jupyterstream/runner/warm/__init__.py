@@ -18,6 +18,7 @@ from ..reaper import is_template
 IDLE_SECONDS = 5.0        # a template with no kernel and no request for this long ends (jobs follow each other within a second)
 KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
 START_SECONDS = 120.0     # the longest a job waits for a template to import everything
+SWEEP_FILE = "sweep"      # in a template's folder: the id of the sweep that made it
 
 
 class NotWarm(Exception):
@@ -40,12 +41,36 @@ def base_folder():
 
 
 def key_folder(sweep, python, kernel, modules):
-    """The folder of the template for this sweep, kernel interpreter (argv list) and import list."""
+    """The folder of the template for this sweep, kernel interpreter (argv list) and import list; a
+    new one says which sweep made it (SWEEP_FILE), so that the sweep's end can remove it."""
     key = json.dumps([sweep, os.path.realpath(python[0]), python[1:], kernel, list(modules)])
     name = hashlib.sha256(key.encode()).hexdigest()[:16]
-    path = os.path.join(base_folder(), name)
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    for _ in range(3):
+        path = os.path.join(base_folder(), name)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            return path
+        except FileNotFoundError:
+            continue  # a sweep that ended removed the base folder (empty then) in between: make it again
+        except OSError as exc:
+            raise NotWarm(f"cannot make the template folder {path}: {exc.strerror}") from None
+        try:
+            with open(os.path.join(path, SWEEP_FILE), "w", encoding="utf-8") as handle:
+                handle.write(sweep)
+        except OSError:
+            pass  # then it is removed by age (control.prune), not at the sweep's end
+        return path
+    raise NotWarm(f"the template folder {path} vanished as it was made, three times")
+
+
+def sweep_of(folder):
+    """The sweep whose job made this template folder, or None."""
+    try:
+        with open(os.path.join(folder, SWEEP_FILE), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def idle_seconds():

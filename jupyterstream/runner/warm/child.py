@@ -51,14 +51,15 @@ OPENMP_RUNTIMES = ("libgomp", "libiomp", "libomp")  # GNU's, Intel's and LLVM's,
 OPENMP_SETTERS = ("omp_set_num_threads",)
 
 
-def become_kernel(request, fds, parent, reply, sockets, descriptors):
+def become_kernel(request, fds, nbconvert, reply, sockets, descriptors):
     """Run the kernel of ``request`` in this forked child, telling ``reply`` (the asking job's
-    connection) once its ports are bound; never returns (leaves by os._exit)."""
+    connection) once its ports are bound, and ending when the process of the pidfd ``nbconvert``
+    ends; never returns (leaves by os._exit)."""
     code = 1
     try:
         _fresh_process(fds, sockets, descriptors)
         _fresh_run(request)
-        _watch(parent)
+        _watch(nbconvert)
         code = _run_kernel(request["argv"], reply)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -87,6 +88,7 @@ def _fresh_process(fds, sockets, descriptors):
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has them
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())  # its parent (standin.py) blocks them all
     for sock in sockets:
         sock.close()
     for fd in descriptors:
@@ -148,14 +150,8 @@ def _count(value, default):
     return int(first) if first.isdigit() and int(first) > 0 else default
 
 
-def _watch(parent):
+def _watch(pidfd):
     """End this kernel (its whole process group) when the nbconvert that asked for it ends."""
-    try:
-        pidfd = os.pidfd_open(parent)
-    except OSError:
-        os.killpg(0, signal.SIGKILL)
-        return
-
     def wait():
         """Block until the nbconvert ends, then end this kernel's process group."""
         select.select([pidfd], [], [])

@@ -12,7 +12,9 @@ import shutil
 import socket
 import time
 
-from . import KEEP_SECONDS, START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, template_pids, wire
+from ..outcome import WARM_DIR_ENV
+from . import (KEEP_SECONDS, START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, is_template, sweep_of, template_pids,
+               wire)
 
 
 def connect(folder, python, sweep, modules, env):
@@ -30,15 +32,38 @@ def connect(folder, python, sweep, modules, env):
     return conn
 
 
-def stop_templates(sweep, wait=10.0):
+def stop_templates(sweep, wait=10.0, logs=None):
     """Ask this user's templates of a sweep to end (each once its running kernels end); wait up to
-    ``wait`` seconds for them to be gone. Returns how many were asked."""
+    ``wait`` seconds for them to be gone, then remove the sweep's template folders (remove_folders).
+    Returns how many were asked."""
     pids = template_pids(sweep)
     stopped = _ask_to_stop(pids)
     deadline = time.time() + wait
     while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") and not zombie(pid) for pid in pids):
         time.sleep(0.02)
+    remove_folders(sweep, logs)
     return stopped
+
+
+def remove_folders(sweep, logs=None):
+    """Remove the folders this sweep's jobs made for templates, each once no template runs there and
+    no job holds its lock, its log first copied into the folder ``logs`` (as SWEEP-NAME.log); then the
+    folder that holds them, unless another sweep's are in it (or JUPYTERSTREAM_WARM_DIR named it).
+    Returns how many were removed."""
+    try:
+        base = base_folder()
+        names = os.listdir(base)
+    except (NotWarm, OSError):
+        return 0
+    folders = [os.path.join(base, name) for name in names]
+    removed = sum(_remove(folder, logs and os.path.join(logs, f"{sweep}-{os.path.basename(folder)}.log"))
+                  for folder in folders if sweep_of(folder) == sweep)
+    if not os.environ.get(WARM_DIR_ENV):
+        try:
+            os.rmdir(base)  # only if empty: a concurrent sweep's folders keep it
+        except OSError:
+            pass
+    return removed
 
 
 def zombie(pid):
@@ -132,32 +157,52 @@ def _start(folder, python, sweep, modules, env):
 
 def prune(base, keep=None, age=KEEP_SECONDS):
     """Remove the folders of templates that ended more than ``age`` seconds ago (their log is kept
-    that long, to be read); never one whose lock is held or whose template still runs."""
+    that long, to be read): those a sweep did not remove, such as a server's or a killed sweep's;
+    never one whose lock is held or whose template still runs."""
     try:
         names = os.listdir(base)
     except OSError:
         return 0
-    removed = 0
-    for name in names:
-        folder = os.path.join(base, name)
-        if folder != keep and _stale(folder, time.time() - age):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    before = time.time() - age
+    folders = [os.path.join(base, name) for name in names]
+    return sum(_remove(folder) for folder in folders if folder != keep and _old(folder, before))
 
 
-def _stale(folder, before):
+def _old(folder, before):
     try:
-        if max(os.stat(os.path.join(folder, f)).st_mtime for f in ["."] + os.listdir(folder)) > before:
-            return False
-        with open(os.path.join(folder, "lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when closed
+        return max(os.stat(os.path.join(folder, f)).st_mtime for f in ["."] + os.listdir(folder)) <= before
     except (OSError, ValueError):
         return False
+
+
+def _remove(folder, log_copy=None):
+    """Remove a template folder unless a job holds its lock (it is starting a template there) or a
+    template still runs there; with ``log_copy``, only once its log is copied there. True if removed."""
+    try:
+        with open(os.path.join(folder, "lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removing: no job starts one meanwhile
+            if _in_use(folder):
+                return False
+            if log_copy and os.path.exists(os.path.join(folder, "log")):
+                os.makedirs(os.path.dirname(log_copy), exist_ok=True)
+                shutil.copyfile(os.path.join(folder, "log"), log_copy)
+            shutil.rmtree(folder)
+            return True
+    except OSError:
+        return False
+
+
+def _in_use(folder):
+    """True when a template answers on the folder's socket or its info file names a live template."""
     conn = _try(os.path.join(folder, "sock"))
     if conn is not None:
         conn.close()
-    return conn is None
+        return True
+    try:
+        with open(os.path.join(folder, "info.json"), encoding="utf-8") as handle:
+            return is_template(json.load(handle).get("pid"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _tail(path):

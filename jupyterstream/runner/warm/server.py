@@ -1,9 +1,10 @@
-"""The template's loop: accept fork requests on a Unix socket, reap kernels, report exit codes.
+"""The template's loop: accept fork requests on a Unix socket, fork each job's kernel (under a
+stand-in for its nbconvert: standin.py), pass on what the stand-in cannot, reap.
 
 What a kernel's cells start ends with that kernel, however it detached: each kernel is the child
-subreaper of what its cells start (child.py), and the template is the subreaper of its kernels, so
-when a kernel dies whatever it still had comes here, and the template ends every child of its own
-that is not a live kernel. (A cold kernel's leftovers go to run-one, which does the same.)"""
+subreaper of what its cells start (child.py), and the template is the subreaper below which every
+kernel runs, so when a kernel dies whatever it still had comes here, and the template ends every
+process of its own that is not a live job's. (A cold kernel's leftovers go to run-one, which does the same.)"""
 
 import json
 import os
@@ -15,6 +16,9 @@ import time
 
 from .. import reaper
 from . import idle_seconds, wire
+# Imported now, not at the first fork: over SSH the runner this template was started from is removed
+# when the job that started it ends.
+from .standin import stand_in
 
 
 class Server:
@@ -30,7 +34,8 @@ class Server:
             os.umask(old)
         self.listener.listen(64)
         self.inode = os.stat(self.path).st_ino
-        self.kernels = {}         # connection -> kernel pid
+        self.kernels = {}         # connection -> pid of the job's stand-in (the kernel's parent)
+        self.parents = {}         # stand-in pid -> pidfd of the job's nbconvert
         self.stopping, self.info = False, {}
         self.last_busy = time.time()
         self.wake_r, self.wake_w = os.pipe()
@@ -88,15 +93,22 @@ class Server:
         if why:
             wire.send(conn, {"refused": why})
             return
-        parent = wire.peer_pid(conn)
+        try:
+            nbconvert = os.pidfd_open(wire.peer_pid(conn))
+        except OSError as exc:
+            wire.send(conn, {"refused": f"cannot watch the job's nbconvert: {exc.strerror}"})
+            return
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            from .child import become_kernel
-            # the kernel keeps this connection until its ports are bound, to say so (child.py)
-            become_kernel(message, fds, parent, conn, [self.listener, *self.kernels], [self.wake_r, self.wake_w])
-        self.kernels[conn] = pid
+            try:  # the kernel keeps this connection until its ports are bound, to say so (child.py);
+                # the stand-in keeps it to tell the job the kernel's exit code
+                stand_in(message, fds, nbconvert, conn, [self.listener, *self.kernels],
+                         [self.wake_r, self.wake_w, *self.parents.values()])
+            finally:  # never back into this loop, whatever happened
+                os._exit(1)
+        self.kernels[conn], self.parents[pid] = pid, nbconvert
         conn.settimeout(None)
         wire.send(conn, {"pid": pid})
 
@@ -114,24 +126,43 @@ class Server:
     def _reap(self):
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG | os.WUNTRACED)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            code = os.waitstatus_to_exitcode(status)
-            if pid in self.kernels.values():
-                self._end_leftovers()
-            for conn, kernel in list(self.kernels.items()):
-                if kernel == pid:
-                    try:
-                        wire.send(conn, {"exit": code})
-                    except OSError:
-                        pass
-                    self._forget(conn)
+            if os.WIFSTOPPED(status):  # SIGSTOP, which a stand-in cannot wait for: stop its nbconvert instead
+                if pid in self.parents:
+                    self._pass_on(pid, os.WSTOPSIG(status))
+                    os.kill(pid, signal.SIGCONT)  # so that it still passes on what comes next (SIGCONT, say)
+                continue
+            if pid in self.parents:
+                self._stand_in_ended(pid, os.waitstatus_to_exitcode(status))
+            self._end_leftovers()  # a job's kernel has ended (or its leftovers are ending)
+
+    def _stand_in_ended(self, pid, code):
+        """A stand-in exits 0 once it has told its job the kernel's exit code; killed (SIGKILL), its
+        nbconvert is killed the same way, as a cold kernel's parent would have been."""
+        if code < 0:
+            self._pass_on(pid, -code)
+        for conn in [c for c, standin in self.kernels.items() if standin == pid]:
+            if code != 0:
+                try:
+                    wire.send(conn, {"exit": code})
+                except OSError:
+                    pass
+            self._forget(conn)
+
+    def _pass_on(self, pid, signum):
+        """Send ``signum`` to the nbconvert that stand-in ``pid`` stands for."""
+        if pid in self.parents:
+            try:
+                signal.pidfd_send_signal(self.parents[pid], signum)
+            except OSError:
+                pass
 
     def _end_leftovers(self):
-        """End what a kernel that died left behind (now this template's children), sparing live kernels."""
+        """End what a kernel that died left behind (now this template's children), sparing live jobs."""
         live = set(self.kernels.values())
         for _ in range(reaper.ROUNDS):
             left = reaper.descendants(os.getpid(), spare=live.__contains__)
@@ -150,18 +181,21 @@ class Server:
                     pass
 
     def _client_gone(self, conn):
-        """The nbconvert that asked for this kernel closed its connection: end the kernel."""
+        """The nbconvert that asked for this kernel closed its connection: end the kernel (it dies
+        with its stand-in; what it leaves comes here, see _end_leftovers)."""
         pid = self.kernels.get(conn)
         if pid is None:
             return
+        self._forget(conn)  # first: this stand-in's end is not to be passed on to an nbconvert that let go
         try:
-            os.killpg(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-        self._forget(conn)
 
     def _forget(self, conn):
-        self.kernels.pop(conn, None)
+        pid = self.kernels.pop(conn, None)
+        if pid in self.parents:
+            os.close(self.parents.pop(pid))
         conn.close()
         self.last_busy = time.time()
 

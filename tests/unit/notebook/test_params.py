@@ -378,6 +378,26 @@ def test_inject_replaces_an_older_injected_cell_wherever_it_is():
     assert "OLD" not in json.dumps(out)
 
 
+def test_inject_drops_the_error_banners_papermill_left_in_a_notebook_it_ran(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    clean = notebook("state = 'CA'\n", "print(state)", "1 / 0", "print('after')")
+    failed = params.copy.deepcopy(clean)
+    failed.cells[2].execution_count = 3
+    failed.cells[2].outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                                      traceback=[])]
+    with pytest.raises(PapermillExecutionError):  # papermill writes its banners, then raises
+        raise_for_execution_errors(failed, str(tmp_path / "failed.ipynb"))
+    banners = nbformat.read(str(tmp_path / "failed.ipynb"), as_version=4)
+    assert len(banners.cells) == len(clean.cells) + 2
+    out = params.inject(banners, {"state": "AL"}, {"state": "AL"})
+    assert [c.source for c in out.cells] == ["state = 'CA'\n", injected(out)[0].source, "print(state)", "1 / 0",
+                                             "print('after')"]
+    from jupyterstream.launch.plan import notebook_hash
+    assert notebook_hash(banners) == notebook_hash(clean)  # the same notebook, the same runs
+
+
 def test_inject_records_values_texts_and_extra_metadata():
     out = params.inject(notebook("n = 1\n"), {"n": 7}, {"n": "07"}, {"job": "07", "identity": "abc"})
     assert out.metadata["jupyterstream"] == {"parameters": {"n": 7}, "environment": {"n": "07"},

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -212,3 +213,31 @@ def test_a_template_folder_whose_template_answers_is_never_removed(tmp_path):
         os.utime(live, (then, then))
         assert control.prune(str(tmp_path)) == 0
     assert live.exists()
+
+
+def test_a_sweeps_end_removes_only_the_template_folders_its_jobs_made_and_keeps_their_logs(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERSTREAM_WARM_DIR", str(tmp_path / "warm"))
+    mine = Path(key_folder("mine", ["python3"], "python3", []))
+    (mine / "log").write_text("template 1: ready in 0.3 s\n")
+    starting = Path(key_folder("mine", ["python3"], "python3", ["numpy"]))  # a job is starting a template there
+    other = Path(key_folder("other", ["python3"], "python3", []))
+    with open(starting / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert control.remove_folders("mine", str(tmp_path / "logs")) == 1
+    assert not mine.exists() and starting.exists() and other.exists()
+    assert (tmp_path / "logs" / f"mine-{mine.name}.log").read_text() == "template 1: ready in 0.3 s\n"
+    assert (tmp_path / "warm").exists()  # a folder the user named is never removed
+
+
+def test_the_shared_template_folder_goes_with_the_last_sweep_that_used_it_and_comes_back(tmp_path, monkeypatch):
+    monkeypatch.delenv("JUPYTERSTREAM_WARM_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    base = tmp_path / f"jupyterstream-warm-{os.getuid()}"
+    key_folder("first", ["python3"], "python3", [])
+    key_folder("second", ["python3"], "python3", [])
+    control.remove_folders("first")
+    assert [p.name for p in base.iterdir()] == [Path(key_folder("second", ["python3"], "python3", [])).name]
+    control.remove_folders("second")
+    assert not base.exists()
+    again = Path(key_folder("third", ["python3"], "python3", []))
+    assert again.is_dir() and os.stat(base).st_mode & 0o777 == 0o700

@@ -147,6 +147,21 @@ def test_csv_header_names_are_trimmed_but_field_values_are_kept_exactly(write_fi
     assert texts(rows) == [{"a": " x ", "b": " y "}]
 
 
+def test_unquoted_csv_fields_with_spaces_around_them_are_kept_and_warned_about_once_naming_the_first(write_file,
+                                                                                                    capsys):
+    path = write_file("grid.csv", 'state,note\n"New\nYork",x\n AL ,"kept "\n"  CA",y\nTX,\t z\n')
+    assert texts(read_values(path)) == [{"state": "New\nYork", "note": "x"}, {"state": " AL ", "note": "kept "},
+                                        {"state": "  CA", "note": "y"}, {"state": "TX", "note": "\t z"}]
+    warning = capsys.readouterr().err
+    assert warning.count("warning") == 1
+    assert f"{path}:4: the state value ' AL ' has spaces around it (and 1 more field(s) like it); they are kept" in warning
+
+
+def test_quoted_csv_fields_with_spaces_around_them_are_kept_without_a_warning(write_file, capsys):
+    assert texts(read_values(write_file("grid.tsv", 'a\tb\n" x "\t"y\t"\n'))) == [{"a": " x ", "b": "y\t"}]
+    assert capsys.readouterr().err == ""
+
+
 def test_quoted_csv_field_with_newline_and_comma_survives_exactly(write_file):
     path = write_file("grid.csv", 'name,note\n"New\nYork","a, ""b""\r\nc"\nAL,x\n')
     rows = read_values(path)
