@@ -8,6 +8,7 @@ from .report import write as report
 from .launch import staging
 from . import sweep
 from .values import inline
+from .collect import failfast
 from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
@@ -39,6 +40,9 @@ def sweep_options(func):
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
         click.option("--only", metavar="VALUE", help="Run just this value (or job id), e.g. --only DC."),
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
+        click.option("--fail-fast", default="", callback=_fail_fast, metavar="N",
+                     help="Start no new job once N runs failed in the same failure group (its key is in the "
+                          "summary); running jobs finish, the rest stay missing for the next run (FAIL_FAST)."),
         click.option("--metric-tag", default="", metavar="TAG",
                      help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
         click.option("--warm-kernels/--cold-kernels", "warm", default=Settings.warm, show_default=True,
@@ -63,6 +67,13 @@ def _size(ctx, param, value):
     try:
         return parse_size(value)
     except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _fail_fast(ctx, param, value):
+    try:
+        return failfast.limit_of(value, "FAIL_FAST")
+    except JupyterstreamError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
@@ -99,7 +110,7 @@ def settings_of(options):
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
-                        warm=options.get("warm", Settings.warm))
+                        warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0)
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where

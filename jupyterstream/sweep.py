@@ -18,6 +18,7 @@ from .launch import servers
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
 from .launch import buffers
+from .collect import failfast
 from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .launch.plan import build_plan, select, stage
 from .launch.ship import stage_ship
@@ -26,6 +27,9 @@ from .runner.status import is_done, untrusted
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
+# With FAIL_FAST, how often the jobs that ended are counted: the job that starts in a slot as another
+# ends is the one that may still run after the limit is reached, so the sooner the better.
+FAIL_FAST_TICK = 0.2
 
 
 @dataclass
@@ -137,6 +141,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         else:
             check_kernel(plan.source, notebook)
             ready_inputs(found, [], settings, log)
+        failfast.clear_note(settings.output)
         todo = stage(plan, settings.output, chosen, rerun_ok)
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
@@ -191,10 +196,16 @@ def _run_parallel(settings, todo, log, lock, view):
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
                                text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),),
                                env=dict(os.environ, **parallel_env()))
+    counter = failfast.Counter(settings.fail_fast, lambda: _stop_starting(process, counter, log)) \
+        if settings.fail_fast else None
+    tracker = progress.Tracker(settings.output, todo, settings.sweep, counter.add if counter else None)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        progress.follow(process, "".join(f"{j.id}\n" for j in todo),
-                        progress.Tracker(settings.output, todo, settings.sweep), view)
+        progress.follow(process, "".join(f"{j.id}\n" for j in todo), tracker, view,
+                        tick=FAIL_FAST_TICK if counter else None)
+        if counter and counter.reached:
+            failfast.write_note(settings.output, settings.sweep, counter,
+                                sum(j.id not in tracker.ended for j in todo))
         return False
     except KeyboardInterrupt:
         print("jupyterstream: stopping: parallel tells the running jobs to stop; finished runs are kept",
@@ -206,6 +217,14 @@ def _run_parallel(settings, todo, log, lock, view):
         buffers.remove(tmpdir)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
+
+
+def _stop_starting(process, counter, log):
+    """FAIL_FAST: SIGHUP tells parallel to start no new job and to wait for the running ones."""
+    print(f"jupyterstream: {counter.counts[counter.reached]} runs failed as {counter.reached} "
+          f"(FAIL_FAST={counter.limit}): no new job starts; the running ones finish", file=log, flush=True)
+    if process.poll() is None:
+        process.send_signal(signal.SIGHUP)
 
 
 def new_sweep_id():

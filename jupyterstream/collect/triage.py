@@ -1,5 +1,11 @@
-"""Failure triage: runs that are not ok, grouped by class, then by error name and failing cell."""
+"""Failure triage: runs that are not ok, grouped by class, then by error name and failing cell.
 
+Each group has a short key made of the same three things ('cell-error/KeyError/cell-3',
+'dead-kernel/cell-7', 'job-timeout'): the CLI's summary and the report show it, FAIL_FAST counts
+failures by it and ONLY_GROUP names a group with it.
+"""
+
+import re
 from dataclasses import dataclass, field
 
 from ..runner.outcome import Status
@@ -12,6 +18,9 @@ CLASSES = {s.value: name for s, name in (
     (Status.RESULTS_MISSING, "results missing"), (Status.CORRUPT, "results corrupt"), (Status.KILLED, "killed"),
     (Status.INTERRUPTED, "interrupted"), (Status.JOB_ERROR, "job error"), (Status.STALE, "stale"),
     (Status.RUNNING, "running"), (Status.PENDING, "pending"), (Status.MISSING, "not run"))}
+# What a key may hold: an error's name is the notebook's, so anything else in it becomes '-'.
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+ENAME_MAX = 60
 
 
 @dataclass
@@ -40,6 +49,11 @@ class Group:
         return f"{what} ({self.size} run{'s' if self.size != 1 else ''})"
 
     @property
+    def key(self):
+        """The group's short key, e.g. 'cell-error/KeyError/cell-3' (see key_text)."""
+        return key_text(self.kind, self.ename, self.cell)
+
+    @property
     def sample(self):
         """The run whose traceback stands for the group."""
         return self.runs[0]
@@ -59,6 +73,25 @@ def key_of(run):
     """(status, error name, failing cell): what a not-ok run's group is."""
     fail = run.failure or {}
     return run.state, fail.get("ename") or "", fail.get("cell_index")
+
+
+def key_text(kind, ename="", cell=None):
+    """A group's key: its class, the error's name (made safe for a command line) and 'cell-N', each
+    part only when there is one. The same failure gives the same key in every sweep."""
+    parts = [UNSAFE.sub("-", str(kind)).strip("-") or "unknown"]
+    name = UNSAFE.sub("-", str(ename or "")).strip("-")[:ENAME_MAX]
+    if name:
+        parts.append(name)
+    if cell is not None:
+        parts.append(f"cell-{cell}")
+    return "/".join(parts)
+
+
+def record_key(state, record):
+    """The key of a job's failure from its status record (None when it holds none), as the sweep
+    sees it when the job ends: what the collector will group it by."""
+    record = record or {}
+    return key_text(state, record.get("ename") or "", record.get("cell_index"))
 
 
 def ordered(groups):

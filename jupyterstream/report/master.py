@@ -24,10 +24,11 @@ SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
 
-def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None):
+def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None, notes=None):
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
-    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
+    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
+    ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence})."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
     made.prepare(source)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
@@ -53,7 +54,7 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
         raise
     finally:
         made.close()
-    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts)
+    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes or {})
 
 
 def _ids(plan, source):
@@ -64,13 +65,13 @@ def _ids(plan, source):
     return (run.id for run in source)
 
 
-def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
+def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes):
     found = sections.metrics(tally)
     groups = tally.ordered_groups()
     bad = sum(g.size for g in groups)
     total = tally.total
     gallery_cells = [(c, n, holes.mark(spool)) for c, (n, spool) in sorted(cells.items())]
-    html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found])),
+    html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found], notes)),
             "runs": render.section("ledger", _joined(first), total, len(first), render.LEDGER_COLUMNS, True),
             "failures": render.section("failures", sections.failures(groups), bad),
             "metrics": render.section("metrics", found, sections.metric_table(tally)),

@@ -39,8 +39,8 @@ def anchor(run):
     return f"#run-{run.id}"
 
 
-def summary(plan, tally, glance):
-    """Counts, timings, failure groups, hosts and the metrics at a glance."""
+def summary(plan, tally, glance, notes=None):
+    """Counts, timings, failure groups, hosts and the metrics at a glance; whether FAIL_FAST stopped the sweep."""
     counted = tally.counts()
     waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
     durations = tally.durations
@@ -53,7 +53,8 @@ def summary(plan, tally, glance):
             "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(tally.ordered_groups())],
             "hosts": [(host, n, ok, n - ok, statistics.median(times) if times else None)
                       for host, (n, ok, times) in sorted(tally.hosts.items())],
-            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1])}
+            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1]),
+            "stopped": text((notes or {}).get("stopped") or "")}
 
 
 def row(run):

@@ -13,6 +13,7 @@ from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
 from .render import page_chunks
+from ..collect import failfast
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
@@ -40,7 +41,8 @@ def _collect(output, plan, html, metric_tag, refresh):
         tags.append(pieces.tag(key, run, logs))
     tables = Tables(tally, output)
     try:
-        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add)
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
+                                  notes=_notes(output))
     except BaseException:
         tables.close()
         raise
@@ -53,6 +55,12 @@ def _collect(output, plan, html, metric_tag, refresh):
     finally:
         parts["holes"].close()
     return runs
+
+
+def _notes(output):
+    """What the summary says of the sweep besides its runs: whether FAIL_FAST stopped it."""
+    stopped = failfast.read_note(output)
+    return {"stopped": failfast.describe(stopped)} if stopped else {}
 
 
 def render_html(page):
@@ -154,6 +162,9 @@ def summary(output, runs):
         lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {why[:100]}")
     if len(bad) > 10:
         lines.append(f"  ... and {len(bad) - 10} more: see the report")
+    stopped = failfast.read_note(output)
+    if stopped:
+        lines.append(failfast.describe(stopped))
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
 
