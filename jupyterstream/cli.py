@@ -13,7 +13,7 @@ from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
-from .launch.plan import build_plan, select, stage
+from .launch.plan import build_plan, stage
 from .runner.warm.control import stop_templates
 
 
@@ -39,6 +39,9 @@ def sweep_options(func):
         click.option("--cell-timeout", type=float, default=0, help="Seconds per cell; 0: none (CELL_TIMEOUT)."),
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
         click.option("--only", metavar="VALUE", help="Run just this value (or job id), e.g. --only DC."),
+        click.option("--only-group", metavar="KEY", default=None,
+                     help="Run just the values of one failure group, by the key the summary and the report show, "
+                          "e.g. --only-group cell-error/KeyError/cell-3 (ONLY_GROUP)."),
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
         click.option("--fail-fast", default="", callback=_fail_fast, metavar="N",
                      help="Start no new job once N runs failed in the same failure group (its key is in the "
@@ -126,6 +129,7 @@ def main():
       jupyterstream preview notebooks/births.ipynb states.txt
       jupyterstream run notebooks/births.ipynb states.txt --output output
       jupyterstream run notebooks/births.ipynb states.txt --only DC
+      jupyterstream run notebooks/births.ipynb states.txt --only-group cell-error/KeyError/cell-3
       jupyterstream run analysis.ipynb params.yaml
       jupyterstream run analysis.ipynb states.txt years.txt --param state --param year
       jupyterstream run analysis.ipynb --param state ::: AL CA -p k 2
@@ -141,7 +145,7 @@ def main():
 
 @main.command()
 @sweep_options
-def preview(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
+def preview(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
     settings, where = settings_of(options)
     click.echo(f"# kernels: {kernels_said(settings)}")
@@ -149,7 +153,7 @@ def preview(notebook, values, param, only, rerun_ok, inputs, constants, pairs, *
     def step():
         sources, given = values_of(values, constants, pairs)
         return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given)
+                             constants=given, only_group=only_group)
     _exit(step)
 
 
@@ -160,7 +164,7 @@ def values_of(words, constants, pairs):
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pairs, **options):
+def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -175,7 +179,7 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pai
         found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
         check_output(output)
         staging.stage_inputs(found, settings, sys.stderr)
-        for job in stage(the_plan, output, select(the_plan, only), rerun_ok):
+        for job in stage(the_plan, output, sweep.choose(the_plan, output, only, only_group), rerun_ok):
             click.echo(job.id)
         return 0
     _exit(step)
@@ -183,7 +187,7 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pai
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
+def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
 
@@ -191,7 +195,7 @@ def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **opt
         sources, given = values_of(values, constants, pairs)
         try:
             return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given)
+                             constants=given, only_group=only_group)
         finally:
             if settings.warm and settings.sweep:
                 stop_templates(settings.sweep)  # this machine's; a server's ends when idle

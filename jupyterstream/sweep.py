@@ -18,7 +18,7 @@ from .launch import servers
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
 from .launch import buffers
-from .collect import failfast
+from .collect import failfast, triage
 from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .launch.plan import build_plan, select, stage
 from .launch.ship import stage_ship
@@ -78,11 +78,11 @@ def close_servers(settings, logins):
 
 
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=(), constants=None):
+            inputs=(), constants=None, only_group=None):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
+    todo = [j for j in choose(plan, settings.output, only, only_group) if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
@@ -120,14 +120,15 @@ def _preview_ship(scratch, jobs):
 
 
 def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=(), constants=None, view=None):
+        inputs=(), constants=None, view=None, only_group=None):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
-    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal."""
+    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
+    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
     where = where or Servers()
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
-    chosen = select(plan, only)
+    chosen = choose(plan, settings.output, only, only_group)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
@@ -158,6 +159,13 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         return 130
     chosen_ids = {j.id for j in chosen}
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
+
+
+def choose(plan, output, only=None, only_group=None):
+    """The jobs to consider: those ``only`` names, those of the failure group ``only_group`` (its key, as
+    the last collect of ``output`` grouped its runs), or all of them (plan.select)."""
+    group = (only_group, triage.members(output, only_group)) if only_group is not None else None
+    return select(plan, only, group)
 
 
 def _say_why_again(output, todo, log, limit=10):

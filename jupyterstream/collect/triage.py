@@ -5,9 +5,13 @@ Each group has a short key made of the same three things ('cell-error/KeyError/c
 failures by it and ONLY_GROUP names a group with it.
 """
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 
+from ..atomic import write_atomic
+from ..errors import ArgumentError
 from ..runner.outcome import Status
 
 # The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
@@ -21,6 +25,7 @@ CLASSES = {s.value: name for s, name in (
 # What a key may hold: an error's name is the notebook's, so anything else in it becomes '-'.
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 ENAME_MAX = 60
+GROUPS_FILE = "groups.json"   # each group's key, title and every run's id, as the last collect found them
 
 
 @dataclass
@@ -99,3 +104,35 @@ def ordered(groups):
     order = list(CLASSES)
     return sorted(groups, key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
                                          -g.size, g.ename, str(g.cell)))
+
+
+def save(output, groups, members):
+    """Write OUTPUT/groups.json: the ``groups`` (in order) with ``members[(kind, ename, cell)]``, the
+    ids of every run of each; what ONLY_GROUP picks from."""
+    found = [{"key": g.key, "title": g.title, "runs": members.get((g.kind, g.ename, g.cell), [])} for g in groups]
+    write_atomic(os.path.join(output, GROUPS_FILE), json.dumps({"groups": found}, indent=1) + "\n")
+
+
+def members(output, key, name="ONLY_GROUP"):
+    """The ids of the runs of the group ``key`` at the last collect; an ArgumentError naming ``name`` and
+    listing the keys there are when no group has it."""
+    groups = _saved(output)
+    for group in groups:
+        if group["key"] == key:
+            return list(group["runs"])
+    if not groups:
+        raise ArgumentError(f"{name}: {key!r} names no failure group: {os.path.join(output, GROUPS_FILE)} lists "
+                            "none (every run was ok, or no sweep was collected there yet)")
+    listed = "; ".join(f"{g['key']} ({g['title']})" for g in groups)
+    raise ArgumentError(f"{name}: {key!r} names no failure group of {output}'s last collect; its groups are: {listed}")
+
+
+def _saved(output):
+    """The groups OUTPUT/groups.json holds ([] when there is none, or it is not ours)."""
+    try:
+        with open(os.path.join(output, GROUPS_FILE), encoding="utf-8") as handle:
+            groups = json.load(handle).get("groups")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [g for g in groups or [] if isinstance(g, dict) and isinstance(g.get("key"), str)
+            and isinstance(g.get("runs"), list)] if isinstance(groups, list) else []

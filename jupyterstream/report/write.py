@@ -13,7 +13,7 @@ from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
 from .render import page_chunks
-from ..collect import failfast
+from ..collect import failfast, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
@@ -49,6 +49,7 @@ def _collect(output, plan, html, metric_tag, refresh):
     try:
         write_streamed(output / "master.ipynb", parts_of.notebook_chunks(plan, parts))
         tables.write(output)
+        triage.save(output, tally.ordered_groups(), tally.members)
         if html:
             live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
             write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
@@ -162,6 +163,12 @@ def summary(output, runs):
         lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {why[:100]}")
     if len(bad) > 10:
         lines.append(f"  ... and {len(bad) - 10} more: see the report")
+    groups = triage.groups(bad)
+    if groups:
+        lines.append("failure groups (run one again with make run ONLY_GROUP=KEY, or --only-group KEY):")
+        lines += [f"  {g.size:>5} run{'s' if g.size != 1 else ' '}  {for_terminal(g.key)}" for g in groups[:10]]
+    if len(groups) > 10:
+        lines.append(f"  ... and {len(groups) - 10} more groups: see the report")
     stopped = failfast.read_note(output)
     if stopped:
         lines.append(failfast.describe(stopped))
