@@ -56,7 +56,7 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
-	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
+	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv, changes.csv"
 	@echo "make watch     while a sweep runs: collect OUTPUT every WATCH=$(WATCH) seconds until it is done"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"

@@ -271,7 +271,7 @@ def inspect(notebook):
               help="Collect again every SECONDS while runs are pending or running; the open report reloads "
                    "itself until the sweep is done (WATCH).")
 def collect(output, no_html, metric_tag, watch):
-    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv and runs.csv.
+    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv, runs.csv and changes.csv.
 
     \b
     Example (while a sweep runs, in another terminal; open OUTPUT/report.html):

@@ -20,7 +20,7 @@ from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers
 from .tally import of as tally_of
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
-SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
+SECTIONS = ("summary", "changes", "failures", "metrics", "runs", "gallery", "manifest")  # "changes": when there are
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
 
@@ -91,7 +91,8 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes)
 
 def page(parts, refresh=None):
     """What render.page_chunks needs for report.html."""
-    return {"title": parts["title"], "nav": parts["nav"], "sections": [parts["sections"][n] for n in SECTIONS],
+    return {"title": parts["title"], "nav": parts["nav"],
+            "sections": [parts["sections"][n] for n in SECTIONS if n in parts["sections"]],
             "data": parts["data"], "refresh": refresh, "holes": parts.get("holes")}
 
 
@@ -102,7 +103,7 @@ def notebook(plan, parts):
                                           "notebook_sha256": plan["notebook_sha256"],
                                           "values_sha256": plan["values_sha256"]},
                         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    for name in SECTIONS:
+    for name in (n for n in SECTIONS if n in parts["sections"]):
         html = parts["whole_ledger"] if name == "runs" else parts["sections"][name]
         cell = nbformat.v4.new_code_cell(NOTE.format(name))
         cell["id"] = name
@@ -143,6 +144,12 @@ def build(plan, runs, output=None, checked=None, keys=None):
 def build_master(plan, parts):
     """The master notebook of ``build``'s parts."""
     return notebook(plan, parts)
+
+
+def add_changes(parts, changes_html, count):
+    """Put the section "Changes since the last sweep" in the parts, after the summary."""
+    parts["sections"]["changes"] = changes_html
+    parts["nav"].insert(1, ("changes", "Changes", count))
 
 
 def _charts_cell(outputs):

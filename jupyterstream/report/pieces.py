@@ -59,8 +59,8 @@ class Pieces:
         if not stale or self.output is None:
             return
         gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
+        gallery.make_missing(self.output, (source.entry(i)[0] for i in stale), thumbs=self.thumbnailed)
         if self.thumbnailed:
-            gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
             self.made = gallery.listing(self.output)
 
     def get(self, index, run):

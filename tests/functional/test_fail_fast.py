@@ -4,6 +4,11 @@ starts, the rest stay missing for the next run, and failures of different groups
 import csv
 import json
 
+import pytest
+
+import jupyterstream
+from jupyterstream.errors import ArgumentError
+
 from support import NOTEBOOKS, run_cli
 
 NOTEBOOK = NOTEBOOKS / "groups.ipynb"
@@ -72,3 +77,18 @@ def test_a_fail_fast_of_zero_a_negative_or_a_word_is_refused_before_anything_run
         assert result.returncode == 2, result.stderr
         assert "FAIL_FAST" in result.stderr and "whole number of 1 or more" in result.stderr
         assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_from_python_fail_fast_and_only_group_do_what_the_options_do(tmp_path):
+    names = ["key1", "value1", "key2", "key3", "key4", "ok1"]
+    out = tmp_path / "out"
+    with pytest.raises(ArgumentError, match="^fail_fast: 0 cannot be used"):
+        jupyterstream.run(NOTEBOOK, names, param="kind", output=out, fail_fast=0, progress=False)
+    assert not out.exists()
+    result = jupyterstream.run(NOTEBOOK, names, param="kind", output=out, jobs=1, fail_fast=2, progress=False)
+    assert result.status == 1 and 3 <= len(ran(out)) <= 4 and "ok1" not in ran(out)
+    again = jupyterstream.run(NOTEBOOK, names, param="kind", output=out, jobs=1, progress=False,
+                              only_group="cell-error/ValueError/cell-3")
+    assert again.status == 1 and len(ran(out)) <= 4
+    with pytest.raises(ArgumentError, match="names no failure group"):
+        jupyterstream.run(NOTEBOOK, names, param="kind", output=out, only_group="nope", progress=False)
