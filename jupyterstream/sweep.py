@@ -82,7 +82,8 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    todo = [j for j in choose(plan, settings.output, only, only_group) if rerun_ok or not is_done(settings.output, j)]
+    chosen = choose(plan, settings.output, only, only_group)
+    todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
@@ -92,9 +93,13 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
         print(f"# every job also gets ({constants.source}): "
               f"{', '.join(f'{k}={v!r}' for k, v in plan.jobs[0].values.items() if k in constants.texts)}", file=out)
     print("\n".join(preview_lines(found, settings)), file=out)
-    print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
+    picked = f", {len(chosen)} chosen" if len(chosen) < len(plan.jobs) else ""
+    print(f"# {len(plan.jobs)} jobs planned{picked}, {len(todo)} to run ({len(chosen) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
     print(command_line(argv, settings), file=out)
+    if settings.fail_fast:
+        print(f"# FAIL_FAST={settings.fail_fast}: once {settings.fail_fast} runs failed in the same failure group, "
+              "this sweep sends parallel SIGHUP: no new job starts, the running ones finish", file=out)
     print("# per-job command lines (parallel --dry-run):", file=out, flush=True)
     check_tools()
     with tempfile.TemporaryDirectory() as scratch:

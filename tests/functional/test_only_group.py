@@ -26,6 +26,10 @@ def test_only_group_runs_exactly_the_values_of_that_group_again(values, tmp_path
     html = (out / "report.html").read_text()
     assert "ONLY_GROUP=cell-error/KeyError/cell-3" in html and "ONLY_GROUP=cell-error/ValueError/cell-3" in html
     before = sweeps(out)
+    shown = run_cli("preview", NOTEBOOK, tmp_path / "values.txt", "--param", "kind", "--output", out,
+                    "--only-group", "cell-error/KeyError/cell-3")
+    assert "# 4 jobs planned, 2 chosen, 2 to run (0 already ok)" in shown.stdout, shown.stdout + shown.stderr
+    assert sweeps(out) == before
 
     again = sweep(tmp_path / "values.txt", out, "--only-group", "cell-error/KeyError/cell-3")
     assert again.returncode == 1, again.stderr
