@@ -21,6 +21,8 @@ WATCH        ?= 5
 INPUTS       ?=
 FILES_LIMIT  ?= 300MB
 WARM         ?= 1
+FAIL_FAST    ?=
+ONLY_GROUP   ?=
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -42,7 +44,7 @@ CONSTANTS = $(foreach pair,$(P),--set '$(pair)')
 SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
         --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
-        $(CONSTANTS) -- $(VALUES_ARGS)
+        --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') $(CONSTANTS) -- $(VALUES_ARGS)
 yes = $(filter 1 yes true,$(1))
 FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
@@ -54,7 +56,7 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
-	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv"
+	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv, changes.csv"
 	@echo "make watch     while a sweep runs: collect OUTPUT every WATCH=$(WATCH) seconds until it is done"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
 	@echo "make inspect   list NOTEBOOK's parameters (name, type, default, comment) and the environment it reads"
@@ -75,6 +77,8 @@ help: ## Show the targets and the variables they take.
 	@echo "  INPUTS='data/ ../shared.csv' (what the notebook reads, relative to its folder; default: the files its code names)"
 	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
 	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
+	@echo "  FAIL_FAST=3 (start no new job once 3 runs failed in the same failure group; the rest stay missing for the next run)"
+	@echo "  ONLY_GROUP=cell-error/KeyError/cell-3 (run again just the values of that failure group: its key is in the summary)"
 
 setup: $(VENV)/.ready tools
 

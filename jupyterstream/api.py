@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import sweep
 from .values import pyvalues
+from .collect import failfast
 from .errors import ArgumentError, JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
@@ -24,9 +25,9 @@ SHOWN_RUNS = 50        # rows of the table a result shows in Jupyter
 
 
 def run(notebook, values, *, param="state", output="output", parameters=None, jobs=None, cell_timeout=None,
-        job_timeout=None, warm=True, only=None, rerun_ok=False, inputs=(), metric_tag=None,
+        job_timeout=None, warm=True, only=None, only_group=None, rerun_ok=False, inputs=(), metric_tag=None,
         files_limit=FILES_LIMIT, servers=0, servers_file="servers.txt", ssh="", remote_python="python3",
-        retries=2, shared_fs=False, strict_servers=False, progress=None, log=None):
+        retries=2, shared_fs=False, strict_servers=False, fail_fast=None, progress=None, log=None):
     """Run ``notebook`` once for each of ``values`` with GNU parallel, then collect; as ``jupyterstream run``.
 
     Parameters
@@ -39,6 +40,8 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
     parameters : a dict of constants given to every job, typed and checked as any value.
     jobs, cell_timeout, job_timeout, warm, only, inputs, metric_tag, files_limit, servers, ... :
         as the command line's options of the same names.
+    fail_fast : start no new job once this many runs failed in the same failure group (None: never).
+    only_group : a failure group's key (as the summary and the report show it): run only its values.
     progress : None (a line that updates in place in a terminal, a display in Jupyter, plain lines
         otherwise), or "terminal", "plain", "notebook", False (none).
     log : where the sweep's messages go (default: sys.stderr).
@@ -50,9 +53,11 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
     try:
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit,
                                     servers, servers_file, ssh, remote_python, retries, shared_fs, strict_servers)
+        settings.fail_fast = failfast.limit_of(fail_fast, "fail_fast")
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
-        status = _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log)
+        status = _sweep(notebook, sources, settings, param, (only, only_group), rerun_ok, where, inputs, given,
+                        view, log)
     except JupyterstreamError as exc:
         raise exc.with_traceback(None) from None  # the message says it all: no traceback from inside
     return Result(status, Path(output))
@@ -65,11 +70,11 @@ def _view(kind, stream):
     return view_for(kind, stream)
 
 
-def _sweep(notebook, sources, settings, param, only, rerun_ok, where, inputs, given, view, log):
-    """sweep.run, and the warm templates stopped after it (as the command line does)."""
+def _sweep(notebook, sources, settings, param, chosen, rerun_ok, where, inputs, given, view, log):
+    """sweep.run, and the warm templates stopped after it (as the command line does). ``chosen``: (only, only_group)."""
     try:
-        return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, log=log or sys.stderr,
-                         inputs=tuple(inputs), constants=given, view=view)
+        return sweep.run(notebook, sources, settings, param, chosen[0], rerun_ok, where, log=log or sys.stderr,
+                         inputs=tuple(inputs), constants=given, view=view, only_group=chosen[1])
     finally:
         if settings.warm and settings.sweep:
             stop_templates(settings.sweep)

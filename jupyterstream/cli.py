@@ -9,11 +9,12 @@ from .report import write as report
 from .launch import staging
 from . import sweep
 from .values import inline
+from .collect import failfast
 from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
-from .launch.plan import build_plan, select, stage
+from .launch.plan import build_plan, stage
 from .runner.warm.control import stop_templates
 
 
@@ -39,7 +40,13 @@ def sweep_options(func):
         click.option("--cell-timeout", type=float, default=0, help="Seconds per cell; 0: none (CELL_TIMEOUT)."),
         click.option("--job-timeout", type=float, default=0, help="Seconds per job; 0: none (JOB_TIMEOUT)."),
         click.option("--only", metavar="VALUE", help="Run just this value (or job id), e.g. --only DC."),
+        click.option("--only-group", metavar="KEY", default=None,
+                     help="Run just the values of one failure group, by the key the summary and the report show, "
+                          "e.g. --only-group cell-error/KeyError/cell-3 (ONLY_GROUP)."),
         click.option("--rerun-ok", is_flag=True, help="Run again the jobs that are already ok."),
+        click.option("--fail-fast", default="", callback=_fail_fast, metavar="N",
+                     help="Start no new job once N runs failed in the same failure group (its key is in the "
+                          "summary); running jobs finish, the rest stay missing for the next run (FAIL_FAST)."),
         click.option("--metric-tag", default="", metavar="TAG",
                      help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
         click.option("--warm-kernels/--cold-kernels", "warm", default=Settings.warm, show_default=True,
@@ -64,6 +71,13 @@ def _size(ctx, param, value):
     try:
         return parse_size(value)
     except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _fail_fast(ctx, param, value):
+    try:
+        return failfast.limit_of(value, "FAIL_FAST")
+    except JupyterstreamError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
@@ -100,7 +114,7 @@ def settings_of(options):
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
-                        warm=options.get("warm", Settings.warm))
+                        warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0)
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where
@@ -116,6 +130,7 @@ def main():
       jupyterstream preview notebooks/births.ipynb states.txt
       jupyterstream run notebooks/births.ipynb states.txt --output output
       jupyterstream run notebooks/births.ipynb states.txt --only DC
+      jupyterstream run notebooks/births.ipynb states.txt --only-group cell-error/KeyError/cell-3
       jupyterstream run analysis.ipynb params.yaml
       jupyterstream run analysis.ipynb states.txt years.txt --param state --param year
       jupyterstream run analysis.ipynb --param state ::: AL CA -p k 2
@@ -131,7 +146,7 @@ def main():
 
 @main.command()
 @sweep_options
-def preview(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
+def preview(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Print the exact parallel command and per-job command lines; execute nothing."""
     settings, where = settings_of(options)
     click.echo(f"# kernels: {kernels_said(settings)}")
@@ -139,7 +154,7 @@ def preview(notebook, values, param, only, rerun_ok, inputs, constants, pairs, *
     def step():
         sources, given = values_of(values, constants, pairs)
         return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given)
+                             constants=given, only_group=only_group)
     _exit(step)
 
 
@@ -150,7 +165,7 @@ def values_of(words, constants, pairs):
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pairs, **options):
+def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -165,7 +180,7 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pai
         found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
         check_output(output)
         staging.stage_inputs(found, settings, sys.stderr)
-        for job in stage(the_plan, output, select(the_plan, only), rerun_ok):
+        for job in stage(the_plan, output, sweep.choose(the_plan, output, only, only_group), rerun_ok):
             click.echo(job.id)
         return 0
     _exit(step)
@@ -173,7 +188,7 @@ def plan(notebook, values, output, param, only, rerun_ok, inputs, constants, pai
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **options):
+def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
 
@@ -181,7 +196,7 @@ def run(notebook, values, param, only, rerun_ok, inputs, constants, pairs, **opt
         sources, given = values_of(values, constants, pairs)
         try:
             return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given)
+                             constants=given, only_group=only_group)
         finally:
             if settings.warm and settings.sweep:
                 # this machine's, and their folders (each log kept in OUTPUT/logs/templates/); a server's ends when idle
@@ -258,7 +273,7 @@ def inspect(notebook):
               help="Collect again every SECONDS while runs are pending or running; the open report reloads "
                    "itself until the sweep is done (WATCH).")
 def collect(output, no_html, metric_tag, watch):
-    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv and runs.csv.
+    """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv, runs.csv and changes.csv.
 
     \b
     Example (while a sweep runs, in another terminal; open OUTPUT/report.html):

@@ -18,6 +18,7 @@ from .launch import servers
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .errors import SetupError
 from .launch import buffers
+from .collect import failfast, triage
 from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .launch.plan import build_plan, select, stage
 from .launch.ship import stage_ship
@@ -26,6 +27,9 @@ from .runner.status import is_done, untrusted
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
+# With FAIL_FAST, how often the jobs that ended are counted: the job that starts in a slot as another
+# ends is the one that may still run after the limit is reached, so the sooner the better.
+FAIL_FAST_TICK = 0.2
 
 
 @dataclass
@@ -74,11 +78,12 @@ def close_servers(settings, logins):
 
 
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=(), constants=None):
+            inputs=(), constants=None, only_group=None):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    todo = [j for j in select(plan, only) if rerun_ok or not is_done(settings.output, j)]
+    chosen = choose(plan, settings.output, only, only_group)
+    todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
@@ -88,9 +93,13 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
         print(f"# every job also gets ({constants.source}): "
               f"{', '.join(f'{k}={v!r}' for k, v in plan.jobs[0].values.items() if k in constants.texts)}", file=out)
     print("\n".join(preview_lines(found, settings)), file=out)
-    print(f"# {len(plan.jobs)} jobs planned, {len(todo)} to run ({len(plan.jobs) - len(todo)} already ok). "
+    picked = f", {len(chosen)} chosen" if len(chosen) < len(plan.jobs) else ""
+    print(f"# {len(plan.jobs)} jobs planned{picked}, {len(todo)} to run ({len(chosen) - len(todo)} already ok). "
           "The sweep runs (with a new --sweep id each time):", file=out)
     print(command_line(argv, settings), file=out)
+    if settings.fail_fast:
+        print(f"# FAIL_FAST={settings.fail_fast}: once {settings.fail_fast} runs failed in the same failure group, "
+              "this sweep sends parallel SIGHUP: no new job starts, the running ones finish", file=out)
     print("# per-job command lines (parallel --dry-run):", file=out, flush=True)
     check_tools()
     with tempfile.TemporaryDirectory() as scratch:
@@ -116,14 +125,15 @@ def _preview_ship(scratch, jobs):
 
 
 def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=(), constants=None, view=None):
+        inputs=(), constants=None, view=None, only_group=None):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
-    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal."""
+    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
+    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
     where = where or Servers()
     plan = build_plan(notebook, values, param, constants)
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
-    chosen = select(plan, only)
+    chosen = choose(plan, settings.output, only, only_group)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
@@ -137,6 +147,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         else:
             check_kernel(plan.source, notebook)
             ready_inputs(found, [], settings, log)
+        failfast.clear_note(settings.output)
         todo = stage(plan, settings.output, chosen, rerun_ok)
         kept = sum(is_done(settings.output, j) for j in plan.jobs) if not rerun_ok else 0
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
@@ -153,6 +164,13 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         return 130
     chosen_ids = {j.id for j in chosen}
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
+
+
+def choose(plan, output, only=None, only_group=None):
+    """The jobs to consider: those ``only`` names, those of the failure group ``only_group`` (its key, as
+    the last collect of ``output`` grouped its runs), or all of them (plan.select)."""
+    group = (only_group, triage.members(output, only_group)) if only_group is not None else None
+    return select(plan, only, group)
 
 
 def _say_why_again(output, todo, log, limit=10):
@@ -191,10 +209,16 @@ def _run_parallel(settings, todo, log, lock, view):
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
                                text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),),
                                env=dict(os.environ, **parallel_env()))
+    counter = failfast.Counter(settings.fail_fast, lambda: _stop_starting(process, counter, log)) \
+        if settings.fail_fast else None
+    tracker = progress.Tracker(settings.output, todo, settings.sweep, counter.add if counter else None)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        progress.follow(process, "".join(f"{j.id}\n" for j in todo),
-                        progress.Tracker(settings.output, todo, settings.sweep), view)
+        progress.follow(process, "".join(f"{j.id}\n" for j in todo), tracker, view,
+                        tick=FAIL_FAST_TICK if counter else None)
+        if counter and counter.reached:
+            failfast.write_note(settings.output, settings.sweep, counter,
+                                sum(j.id not in tracker.ended for j in todo))
         return False
     except KeyboardInterrupt:
         print("jupyterstream: stopping: parallel tells the running jobs to stop; finished runs are kept",
@@ -206,6 +230,14 @@ def _run_parallel(settings, todo, log, lock, view):
         buffers.remove(tmpdir)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
+
+
+def _stop_starting(process, counter, log):
+    """FAIL_FAST: SIGHUP tells parallel to start no new job and to wait for the running ones."""
+    print(f"jupyterstream: {counter.counts[counter.reached]} runs failed as {counter.reached} "
+          f"(FAIL_FAST={counter.limit}): no new job starts; the running ones finish", file=log, flush=True)
+    if process.poll() is None:
+        process.send_signal(signal.SIGHUP)
 
 
 def new_sweep_id():

@@ -20,7 +20,7 @@ from ..errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
@@ -50,6 +50,8 @@ class Run:
     values: dict = field(default_factory=dict)   # what the kernel received (plan.json), as JSON
     progress: dict = field(default_factory=dict)  # {"cell", "cells"} of a running run that saves as it goes
     kernel: str = ""                              # "warm", or "cold (why)" when a warm one could not be had
+    sweep: str = ""                               # the sweep its status record is of (history.py)
+    recorded: str = ""                            # the status its own record says (a stale run's was its own)
 
     @property
     def ok(self):
@@ -243,6 +245,8 @@ def _from_record(run, record):
     run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
     run.kernel = record.get("kernel") if isinstance(record.get("kernel"), str) else ""
+    run.sweep = record.get("sweep") or ""
+    run.recorded = record["status"]
 
 
 def _read_notebook(run, record, nb, metric_tag=None):

@@ -1,7 +1,17 @@
-"""Failure triage: runs that are not ok, grouped by class, then by error name and failing cell."""
+"""Failure triage: runs that are not ok, grouped by class, then by error name and failing cell.
 
+Each group has a short key made of the same three things ('cell-error/KeyError/cell-3',
+'dead-kernel/cell-7', 'job-timeout'): the CLI's summary and the report show it, FAIL_FAST counts
+failures by it and ONLY_GROUP names a group with it.
+"""
+
+import json
+import os
+import re
 from dataclasses import dataclass, field
 
+from ..atomic import write_atomic
+from ..errors import ArgumentError
 from ..runner.outcome import Status
 
 # The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
@@ -12,6 +22,10 @@ CLASSES = {s.value: name for s, name in (
     (Status.RESULTS_MISSING, "results missing"), (Status.CORRUPT, "results corrupt"), (Status.KILLED, "killed"),
     (Status.INTERRUPTED, "interrupted"), (Status.JOB_ERROR, "job error"), (Status.STALE, "stale"),
     (Status.RUNNING, "running"), (Status.PENDING, "pending"), (Status.MISSING, "not run"))}
+# What a key may hold: an error's name is the notebook's, so anything else in it becomes '-'.
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+ENAME_MAX = 60
+GROUPS_FILE = "groups.json"   # each group's key, title and every run's id, as the last collect found them
 
 
 @dataclass
@@ -40,6 +54,11 @@ class Group:
         return f"{what} ({self.size} run{'s' if self.size != 1 else ''})"
 
     @property
+    def key(self):
+        """The group's short key, e.g. 'cell-error/KeyError/cell-3' (see key_text)."""
+        return key_text(self.kind, self.ename, self.cell)
+
+    @property
     def sample(self):
         """The run whose traceback stands for the group."""
         return self.runs[0]
@@ -61,8 +80,59 @@ def key_of(run):
     return run.state, fail.get("ename") or "", fail.get("cell_index")
 
 
+def key_text(kind, ename="", cell=None):
+    """A group's key: its class, the error's name (made safe for a command line) and 'cell-N', each
+    part only when there is one. The same failure gives the same key in every sweep."""
+    parts = [UNSAFE.sub("-", str(kind)).strip("-") or "unknown"]
+    name = UNSAFE.sub("-", str(ename or "")).strip("-")[:ENAME_MAX]
+    if name:
+        parts.append(name)
+    if cell is not None:
+        parts.append(f"cell-{cell}")
+    return "/".join(parts)
+
+
+def record_key(state, record):
+    """The key of a job's failure from its status record (None when it holds none), as the sweep
+    sees it when the job ends: what the collector will group it by."""
+    record = record or {}
+    return key_text(state, record.get("ename") or "", record.get("cell_index"))
+
+
 def ordered(groups):
     """Groups in the class order above, most runs first within a class."""
     order = list(CLASSES)
     return sorted(groups, key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
                                          -g.size, g.ename, str(g.cell)))
+
+
+def save(output, groups, members):
+    """Write OUTPUT/groups.json: the ``groups`` (in order) with ``members[(kind, ename, cell)]``, the
+    ids of every run of each; what ONLY_GROUP picks from."""
+    found = [{"key": g.key, "title": g.title, "runs": members.get((g.kind, g.ename, g.cell), [])} for g in groups]
+    write_atomic(os.path.join(output, GROUPS_FILE), json.dumps({"groups": found}, indent=1) + "\n")
+
+
+def members(output, key, name="ONLY_GROUP"):
+    """The ids of the runs of the group ``key`` at the last collect; an ArgumentError naming ``name`` and
+    listing the keys there are when no group has it."""
+    groups = _saved(output)
+    for group in groups:
+        if group["key"] == key:
+            return list(group["runs"])
+    if not groups:
+        raise ArgumentError(f"{name}: {key!r} names no failure group: {os.path.join(output, GROUPS_FILE)} lists "
+                            "none (every run was ok, or no sweep was collected there yet)")
+    listed = "; ".join(f"{g['key']} ({g['title']})" for g in groups)
+    raise ArgumentError(f"{name}: {key!r} names no failure group of {output}'s last collect; its groups are: {listed}")
+
+
+def _saved(output):
+    """The groups OUTPUT/groups.json holds ([] when there is none, or it is not ours)."""
+    try:
+        with open(os.path.join(output, GROUPS_FILE), encoding="utf-8") as handle:
+            groups = json.load(handle).get("groups")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [g for g in groups or [] if isinstance(g, dict) and isinstance(g.get("key"), str)
+            and isinstance(g.get("runs"), list)] if isinstance(groups, list) else []

@@ -63,6 +63,7 @@ class Settings:
     notebook_folder: str = ""     # the notebook's folder, absolute: each run folder mirrors its path
     files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
+    fail_fast: int = 0            # FAIL_FAST: start no new job once this many failed in one group; 0: never
 
 
 def show(path):

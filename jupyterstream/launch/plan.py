@@ -14,7 +14,7 @@ from ..notebook import lang, params
 from ..runner import status
 from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
 from ..atomic import write_atomic
-from ..errors import ParameterError, ValuesError, place
+from ..errors import ArgumentError, ParameterError, ValuesError, place
 from ..values.typed import job_values
 
 SLUG_MAX = 48
@@ -92,8 +92,19 @@ def _check_names(row, defaults, notebook, where):
         raise ParameterError(f"{place(*row.place(unknown, where))}: {exc}") from None
 
 
-def select(plan, only=None):
-    """The jobs ``--only`` names (a value, a label or a job id), or all of them."""
+def select(plan, only=None, group=None):
+    """The jobs ``--only`` names (a value, a label or a job id), or those of ``group`` (its key and the
+    ids of its runs: ONLY_GROUP), or all of them."""
+    if only is not None and group is not None:
+        raise ArgumentError(f"--only {only!r} and --only-group {group[0]!r} (ONLY_GROUP) both choose the jobs to "
+                            "run: give one of them")
+    if group is not None:
+        ids = set(group[1])
+        chosen = [j for j in plan.jobs if j.id in ids]
+        if not chosen:
+            raise ValuesError(plan.values_file, None, f"--only-group {group[0]!r}: none of its runs "
+                              f"({', '.join(sorted(ids)[:5])}{', ...' if len(ids) > 5 else ''}) is in the file now")
+        return chosen
     if only is None:
         return list(plan.jobs)
     chosen = [j for j in plan.jobs if only in (j.id, j.label())]

@@ -20,14 +20,15 @@ from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers
 from .tally import of as tally_of
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
-SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
+SECTIONS = ("summary", "changes", "failures", "metrics", "runs", "gallery", "manifest")  # "changes": when there are
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
 
-def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None):
+def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None, notes=None):
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
-    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
+    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
+    ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence})."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
     made.prepare(source)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
@@ -53,7 +54,7 @@ def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozense
         raise
     finally:
         made.close()
-    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts)
+    return _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes or {})
 
 
 def _ids(plan, source):
@@ -64,13 +65,13 @@ def _ids(plan, source):
     return (run.id for run in source)
 
 
-def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
+def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes):
     found = sections.metrics(tally)
     groups = tally.ordered_groups()
     bad = sum(g.size for g in groups)
     total = tally.total
     gallery_cells = [(c, n, holes.mark(spool)) for c, (n, spool) in sorted(cells.items())]
-    html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found])),
+    html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found], notes)),
             "runs": render.section("ledger", _joined(first), total, len(first), render.LEDGER_COLUMNS, True),
             "failures": render.section("failures", sections.failures(groups), bad),
             "metrics": render.section("metrics", found, sections.metric_table(tally)),
@@ -90,7 +91,8 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
 
 def page(parts, refresh=None):
     """What render.page_chunks needs for report.html."""
-    return {"title": parts["title"], "nav": parts["nav"], "sections": [parts["sections"][n] for n in SECTIONS],
+    return {"title": parts["title"], "nav": parts["nav"],
+            "sections": [parts["sections"][n] for n in SECTIONS if n in parts["sections"]],
             "data": parts["data"], "refresh": refresh, "holes": parts.get("holes")}
 
 
@@ -101,7 +103,7 @@ def notebook(plan, parts):
                                           "notebook_sha256": plan["notebook_sha256"],
                                           "values_sha256": plan["values_sha256"]},
                         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    for name in SECTIONS:
+    for name in (n for n in SECTIONS if n in parts["sections"]):
         html = parts["whole_ledger"] if name == "runs" else parts["sections"][name]
         cell = nbformat.v4.new_code_cell(NOTE.format(name))
         cell["id"] = name
@@ -142,6 +144,12 @@ def build(plan, runs, output=None, checked=None, keys=None):
 def build_master(plan, parts):
     """The master notebook of ``build``'s parts."""
     return notebook(plan, parts)
+
+
+def add_changes(parts, changes_html, count):
+    """Put the section "Changes since the last sweep" in the parts, after the summary."""
+    parts["sections"]["changes"] = changes_html
+    parts["nav"].insert(1, ("changes", "Changes", count))
 
 
 def _charts_cell(outputs):

@@ -63,8 +63,8 @@ class Pieces:
         if not stale:
             return
         gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
+        gallery.make_missing(self.output, (source.entry(i)[0] for i in stale), thumbs=self.thumbnailed)
         if self.thumbnailed:
-            gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
             self.made = gallery.listing(self.output)
 
     def _redraw(self, source):

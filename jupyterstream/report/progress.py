@@ -71,19 +71,24 @@ def clock(seconds):
 class Tracker:
     """Reads how far a sweep got: new joblog rows since the last look, and the running jobs' records."""
 
-    def __init__(self, output, jobs, sweep):
+    def __init__(self, output, jobs, sweep, on_end=None):
         self.output, self.sweep, self.started = os.fspath(output), sweep, time.time()
         self.order = [job.id for job in jobs]
         self.labels = {job.id: job.label() for job in jobs}
         self.ended, self.offset, self.seen = {}, 0, {}
+        self.on_end = on_end  # on_end(job_id, state, record) as each job ends (record: its own, of this sweep, or None)
 
     def poll(self):
         """A Snapshot of now."""
-        self._read_joblog()
+        self.check()
         counts = {}
         for state in self.ended.values():
             counts[state] = counts.get(state, 0) + 1
         return Snapshot(len(self.order), counts, self._running(), time.time() - self.started)
+
+    def check(self):
+        """Take in the jobs that ended since the last look (cheap: only new joblog rows are read)."""
+        self._read_joblog()
 
     def _read_joblog(self):
         try:
@@ -98,15 +103,24 @@ class Tracker:
             fields = line.split("\t", len(COLUMNS) - 1)
             job_id, sweep = job_of(fields[-1]) if len(fields) == len(COLUMNS) else (None, None)
             if sweep == self.sweep and job_id in self.labels:
-                self.ended[job_id] = self._status(job_id, fields[COLUMNS.index("Exitval")])
+                record = self._own_record(job_id)
+                self.ended[job_id] = self._status(record, fields[COLUMNS.index("Exitval")])
+                if self.on_end is not None:
+                    self.on_end(job_id, self.ended[job_id], record)
 
-    def _status(self, job_id, exitval):
-        """The job's own last word when its record is of this sweep, else what its exit code says."""
+    def _own_record(self, job_id):
+        """The job's status record when it is this sweep's last word on it, else None."""
         try:
             record = status.read(self.output, job_id)
         except ValueError:
-            record = None
+            return None
         if record and record.get("sweep") == self.sweep and record["status"] != Status.RUNNING.value:
+            return record
+        return None
+
+    def _status(self, record, exitval):
+        """The job's own last word when its record is of this sweep, else what its exit code says."""
+        if record:
             return record["status"]
         code = int(exitval) if exitval.strip().lstrip("-").isdigit() else None
         if code == 255:
@@ -274,19 +288,25 @@ def _isatty(stream):
         return False
 
 
-def follow(process, feed, tracker, view):
-    """Give parallel its job ids, pass its output through ``view`` and show progress until it ends."""
+def follow(process, feed, tracker, view, tick=None):
+    """Give parallel its job ids, pass its output through ``view`` and show progress until it ends.
+    With ``tick`` (seconds, shorter than the view's interval), the jobs that ended are taken in that
+    often (FAIL_FAST wants to know soon), and progress is still shown at the view's pace."""
     threading.Thread(target=_feed, args=(process.stdin, feed), daemon=True).start()
     reader = threading.Thread(target=_relay, args=(process.stdout, view), daemon=True)
     if process.stdout is not None:
         reader.start()
+    tick, shown = min(tick or view.interval, view.interval), time.time()
     try:
         while True:
             try:
-                process.wait(timeout=view.interval)
+                process.wait(timeout=tick)
                 break
             except subprocess.TimeoutExpired:
+                tracker.check()
+            if time.time() - shown >= view.interval - tick / 2:
                 view.show(tracker.poll())
+                shown = time.time()
         if reader.is_alive():
             reader.join(timeout=10)  # the last jobs' lines
     finally:

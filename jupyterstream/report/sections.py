@@ -39,8 +39,8 @@ def anchor(run):
     return f"#run-{run.id}"
 
 
-def summary(plan, tally, glance):
-    """Counts, timings, failure groups, hosts and the metrics at a glance."""
+def summary(plan, tally, glance, notes=None):
+    """Counts, timings, failure groups, hosts and the metrics at a glance; whether FAIL_FAST stopped the sweep."""
     counted = tally.counts()
     waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
     durations = tally.durations
@@ -50,10 +50,11 @@ def summary(plan, tally, glance):
             "collected": time.strftime("%Y-%m-%d %H:%M:%S"),
             "durations": len(durations) and {"sum": sum(durations), "median": statistics.median(durations),
                                              "longest": max(durations)},
-            "groups": [(g.title, f"#failure-{i}") for i, g in enumerate(tally.ordered_groups())],
+            "groups": [(g.title, f"#failure-{i}", g.key) for i, g in enumerate(tally.ordered_groups())],
             "hosts": [(host, n, ok, n - ok, statistics.median(times) if times else None)
                       for host, (n, ok, times) in sorted(tally.hosts.items())],
-            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1])}
+            "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1]),
+            "stopped": text((notes or {}).get("stopped") or "")}
 
 
 def row(run):
@@ -99,7 +100,7 @@ def failures(groups):
     found = []
     for i, group in enumerate(groups):
         sample = group.sample
-        found.append({"id": f"failure-{i}", "title": group.title, "count": group.size,
+        found.append({"id": f"failure-{i}", "title": group.title, "key": group.key, "count": group.size,
                       "members": [(r.label, anchor(r)) for r in group.runs[:LIST_LIMIT]],
                       "more": max(0, group.size - LIST_LIMIT), "sample": sample.label,
                       "error": error(sample), "message": text(sample.message or ""),

@@ -26,6 +26,7 @@ class Tally:
         self.durations, self.hosts = array("d"), {}
         self.names, self.params, self.values = {}, {}, {}   # metric names, parameter names, name -> (labels, floats)
         self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
+        self.members = {}   # group -> the id of every run in it (the plan's own strings: a reference each)
         self.states_only = True
 
     def add(self, run, label=None, ident=None):
@@ -73,6 +74,7 @@ class Tally:
 
     def _failed(self, run, label, ident):
         key = triage.key_of(run)
+        self.members.setdefault(key, []).append(ident)
         group = self.groups.get(key)
         if group is None:
             self.groups[key] = triage.Group(*key, runs=[run], total=1)

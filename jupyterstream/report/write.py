@@ -6,13 +6,14 @@ import json
 import time
 from pathlib import Path
 
-from . import master as parts_of, pieces
+from . import changes, master as parts_of, pieces, render
 from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv, for_terminal
 from .render import page_chunks
+from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
@@ -34,25 +35,40 @@ def collect(output, html=True, metric_tag=None, refresh=None):
 def _collect(output, plan, html, metric_tag, refresh):
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
+    kept = history.Recorder(output)
     for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
         runs.add(line)
         tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
         tags.append(pieces.tag(key, run, logs))
+        kept.add(run)
     tables = Tables(tally, output)
     try:
-        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add)
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
+                                  notes=_notes(output))
     except BaseException:
         tables.close()
+        kept.close()
         raise
     try:
+        found = kept.finish()  # after assemble: the figures of this sweep's runs are in figures/ by now
+        if found:
+            parts_of.add_changes(parts, render.section("changes", changes.section(output, found)), len(found))
         write_streamed(output / "master.ipynb", parts_of.notebook_chunks(plan, parts))
         tables.write(output)
+        write_streamed(output / "changes.csv", [_csv([changes.HEADER] + changes.csv_rows(found))])
+        triage.save(output, tally.ordered_groups(), tally.members)
         if html:
             live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
             write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
     finally:
         parts["holes"].close()
     return runs
+
+
+def _notes(output):
+    """What the summary says of the sweep besides its runs: whether FAIL_FAST stopped it."""
+    stopped = failfast.read_note(output)
+    return {"stopped": failfast.describe(stopped)} if stopped else {}
 
 
 def render_html(page):
@@ -154,6 +170,15 @@ def summary(output, runs):
         lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {_clip(why, 100)}")
     if len(bad) > 10:
         lines.append(f"  ... and {len(bad) - 10} more: see the report")
+    groups = triage.groups(bad)
+    if groups:
+        lines.append("failure groups (run one again with make run ONLY_GROUP=KEY, or --only-group KEY):")
+        lines += [f"  {g.size:>5} run{'s' if g.size != 1 else ' '}  {for_terminal(g.key)}" for g in groups[:10]]
+    if len(groups) > 10:
+        lines.append(f"  ... and {len(groups) - 10} more groups: see the report")
+    stopped = failfast.read_note(output)
+    if stopped:
+        lines.append(failfast.describe(stopped))
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
 

@@ -262,6 +262,18 @@ def test_sigterm_stops_the_remote_jobs_keeps_what_finished_and_a_rerun_does_the_
     assert processes_in(*homes) == []
 
 
+def test_fail_fast_over_ssh_counts_here_as_results_come_home_and_stops_starting_jobs(hosts, tmp_path, values):
+    names = [f"key{i}" for i in range(1, 9)]
+    result = remote_run(hosts, tmp_path, NOTEBOOKS / "groups.ipynb", values(*names), "1/alpha",
+                        extra=("--param", "kind", "--fail-fast", 2, "--cold-kernels"))
+    came_back = statuses(tmp_path / "out")
+    assert 2 <= len(came_back) <= 3, (sorted(came_back), result.stderr)
+    assert {record["status"] for record in came_back.values()} == {"cell-error"}
+    assert "2 runs failed as cell-error/KeyError/cell-3" in result.stderr
+    with open(tmp_path / "out" / "runs.csv", newline="") as handle:
+        assert sum(row["status"] == "missing" for row in csv.DictReader(handle)) == 8 - len(came_back)
+
+
 def test_preflight_names_the_host_and_what_is_missing(hosts, tmp_path):
     result = run_cli("check-servers", NOTEBOOKS / "figure.ipynb", "--servers", 2, "--servers-file",
                      server_file(tmp_path, "alpha", "beta"), "--ssh", hosts.ssh_command,

@@ -155,6 +155,12 @@ def _ext(mime):
     return "png" if mime in CHARTS else EXTENSIONS.get(mime)
 
 
+def figure_file(mime, sha):
+    """Where a figure's own file is kept, relative to OUTPUT (figures/SHA.png; a chart's drawing), or None."""
+    ext = _ext(mime)
+    return f"{FIGURES}/{sha}.{ext}" if ext and isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{16}", sha) else None
+
+
 def _linked(place, made):
     sha, ext = place.get("sha"), _ext(place.get("mime"))
     full = f"{sha}.{ext}"
@@ -177,22 +183,26 @@ def listing(output):
     return found
 
 
-def make_missing(output, runs, workers=None):
+def make_missing(output, runs, workers=None, thumbs=True):
     """Write the figures and thumbnails of ``runs`` not yet on disk, each distinct figure once, in a
-    process pool when it pays (``pool_size``; ``workers`` overrides it)."""
+    process pool when it pays (``pool_size``; ``workers`` overrides it). Without ``thumbs``, only the
+    full images: a page that embeds its figures keeps them so that a later sweep's report can show
+    what a figure was before (changes.py)."""
     made, work, wanted = listing(output), {}, set()
     for run in runs:
         for place in run.figures:
             sha, ext = place.get("sha"), _ext(place.get("mime"))
-            done = f"{sha}.{ext}" in made["full"] and (ext == "svg" or f"{sha}.jpg" in made["thumbs"]
+            done = f"{sha}.{ext}" in made["full"] and (not thumbs or ext == "svg" or f"{sha}.jpg" in made["thumbs"]
                                                         or f"{sha}{NO_THUMB}" in made["thumbs"])
+            if not thumbs and place.get("mime") in CHARTS:
+                continue  # its drawing is figures/KEY.png already (draw_charts)
             if sha and run.notebook and not done and sha not in wanted:
                 wanted.add(sha)
                 work.setdefault(run.notebook, []).append((place["cell"], place["index"]))
     if not work:
         return
-    make_folder(Path(output) / THUMBS)
-    tasks = [(str(output), notebook, places) for notebook, places in work.items()]
+    make_folder(Path(output) / (THUMBS if thumbs else FIGURES))
+    tasks = [(str(output), notebook, places, thumbs) for notebook, places in work.items()]
     workers = pool_size(len(wanted)) if workers is None else workers
     if workers <= 1:
         list(map(_make_for_run, tasks))
@@ -212,12 +222,21 @@ def pool_size(figures):
 
 def _make_for_run(task):
     """Write one run's figure files (a worker process's job)."""
-    output, notebook, places = task
+    output, notebook, places, thumbs = task
     nb = extract.read_run(os.path.join(output, notebook))[0]
     for cell, index in places:
         found = extract.figure_data(nb, cell, index) if nb else None
-        if found:
+        if found and thumbs:
             tile(output, found[1], found[2], True)
+        elif found and found[1] in EXTENSIONS:
+            _keep(Path(output), found[1], found[2])
+
+
+def _keep(output, mime, data):
+    """Write a figure's full image (no thumbnail) when it is not there yet."""
+    raw, path = _raw(mime, data), output / FIGURES / f"{fingerprint(mime, data)}.{EXTENSIONS[mime]}"
+    if raw is not None and not path.exists():
+        write_bytes(path, raw, durable=False)
 
 
 def _write_files(output, mime, raw, sha):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from jupyterstream.notebook import params
 from jupyterstream.runner import status
-from jupyterstream.errors import ParameterError, ValuesError
+from jupyterstream.errors import ArgumentError, ParameterError, ValuesError
 from jupyterstream.launch.plan import build_plan, make_id, notebook_hash, select, stage
 
 from ..helpers import notebook, save, strict_json
@@ -208,6 +208,20 @@ def test_select_by_value_or_by_job_id(plan):
 def test_select_of_an_unknown_value_is_a_values_error(plan):
     with pytest.raises(ValuesError, match="--only 'TX' matches no value"):
         select(plan, "TX")
+
+
+def test_select_of_a_group_gives_the_jobs_of_its_runs_still_in_the_file(plan):
+    assert select(plan, group=("cell-error/KeyError/cell-3", ["CA", "AL", "TX"])) == [plan.jobs[0], plan.jobs[2]]
+
+
+def test_select_of_a_group_none_of_whose_runs_is_in_the_file_is_a_values_error(plan):
+    with pytest.raises(ValuesError, match="--only-group 'k': none of its runs \\(TX\\) is in the file now"):
+        select(plan, group=("k", ["TX"]))
+
+
+def test_select_with_both_only_and_a_group_is_an_argument_error(plan):
+    with pytest.raises(ArgumentError, match="give one of them"):
+        select(plan, "CA", ("k", ["CA"]))
 
 
 # --- stage ------------------------------------------------------------------------------------
