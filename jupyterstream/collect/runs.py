@@ -20,7 +20,7 @@ from ..errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
@@ -50,6 +50,9 @@ class Run:
     values: dict = field(default_factory=dict)   # what the kernel received (plan.json), as JSON
     progress: dict = field(default_factory=dict)  # {"cell", "cells"} of a running run that saves as it goes
     kernel: str = ""                              # "warm", or "cold (why)" when a warm one could not be had
+    max_rss_mb: float = None                      # the kernel's peak resident memory (runner/resources.py)
+    cpu_s: float = None                           # its CPU seconds, user and system
+    cells: list = field(default_factory=list)     # [{"cell", "seconds", "cpu_s", "rss_mb", "grew_mb"}] per code cell
 
     @property
     def ok(self):
@@ -243,6 +246,8 @@ def _from_record(run, record):
     run.started = record.get("started")
     run.attempts = max(run.attempts, record.get("attempts") or 0)
     run.kernel = record.get("kernel") if isinstance(record.get("kernel"), str) else ""
+    run.max_rss_mb, run.cpu_s = record.get("max_rss_mb"), record.get("cpu_s")
+    run.cells = [c for c in record.get("cells") or [] if isinstance(c, dict)]
 
 
 def _read_notebook(run, record, nb, metric_tag=None):
