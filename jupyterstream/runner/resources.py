@@ -13,6 +13,7 @@ import os
 import resource
 import time
 
+SAMPLE_ENV = "JUPYTERSTREAM_SAMPLE_CELLS"  # "0": no per-cell samples (benchmarks/bench_resources.py compares)
 LIMIT_ENV = "JUPYTERSTREAM_MEMORY_LIMIT"  # bytes; the cap nbconvert's preprocessor puts on the kernel
 MB = 10 ** 6  # as MEMORY_LIMIT and FILES_LIMIT read "MB" (launch/inputs.py parse_size)
 # The kernel's rusage as the warm kernel's stand-in reported it (set by warm/manager.py in nbconvert).
@@ -39,6 +40,8 @@ def limit_kernel(pid, limit=None):
 
 def sample(pid):
     """The kernel's CPU seconds and resident memory in MB now, from /proc (None when it is gone)."""
+    if os.environ.get(SAMPLE_ENV) == "0":
+        return None
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             fields = handle.read().rsplit(b")", 1)[1].split()
