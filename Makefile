@@ -20,6 +20,7 @@ METRIC_TAG   ?=
 WATCH        ?= 5
 INPUTS       ?=
 FILES_LIMIT  ?= 300MB
+MEMORY_LIMIT ?= 0
 WARM         ?= 1
 FAIL_FAST    ?=
 ONLY_GROUP   ?=
@@ -46,7 +47,8 @@ SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
         --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') $(CONSTANTS) -- $(VALUES_ARGS)
 yes = $(filter 1 yes true,$(1))
-FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)'
+FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)' \
+        --memory-limit '$(or $(MEMORY_LIMIT),0)'
 REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '$(SSH)' \
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
@@ -76,6 +78,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  METRIC_TAG=metric (the last expression of cells tagged so is a metric too)"
 	@echo "  INPUTS='data/ ../shared.csv' (what the notebook reads, relative to its folder; default: the files its code names)"
 	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
+	@echo "  MEMORY_LIMIT=$(MEMORY_LIMIT) (e.g. 4G: most memory each run's kernel, and each process it starts, may take; 0: none)"
 	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
 	@echo "  FAIL_FAST=3 (start no new job once 3 runs failed in the same failure group; the rest stay missing for the next run)"
 	@echo "  ONLY_GROUP=cell-error/KeyError/cell-3 (run again just the values of that failure group: its key is in the summary)"

@@ -26,8 +26,9 @@ SHOWN_RUNS = 50        # rows of the table a result shows in Jupyter
 
 def run(notebook, values, *, param="state", output="output", parameters=None, jobs=None, cell_timeout=None,
         job_timeout=None, warm=True, only=None, only_group=None, rerun_ok=False, inputs=(), metric_tag=None,
-        files_limit=FILES_LIMIT, servers=0, servers_file="servers.txt", ssh="", remote_python="python3",
-        retries=2, shared_fs=False, strict_servers=False, fail_fast=None, progress=None, log=None):
+        files_limit=FILES_LIMIT, memory_limit=0, servers=0, servers_file="servers.txt", ssh="",
+        remote_python="python3", retries=2, shared_fs=False, strict_servers=False, fail_fast=None, progress=None,
+        log=None):
     """Run ``notebook`` once for each of ``values`` with GNU parallel, then collect; as ``jupyterstream run``.
 
     Parameters
@@ -38,7 +39,7 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
     param : the parameter a list of values (or a one-column file) feeds.
     output : the output folder; runs already ok there are kept (``rerun_ok=True`` runs them again).
     parameters : a dict of constants given to every job, typed and checked as any value.
-    jobs, cell_timeout, job_timeout, warm, only, inputs, metric_tag, files_limit, servers, ... :
+    jobs, cell_timeout, job_timeout, warm, only, inputs, metric_tag, files_limit, memory_limit, servers, ... :
         as the command line's options of the same names.
     fail_fast : start no new job once this many runs failed in the same failure group (None: never).
     only_group : a failure group's key (as the summary and the report show it): run only its values.
@@ -51,8 +52,9 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
     Result : the exit status, the counts by status, the runs (``.runs``, a DataFrame) and the report's path.
     """
     try:
-        settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit,
-                                    servers, servers_file, ssh, remote_python, retries, shared_fs, strict_servers)
+        settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag,
+                                    (files_limit, memory_limit), servers, servers_file, ssh, remote_python, retries,
+                                    shared_fs, strict_servers)
         settings.fail_fast = failfast.limit_of(fail_fast, "fail_fast")
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
@@ -80,18 +82,23 @@ def _sweep(notebook, sources, settings, param, chosen, rerun_ok, where, inputs, 
             stop_templates(settings.sweep)
 
 
-def _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, files_limit, servers, servers_file,
+def _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, limits, servers, servers_file,
               ssh, remote_python, retries, shared_fs, strict_servers):
     """Settings and Servers, as the command line's settings_of makes them from its options."""
-    try:
-        limit = parse_size(files_limit) if isinstance(files_limit, str) else int(files_limit or 0)
-    except ValueError as exc:
-        raise ArgumentError(f"files_limit: {exc}") from None
+    limit, memory = _size("files_limit", limits[0]), _size("memory_limit", limits[1])
     settings = Settings(output=os.fspath(output), jobs=str(jobs or ""), cell_timeout=float(cell_timeout or 0),
                         job_timeout=float(job_timeout or 0), remote=servers > 0, remote_python=remote_python,
                         retries=retries, shared_fs=shared_fs, metric_tag=metric_tag or "", files_limit=limit,
-                        warm=bool(warm))
+                        memory_limit=memory, warm=bool(warm))
     return settings, sweep.Servers(count=servers, file=servers_file, ssh=ssh, strict=strict_servers)
+
+
+def _size(name, value):
+    """Bytes of a size argument (300MB, 4G, a number), or an ArgumentError naming it."""
+    try:
+        return parse_size(value) if isinstance(value, str) else int(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(f"{name}: {exc}") from None
 
 
 def load(output="output"):

@@ -64,6 +64,9 @@ def input_options():
                           "(INPUTS). Default: the files its code names."),
         click.option("--files-limit", default=DEFAULT_FILES_LIMIT, show_default=True, callback=_size,
                      help="Most a run may bring home to OUTPUT/files/ID/, e.g. 300MB; 0: no limit (FILES_LIMIT)."),
+        click.option("--memory-limit", default="0", show_default=True, callback=_size,
+                     help="Most memory (address space) the kernel and each process it starts may have, e.g. "
+                          "4G; a run over it fails with MemoryError, the others go on; 0: none (MEMORY_LIMIT)."),
     ]
 
 
@@ -114,6 +117,7 @@ def settings_of(options):
                         remote=options["servers"] > 0, remote_python=options["remote_python"],
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
+                        memory_limit=options.get("memory_limit") or 0,
                         warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0)
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])

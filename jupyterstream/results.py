@@ -20,7 +20,7 @@ from .report.sections import counts, metric_names
 from .runner.outcome import Status
 
 WAITING = (Status.PENDING.value, Status.RUNNING.value, Status.MISSING.value)
-NUMBERS = ("duration", "kernel_ready", "exit", "signal", "attempts", "cell", "output_bytes")
+NUMBERS = ("duration", "kernel_ready", "exit", "signal", "attempts", "cell", "output_bytes", "max_rss_mb", "cpu_s")
 
 
 def pandas():

@@ -20,7 +20,7 @@ from ..errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
-INDEX_VERSION = 8
+INDEX_VERSION = 9  # 9: a run's sweep, its recorded status and what it used
 SOURCE_LIMIT = 4000  # characters of the failing cell's source the report shows
 
 
@@ -52,6 +52,9 @@ class Run:
     kernel: str = ""                              # "warm", or "cold (why)" when a warm one could not be had
     sweep: str = ""                               # the sweep its status record is of (history.py)
     recorded: str = ""                            # the status its own record says (a stale run's was its own)
+    max_rss_mb: float = None                      # the kernel's peak resident memory (runner/resources.py)
+    cpu_s: float = None                           # its CPU seconds, user and system
+    cells: list = field(default_factory=list)     # [{"cell", "seconds", "cpu_s", "rss_mb", "grew_mb"}] per code cell
 
     @property
     def ok(self):
@@ -247,6 +250,8 @@ def _from_record(run, record):
     run.kernel = record.get("kernel") if isinstance(record.get("kernel"), str) else ""
     run.sweep = record.get("sweep") or ""
     run.recorded = record["status"]
+    run.max_rss_mb, run.cpu_s = record.get("max_rss_mb"), record.get("cpu_s")
+    run.cells = [c for c in record.get("cells") or [] if isinstance(c, dict)]
 
 
 def _read_notebook(run, record, nb, metric_tag=None):

@@ -62,6 +62,7 @@ class Settings:
     notebook_dir: str = "."       # the notebook's folder inside the inputs' root
     notebook_folder: str = ""     # the notebook's folder, absolute: each run folder mirrors its path
     files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
+    memory_limit: int = 0         # MEMORY_LIMIT: bytes of address space each process of a run may have; 0: none
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
     fail_fast: int = 0            # FAIL_FAST: start no new job once this many failed in one group; 0: never
 
@@ -109,6 +110,8 @@ def job_command(settings, placeholder="{}"):
         command += ["--sweep", settings.sweep]
     if settings.job_timeout:
         command += ["--job-timeout", seconds(settings.job_timeout)]
+    if settings.memory_limit:
+        command += ["--memory-limit", str(settings.memory_limit)]
     if settings.remote and settings.retries > 1:
         command.append("--retryable-only")
     if settings.warm:

@@ -74,7 +74,7 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes)
     html = {"summary": render.section("summary", sections.summary(plan, tally, [m["glance"] for m in found], notes)),
             "runs": render.section("ledger", _joined(first), total, len(first), render.LEDGER_COLUMNS, True),
             "failures": render.section("failures", sections.failures(groups), bad),
-            "metrics": render.section("metrics", found, sections.metric_table(tally)),
+            "metrics": render.section("metrics", found, sections.metric_table(tally), sections.resources(tally)),
             "gallery": render.section("gallery", gallery_cells),
             "manifest": render.section("manifest", sections.manifest_table(plan, tally, checked))}
     nav = [("summary", "Summary", None), ("failures", "Failures", bad), ("metrics", "Metrics", len(found)),

@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True)
-LEDGER_COLUMNS = ("value", "status", "duration (s)", "kernel ready (s)", "host", "exit", "signal", "attempts",
-                  "failing cell", "output (kB)", "notebook", "note")
+LEDGER_COLUMNS = ("value", "status", "duration (s)", "kernel ready (s)", "peak memory (MB)", "CPU (s)", "host", "exit",
+                  "signal", "attempts", "failing cell", "output (kB)", "notebook", "note")
 
 
 def section(name, *args):

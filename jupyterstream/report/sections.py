@@ -12,10 +12,11 @@ from markupsafe import Markup
 
 from . import charts, manifest, tilemap
 from .escape import inside_href, text
-from .tally import LIST_LIMIT
+from .tally import LIST_LIMIT, USED
 from ..runner.outcome import NOT_RUN
 
 TRACE_LINES = 12
+CELL_ROWS = 8  # a run's panel lists its longest cells (and then the three that grew most)
 
 
 def counts(runs):
@@ -61,7 +62,7 @@ def row(run):
     """One ledger row, as the page's script and the static table read it (short keys keep it small)."""
     fail = run.failure or {}
     data = {"i": run.id, "l": run.label, "s": run.state, "d": _round(run.duration), "k": _round(run.kernel_ready),
-            "h": run.host, "e": run.exit, "g": run.signal, "a": run.attempts or "",
+            "M": _round(run.max_rss_mb), "C": _round(run.cpu_s), "h": run.host, "e": run.exit, "g": run.signal, "a": run.attempts or "",
             "c": "" if fail.get("cell_index") is None else fail["cell_index"],
             "o": round(run.output_bytes / 1000) if run.output_bytes else "", "n": inside_href(run.notebook),
             "t": "" if run.ok else note(run), "p": run.texts, "r": progress_text(run)}
@@ -69,7 +70,17 @@ def row(run):
         data["m"] = {k: _plain(v) for k, v in run.metrics.items()}
     if fail.get("ename") or fail.get("traceback"):
         data["x"] = error(run)
+    if run.cells:
+        data["w"] = cell_rows(run.cells)
     return data
+
+
+def cell_rows(cells, limit=CELL_ROWS):
+    """The code cells that took the most time, then those whose memory grew most, for a run's panel."""
+    plain = [{k: _round(c.get(k)) for k in ("cell", "seconds", "cpu_s", "grew_mb", "rss_mb")} for c in cells]
+    slow = sorted(plain, key=lambda c: -(c["seconds"] or 0))[:limit]
+    grew = [c for c in sorted(plain, key=lambda c: -(c["grew_mb"] or 0))[:3] if c not in slow]
+    return slow + grew
 
 
 def note(run):
@@ -125,6 +136,18 @@ def metrics(tally):
         found.append({"name": text(name), "chart": Markup(charts.chart(name, pairs, flagged, links)),
                       "map": Markup(tilemap.tilemap(name, pairs, links))
                       if states and charts.kind(pairs) != "constant" else "",
+                      "outliers": [(label, charts.number(value), links.get(label)) for label, value in flagged[:LIST_LIMIT]],
+                      "glance": _glance(name, pairs)})
+    return found
+
+
+def resources(tally):
+    """Each run's duration, peak memory and CPU seconds, charted as a metric is (when two runs or more have it)."""
+    found, wanted = [], [(name, tally.resource(name)) for name in USED]
+    wanted = [(name, pairs, charts.outliers(pairs)) for name, pairs in wanted if len(pairs) >= 2]
+    links = tally.links([label for _, _, flagged in wanted for label, _ in flagged])
+    for name, pairs, flagged in wanted:
+        found.append({"name": text(name), "chart": Markup(charts.chart(name, pairs, flagged, links)),
                       "outliers": [(label, charts.number(value), links.get(label)) for label, value in flagged[:LIST_LIMIT]],
                       "glance": _glance(name, pairs)})
     return found

@@ -14,6 +14,7 @@ from ..collect import figspec, triage
 
 LIST_LIMIT = 50      # runs named per failure group
 METRIC_ROWS = 200    # rows of the all-values metrics table
+USED = ("duration (s)", "peak memory (MB)", "CPU (s)")  # what each run used, from its status record
 Member = namedtuple("Member", "id label notebook")   # a failure group's run, as the report names it
 Host = namedtuple("Host", "host python")             # what manifest.hosts reads of a run
 
@@ -28,6 +29,7 @@ class Tally:
         self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
         self.members = {}   # group -> the id of every run in it (the plan's own strings: a reference each)
         self.states_only = True
+        self.used = {}   # "duration (s)", "peak memory (MB)", "CPU (s)" -> (labels, floats): charted beside the metrics
 
     def add(self, run, label=None, ident=None):
         """Count one run. ``label`` and ``ident`` are the plan's own strings for it (so that keeping them
@@ -47,6 +49,7 @@ class Tally:
             kind = figspec.kind_of(place.get("mime"))
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.params.update(dict.fromkeys(run.values or run.texts))
+        self._used(label, duration, run)
         self._metrics(run, label, ident)
         if not run.ok:
             self._failed(run, label, ident)
@@ -57,6 +60,14 @@ class Tally:
         entry[1] += ok
         if duration is not None:
             entry[2].append(duration)
+
+    def _used(self, label, duration, run):
+        for name, value in ((USED[0], duration), (USED[1], run.max_rss_mb), (USED[2], run.cpu_s)):
+            number = charts.finite_float(value)
+            if number is not None:
+                labels, numbers = self.used.setdefault(name, ([], array("d")))
+                labels.append(label)
+                numbers.append(number)
 
     def _metrics(self, run, label, ident):
         if not run.metrics:
@@ -99,6 +110,11 @@ class Tally:
     def numeric(self, name):
         """[(label, value)] of metric ``name``, as charts.numeric gives it."""
         labels, numbers = self.values.get(name, ((), ()))
+        return list(zip(labels, numbers))
+
+    def resource(self, name):
+        """[(label, value)] of one of USED: each run's duration, peak memory or CPU seconds."""
+        labels, numbers = self.used.get(name, ((), ()))
         return list(zip(labels, numbers))
 
     def links(self, labels):

@@ -138,7 +138,7 @@ def metrics_row(run, params, names):
 
 
 RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
-               "cell", "error", "message", "output_bytes", "notebook", "kernel"]
+               "cell", "error", "message", "output_bytes", "notebook", "kernel", "max_rss_mb", "cpu_s"]
 
 
 def runs_csv(runs):
@@ -152,7 +152,8 @@ def runs_row(run):
     return [run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
             _integer(run.exit), _integer(run.signal), run.attempts, _cell(fail.get("cell_index")),
             _first_line(f"{fail.get('ename')}: {fail.get('evalue')}") if fail.get("ename") else "",
-            _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel]
+            _first_line(run.message), run.output_bytes or "", run.notebook, run.kernel,
+            _cell(run.max_rss_mb), _cell(run.cpu_s)]
 
 
 def summary(output, runs):

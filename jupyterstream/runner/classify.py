@@ -7,6 +7,7 @@ import re
 import signal
 
 from .outcome import META_KEY, Status
+from .resources import MB, gigabytes
 
 # The exception nbconvert's execution raised (its class name) -> the run's status.
 BY_EXCEPTION = {
@@ -98,3 +99,18 @@ def _signal_name(number):
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+def memory_verdict(record, limit=0, oom_killed=False):
+    """Say in the record's message when memory ended the run: a MemoryError under MEMORY_LIMIT (``limit``
+    bytes), or a dead kernel while this machine's out-of-memory killer killed a process."""
+    cell, peak = record.get("cell_index"), record.get("max_rss_mb")
+    at = f", at {gigabytes(peak)}" if isinstance(peak, (int, float)) else ""
+    under = f" (MEMORY_LIMIT {gigabytes(limit / MB)})" if limit else ""
+    if record.get("status") == Status.CELL_ERROR.value and record.get("ename") == "MemoryError" and limit:
+        record["message"] = (f"over MEMORY_LIMIT of {gigabytes(limit / MB)} while cell {cell} ran: "
+                             "raise MEMORY_LIMIT or make the cell use less memory")
+    elif record.get("status") == Status.DEAD_KERNEL.value and oom_killed:
+        record["message"] = (f"killed for lack of memory while cell {cell} ran{at}{under}: the out-of-memory "
+                             "killer ended the kernel; give the run more memory or make the cell use less")
+    return record

@@ -22,10 +22,10 @@ import tempfile
 import threading
 import time
 
-from . import exclusive, reaper, status
+from . import exclusive, reaper, resources, status
 from .reaper import kill_leftovers
 from .atomic import replace_file
-from .classify import ANSI, classify
+from .classify import ANSI, classify, memory_verdict
 from .layout import LOGS, RUNS, STATUS, Layout
 from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this module's API too)
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
@@ -43,6 +43,7 @@ def main(argv=None, started=None):
     reaper.become_subreaper()
     job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
+    job.memory_limit = args.memory_limit
     if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
         job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit, args.mirror)
     try:
@@ -91,6 +92,8 @@ def _parse(argv):
                                          "walks up through folders named as they are beside the notebook "
                                          "(default: the folder the plan recorded, when it is on this host)")
     parser.add_argument("--files-limit", type=int, default=0, help="bytes of files a run may bring home")
+    parser.add_argument("--memory-limit", type=int, default=0,
+                        help="bytes of address space the kernel and each process it starts may have (MEMORY_LIMIT)")
     parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
     parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
     parser.add_argument("--retryable-only", action="store_true",
@@ -114,7 +117,7 @@ class Job:
         self.input, self.final, self.partial = layout.input(job_id), layout.run(job_id), layout.partial(job_id)
         self.log = layout.log(job_id)
         self.child, self.stopped_by, self.sweep, self.cwd, self.warm = None, None, "", None, False
-        self.rundir = None
+        self.rundir, self.memory_limit, self.oom_kills = None, 0, None
         self.started = started or time.time()
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
         self.lock = None
@@ -166,6 +169,8 @@ class Job:
         env[PARTIAL_ENV] = self.partial
         env[JOB_ENV] = self.id
         env[TOKEN] = self.token
+        if self.memory_limit:
+            env[resources.LIMIT_ENV] = str(self.memory_limit)
         # The kernels of the Python that runs this job come first, before any user-wide ones.
         kernels = os.path.join(sys.prefix, "share", "jupyter")
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels, env.get("JUPYTER_PATH")]))
@@ -185,6 +190,7 @@ class Job:
         with open(self.log, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
             log.flush()
+            self.oom_kills = resources.oom_kills()
             # nbconvert shares the job's lock and dies with run-one, so a killed job frees its value
             self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                           env=env, start_new_session=True, pass_fds=(self.lock.fileno(),),
@@ -226,7 +232,18 @@ class Job:
         execution = (nb or {}).get("metadata", {}).get("jupyterstream", {}).get("execution", {})
         if "kernel_ready_at" in execution:
             record["kernel_ready"] = round(execution["kernel_ready_at"] - self.started, 3)
+        self._with_usage(record, execution)
         return record
+
+    def _with_usage(self, record, execution):
+        """The kernel's peak memory and CPU seconds, each cell's share, and what they say of its end."""
+        usage = execution.get("usage") if isinstance(execution.get("usage"), dict) else {}
+        record.update({k: usage[k] for k in ("max_rss_mb", "cpu_s") if isinstance(usage.get(k), (int, float))})
+        if isinstance(execution.get("per_cell"), list):
+            record["cells"] = execution["per_cell"]
+        after = resources.oom_kills()
+        oom_killed = None not in (after, self.oom_kills) and after > self.oom_kills
+        memory_verdict(record, self.memory_limit, oom_killed)
 
     def release(self):
         """Let the next job of this value run (nbconvert, if it outlived us, still holds the lock)."""

@@ -17,6 +17,7 @@ import time
 from nbclient.exceptions import CellTimeoutError
 from nbconvert.preprocessors import ExecutePreprocessor
 
+from . import resources as resources_of  # `resources` is nbconvert's argument name
 from .classify import SIGNALLED, failure_status
 from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT, Status
 
@@ -38,6 +39,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
         except Exception as exc:
             if isinstance(exc, CellTimeoutError):
                 self._note_timeout()
+            self._note_usage()
             self._save(describe(exc, nb, self._js_cell))
             raise
         finally:
@@ -45,17 +47,32 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
             # walks every object the collector tracks (nbconvert's imports, this notebook: 60-70 ms a
             # job here). Frozen, they are not walked again; what is made after this is collected as usual.
             gc.freeze()
+        self._note_usage()
         self._progress(len(nb.cells))
         return result
 
     def preprocess_cell(self, cell, resources, index):
-        """Save what ran so far and which cell runs now; note when the kernel was first ready."""
+        """Save what ran so far and which cell runs now; note when the kernel was first ready (and cap
+        it at MEMORY_LIMIT then), and each code cell's time, CPU and memory growth."""
         if self._js_cell is None:
             self._js_meta()["execution"]["kernel_ready_at"] = time.time()
+            self._js_pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+            resources_of.limit_kernel(self._js_pid)
         self._js_cell = index
-        if cell.get("cell_type") == "code":
-            self._progress(index + 1)
-        return super().preprocess_cell(cell, resources, index)
+        if cell.get("cell_type") != "code":
+            return super().preprocess_cell(cell, resources, index)
+        self._progress(index + 1)
+        before = resources_of.sample(self._js_pid)
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            figures = resources_of.cell_figures(index, before, resources_of.sample(self._js_pid))
+            if figures:
+                self._js_meta()["execution"].setdefault("per_cell", []).append(figures)
+
+    def _note_usage(self):
+        """What the kernel used in all, now that it has gone (resources.py)."""
+        self._js_meta()["execution"]["usage"] = resources_of.kernel_usage()
 
     def _js_meta(self):
         return self._js_nb.metadata.setdefault(META_KEY, {})

@@ -51,7 +51,7 @@ def _shape_problem(record):
     for key, kinds in (("notebook", str), ("notebook_sha256", str), ("identity", str), ("sweep", str),
                        ("message", str), ("host", str), ("attempts", int), ("duration", (int, float)),
                        ("kernel_ready", (int, float)), ("started", (int, float)), ("cell_index", int),
-                       ("traceback", list)):
+                       ("traceback", list), ("max_rss_mb", (int, float)), ("cpu_s", (int, float)), ("cells", list)):
         if record.get(key) is not None and (not isinstance(record[key], kinds) or isinstance(record[key], bool)):
             return f"{key} is {type(record[key]).__name__}"
     return None

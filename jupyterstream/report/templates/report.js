@@ -7,7 +7,7 @@
   if (!source) { return; }
   var data = JSON.parse(source.textContent);
   var runs = data.runs, byId = {}, PAGE = 25;
-  var keys = ["l", "s", "d", "k", "h", "e", "g", "a", "c", "o", "n", "t"];
+  var keys = ["l", "s", "d", "k", "M", "C", "h", "e", "g", "a", "c", "o", "n", "t"];
   var state = { status: "", host: "", text: "", key: null, down: false, page: 0 };
   runs.forEach(function (run) { byId[run.i] = run; });
 
@@ -118,6 +118,21 @@
     });
     panel.appendChild(t);
   }
+  function cells(list) {  // each code cell's share of the run, longest first (sections.py cell_rows)
+    if (!list || !list.length) { return; }
+    panel.appendChild(el("h3", "Where the time and the memory went"));
+    var t = el("table"), head = el("tr");
+    ["cell", "seconds", "CPU (s)", "memory grew (MB)", "resident after (MB)"].forEach(function (name) {
+      head.appendChild(el("th", name));
+    });
+    t.appendChild(head);
+    list.forEach(function (c) {
+      var tr = el("tr");
+      [c.cell, c.seconds, c.cpu_s, c.grew_mb, c.rss_mb].forEach(function (v) { tr.appendChild(el("td", v)); });
+      t.appendChild(tr);
+    });
+    panel.appendChild(t);
+  }
   function open(id) {
     var run = byId[id];
     if (!run) { return; }
@@ -127,6 +142,7 @@
     panel.appendChild(close);
     panel.appendChild(el("h2", run.l));
     panel.appendChild(el("p", run.s + (run.r ? ": " + run.r : "") + (run.d !== null ? ", " + run.d + " s" : "") +
+      (typeof run.M === "number" ? ", peak memory " + run.M + " MB" : "") + (typeof run.C === "number" ? ", CPU " + run.C + " s" : "") +
       (run.h ? ", on " + run.h : ""), "js-" + run.s));
     if (run.t) { panel.appendChild(el("p", run.t)); }
     var links = el("p");
@@ -135,6 +151,7 @@
     panel.appendChild(links);
     pairs("Parameters", run.p);
     pairs("Metrics", run.m);
+    cells(run.w);
     if (run.x) {
       panel.appendChild(el("h3", "Error"));
       panel.appendChild(el("p", run.x.ename + ": " + run.x.evalue));

@@ -20,6 +20,7 @@ from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvision
 from jupyter_client.asynchronous import AsyncKernelClient
 from traitlets import DottedObjectName, Type
 
+from .. import resources
 from ..outcome import KERNEL_NOTE_ENV, WARM_ENV
 from . import START_SECONDS, NotWarm, control, key_folder, wire
 from .ready import PromptKernelClient
@@ -56,6 +57,8 @@ class WarmProcess:
             message = None
         if message and "exit" in message:
             self.returncode = message["exit"]
+            # what the kernel used, for the preprocessor's record (keep_partial.py): its stand-in reaped it
+            resources.reported = message.get("usage") if isinstance(message.get("usage"), dict) else None
         if message is None or self.returncode is not None:
             self.conn.close()
             self.conn = None

@@ -4,7 +4,7 @@ A cold kernel's parent is the nbconvert that started it, so whatever a cell does
 ``os.getppid()`` reaches its own job and nothing else. Forked straight from the template, a kernel's
 parent would be the template that every job of the sweep shares. So the template forks this process
 for each job, and it forks the kernel: it passes every signal a process sends it on to the job's
-nbconvert, tells the job the kernel's exit code when the kernel ends, and then exits. What no
+nbconvert, tells the job the kernel's exit code and what it used (its rusage) when the kernel ends, and then exits. What no
 process can catch, the template (server.py) passes on: when this process is SIGKILLed the template
 kills that nbconvert the same way, and when it is stopped (SIGSTOP) it stops that nbconvert instead
 (and lets this process go on, to pass on a SIGCONT). The kernel dies with it (a parent-death
@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-from .. import reaper
+from .. import reaper, resources
 from . import wire
 from .child import become_kernel  # loaded with the template's preloading (template.py)
 
@@ -36,9 +36,9 @@ def stand_in(request, fds, nbconvert, reply, sockets, descriptors):
         kernel = _fork_kernel(request, fds, nbconvert, reply)
         for fd in fds:
             os.close(fd)
-        ended = _stand_for(kernel, nbconvert, waited)
+        ended, usage = _stand_for(kernel, nbconvert, waited)
         try:
-            wire.send(reply, {"exit": ended})
+            wire.send(reply, {"exit": ended, "usage": resources.from_rusage(usage)})
         except OSError:
             pass  # the job has gone; the template hears of this process's end anyway
         code = 0
@@ -75,7 +75,8 @@ def _fork_kernel(request, fds, nbconvert, reply):
 
 
 def _stand_for(kernel, nbconvert, waited):
-    """Pass each signal a process sends here on to the job's nbconvert until the kernel ends; its exit code."""
+    """Pass each signal a process sends here on to the job's nbconvert until the kernel ends; its exit
+    code and its rusage (the kernel is this process's child: only here can it be had)."""
     template = os.getppid()
     while True:
         info = signal.sigtimedwait(waited, POLL_SECONDS)
@@ -86,6 +87,6 @@ def _stand_for(kernel, nbconvert, waited):
                 signal.pidfd_send_signal(nbconvert, info.si_signo)
             except OSError:
                 pass  # nbconvert has ended: the kernel's watch ends the kernel
-        done, status = os.waitpid(kernel, os.WNOHANG)
+        done, status, usage = os.wait4(kernel, os.WNOHANG)
         if done:
-            return os.waitstatus_to_exitcode(status)
+            return os.waitstatus_to_exitcode(status), usage

@@ -45,7 +45,9 @@ def sample_runs():
     return [
         Run("AL", "AL", {"state": "AL"}, state="ok", duration=2.0, host="h1", attempts=1, kernel_ready=1.5,
             exit="0", signal="0", output_bytes=12_345, metrics={"peak": 1990, "rate": 0.123456789},
-            figures=places(AL_FIGURES), notebook="runs/AL.ipynb"),
+            figures=places(AL_FIGURES), notebook="runs/AL.ipynb", max_rss_mb=412.34, cpu_s=0.9,
+            cells=[{"cell": 2, "seconds": 0.01, "cpu_s": 0.0, "grew_mb": 0.1, "rss_mb": 60.0},
+                   {"cell": 3, "seconds": 0.8, "cpu_s": 0.7, "grew_mb": 350.0, "rss_mb": 410.0}]),
         Run("CA", "CA", {"state": "CA"}, state="cell-error", duration=1.0, attempts=2,
             failure=failure(4, "KeyError", "'CA'", ["Traceback", "  line 1", "KeyError: 'CA'"], "rows = t['CA']"),
             notebook="runs/CA.ipynb"),
@@ -153,15 +155,15 @@ def test_summary_lists_at_most_six_failure_groups():
 
 def test_run_ledger_has_the_columns_in_order_and_a_row_per_run_in_run_order(output):
     ledger = html_of(build(sample_runs(), output)[1], "runs")
-    assert re.findall(r"<th>(.*?)</th>", ledger) == ["value", "status", "duration (s)", "kernel ready (s)", "host",
-                                                     "exit", "signal", "attempts", "failing cell", "output (kB)",
-                                                     "notebook", "note"]
+    assert re.findall(r"<th>(.*?)</th>", ledger) == ["value", "status", "duration (s)", "kernel ready (s)",
+                                                     "peak memory (MB)", "CPU (s)", "host", "exit", "signal", "attempts",
+                                                     "failing cell", "output (kB)", "notebook", "note"]
     assert re.findall(r'<tr><td><a href="#run-(\w+)">', ledger) == ["AL", "CA", "TX", "NY", "DC"]
 
 
 def test_run_ledger_row_shows_timings_host_exit_attempts_size_and_link(output):
     ledger = html_of(build(sample_runs(), output)[1], "runs")
-    assert '<tr><td><a href="#run-AL">AL</a></td><td class="js-ok">ok</td><td>2.0</td><td>1.5</td><td>h1</td>' \
+    assert '<tr><td><a href="#run-AL">AL</a></td><td class="js-ok">ok</td><td>2.0</td><td>1.5</td><td>412.34</td><td>0.9</td><td>h1</td>' \
            '<td>0</td><td>0</td><td>1</td><td></td><td>12</td><td><a href="runs/AL.ipynb">notebook</a></td><td></td></tr>' \
            in ledger
 
@@ -180,6 +182,9 @@ def test_each_run_s_data_for_the_page_holds_its_parameters_metrics_error_figures
     rows = {r["i"]: r for r in json.loads('{"runs":[' + ",".join(parts["json"]) + "]}")["runs"]}
     assert rows["AL"]["p"] == {"state": "AL"} and rows["AL"]["m"] == {"peak": 1990, "rate": 0.123456789}
     assert rows["AL"]["L"] == "logs/AL.log" and "L" not in rows["NY"] and rows["AL"]["f"] == 1
+    assert [c["cell"] for c in rows["AL"]["w"]] == [3, 2], "the longest cell first"
+    assert rows["AL"]["w"][0] == {"cell": 3, "seconds": 0.8, "cpu_s": 0.7, "grew_mb": 350.0, "rss_mb": 410.0}
+    assert (rows["AL"]["M"], rows["AL"]["C"]) == (412.34, 0.9) and rows["TX"]["M"] is None and "w" not in rows["TX"]
     assert rows["CA"]["x"] == {"ename": "KeyError", "evalue": "'CA'", "traceback": "Traceback\n  line 1\nKeyError: 'CA'",
                                "source": "rows = t['CA']"}
 
@@ -238,8 +243,20 @@ def test_metrics_table_has_names_in_first_seen_order_and_skips_runs_without_metr
 
 def test_metrics_get_a_chart_only_when_two_runs_have_a_number(output):
     metrics = html_of(build(sample_runs(), output)[1], "metrics")
-    assert re.findall(r"<h3>(.*?)</h3>", metrics) == ["peak"] and "<summary>All recorded values (2 runs)</summary>" in metrics
-    assert metrics.count("<svg") == 2, "a chart, and a tile map: AL and NY are state codes"
+    assert re.findall(r"<h3>(.*?)</h3>", metrics) == ["What each run used", "duration (s)", "peak"]
+    assert "<summary>All recorded values (2 runs)</summary>" in metrics
+    assert metrics.count("<svg") == 3, "the durations' chart; the metric's, and a tile map: AL and NY are state codes"
+
+
+def test_each_runs_duration_peak_memory_and_cpu_are_charted_beside_the_metrics(output):
+    runs = [Run(s, s, {}, state="ok", duration=1.0 + i, max_rss_mb=100.0 + 10 * i, cpu_s=0.5, notebook=f"runs/{s}.ipynb")
+            for i, s in enumerate(["a", "b", "c", "d", "e", "f", "g", "h"])]
+    runs[3].max_rss_mb = 4000.0
+    metrics = html_of(build(runs, output)[1], "metrics")
+    assert re.findall(r"<h3>(.*?)</h3>", metrics) == ["What each run used", "duration (s)", "peak memory (MB)", "CPU (s)"]
+    assert "peak memory (MB): median 145, lowest 100, highest 4000 (8 runs)" in metrics
+    assert "<p class='js-constant'>all 8 runs: 0.5</p>" in metrics, "the same CPU everywhere: one line"
+    assert 'id="used-1"' in metrics and '<a href="#run-d">d</a> (4000)' in metrics, "the memory outlier, linked"
 
 
 def test_a_constant_metric_is_one_line(output):
