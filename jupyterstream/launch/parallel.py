@@ -62,6 +62,9 @@ class Settings:
     notebook_folder: str = ""     # the notebook's folder, absolute: each run folder mirrors its path
     files_limit: int = 0          # FILES_LIMIT: bytes of files one run may bring home; 0: no limit
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
+    slurm: str = "auto"           # SLURM: auto (job steps inside an allocation), on (required) or off
+    srun: tuple = ()              # inside an allocation, the srun words each job runs under (launch/slurm.py)
+    cold_reason: str = ""         # why the sweep turned warm kernels off itself (the runs' records say it)
 
 
 def show(path):
@@ -99,7 +102,8 @@ def job_command(settings, placeholder="{}"):
         python = settings.python or show(sys.executable)
         out = not_an_option(settings.output.rstrip("/") or ".")
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-    command = [python, run_one, out, placeholder] + run_folder_options(settings)
+    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
+    command = [*settings.srun, python, run_one, out, placeholder] + run_folder_options(settings)
     if shipping(settings):
         for name in SHIPPED:
             command += ["--discard", name]

@@ -24,6 +24,8 @@ def collect(output, html=True, metric_tag=None, refresh=None):
     spool as the page, the notebook and the CSV files are written: nothing holds every run at once."""
     output = Path(output)
     plan = load_plan(output)
+    slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
+    plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
