@@ -1,5 +1,7 @@
 """Write files so that a reader sees the old content or the new, never half of it (job side)."""
 
+from __future__ import annotations
+
 import os
 import tempfile
 
@@ -7,7 +9,7 @@ UMASK = os.umask(0)
 os.umask(UMASK)
 
 
-def replace_file(path, data, durable=True):
+def replace_file(path: str | os.PathLike, data: bytes, durable: bool = True) -> None:
     """Write bytes to a temporary file beside ``path``, flush them to disk, then rename over ``path``.
 
     Raises OSError (and leaves no temporary file) when the folder is missing, unwritable or full.

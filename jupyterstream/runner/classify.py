@@ -3,6 +3,8 @@ notebook and the failure the preprocessor described in it) and what run-one itse
 it received, the job timeout). Statuses are outcome.Status; standard library only.
 """
 
+from __future__ import annotations
+
 import re
 import signal
 
@@ -20,7 +22,7 @@ SIGNALLED = "signal"  # the failure kind the preprocessor records when nbconvert
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def failure_status(kind, ename, cell_index):
+def failure_status(kind: str, ename: str | None, cell_index: int | None) -> Status:
     """The status of an execution failure, from the exception's class name and the error's name."""
     if kind == "CellExecutionError":
         return Status.STOPPED_EARLY if ename == "SystemExit" else Status.CELL_ERROR
@@ -31,7 +33,8 @@ def failure_status(kind, ename, cell_index):
     return Status.JOB_ERROR
 
 
-def classify(code, nb, stopped_by=None, timed_out=False, log_tail="", partial=""):
+def classify(code: int | None, nb: dict | None, stopped_by: str | None = None, timed_out: bool = False, log_tail: str = "",
+             partial: str = "") -> dict:
     """The status-record fields of an attempt: its status, and what to tell about it."""
     meta = (nb or {}).get("metadata", {}).get(META_KEY, {})
     failure = meta.get("failure") or {}

@@ -9,6 +9,8 @@ Whatever happens, the job leaves OUTPUT/runs/JOB_ID.ipynb (complete or partial, 
 got as far as a kernel) and, written last, OUTPUT/status/JOB_ID.json. Exit codes: outcome.EXIT_CODES.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -37,7 +39,7 @@ from .rundir import RunFolder
 GRACE_SECONDS = 3.0
 
 
-def main(argv=None, started=None):
+def main(argv: list[str] | None = None, started: float | None = None) -> int:
     """Run one job and return its exit code."""
     args = parse_argv(sys.argv[1:] if argv is None else argv)
     reaper.become_subreaper()
@@ -72,7 +74,7 @@ class Job:
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
         self.lock = None
 
-    def run(self, attempts):
+    def run(self, attempts: int) -> int:
         """Execute, retrying a kernel that cannot start, and record the outcome."""
         for sub in (RUNS, STATUS, LOGS):
             os.makedirs(Layout(self.output).folder(sub), exist_ok=True)
@@ -181,7 +183,7 @@ class Job:
             record["kernel_ready"] = round(execution["kernel_ready_at"] - self.started, 3)
         return record
 
-    def release(self):
+    def release(self) -> None:
         """Let the next job of this value run (nbconvert, if it outlived us, still holds the lock)."""
         if self.lock is not None:
             self.lock.close()

@@ -8,6 +8,8 @@ cell that finished; on a failure it saves it once more with the failure describe
 nbconvert fail as usual. What the failure means is decided in ``classify``.
 """
 
+from __future__ import annotations
+
 import gc
 import json
 import os
@@ -48,7 +50,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
         self._progress(len(nb.cells))
         return result
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: dict, resources: dict, index: int) -> tuple[dict, dict]:
         """Save what ran so far and which cell runs now; note when the kernel was first ready."""
         if self._js_cell is None:
             self._js_meta()["execution"]["kernel_ready_at"] = time.time()
@@ -95,7 +97,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
             _remove(tmp)
 
 
-def describe(exc, nb, cell_index):
+def describe(exc: BaseException, nb: dict, cell_index: int | None) -> dict:
     """What an execution failure was: its kind, status, the failing cell, the error name and message."""
     kind = type(exc).__name__
     failure = {"kind": kind, "cell_index": cell_index, "ename": getattr(exc, "ename", None) or kind,

@@ -10,9 +10,12 @@ kernels it forked for other jobs are spared: it is not the job's to end (it ends
 Standard library only; ctypes is imported only where prctl exists.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import time
+from typing import Callable
 
 from .outcome import TEMPLATE_MODULE, TOKEN_ENV
 
@@ -36,12 +39,12 @@ def _prctl():
 PRCTL = _prctl()
 
 
-def become_subreaper():
+def become_subreaper() -> bool:
     """Make this process the reaper of its orphaned descendants; True when that worked."""
     return bool(PRCTL) and PRCTL(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
-def die_with_parent_hook():
+def die_with_parent_hook() -> Callable[[], None]:
     """A ``preexec_fn`` that makes the child die (SIGKILL) when this process dies."""
     parent = os.getpid()
 
@@ -53,7 +56,7 @@ def die_with_parent_hook():
     return hook
 
 
-def descendants(pid, spare=None):
+def descendants(pid: int, spare: Callable[[int], bool] | None = None) -> list[int]:
     """PIDs of every live process below ``pid``, from /proc; with ``spare(pid)``, a process it
     spares is left out, and so is everything below it."""
     children = {}
@@ -72,7 +75,7 @@ def descendants(pid, spare=None):
     return found
 
 
-def end_descendants():
+def end_descendants() -> int:
     """SIGKILL and reap every process below this one; return how many were ended."""
     ended = set()
     for _ in range(ROUNDS):
@@ -90,7 +93,7 @@ def end_descendants():
     return len(ended)
 
 
-def is_template(pid):
+def is_template(pid: int | str | None) -> bool:
     """True when ``pid`` is a warm-kernel template (its command line runs TEMPLATE_MODULE)."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
@@ -99,7 +102,7 @@ def is_template(pid):
         return False
 
 
-def kill_leftovers(token):
+def kill_leftovers(token: str) -> int:
     """SIGKILL every process whose environment carries this job's token; return how many."""
     needle = f"\0{TOKEN_ENV}={token}\0".encode()
     killed = 0

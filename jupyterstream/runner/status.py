@@ -3,6 +3,8 @@
 Standard library only: this module also runs on SSH hosts that have only Python and Jupyter.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -16,18 +18,18 @@ from .outcome import Check, Status, reconcile
 SCHEMA = 1
 
 
-def path_for(output, job_id):
+def path_for(output: str | os.PathLike, job_id: str) -> str:
     """Where the status record of a job lives."""
     return Layout(output).status(job_id)
 
 
-def write(output, job_id, record):
+def write(output: str | os.PathLike, job_id: str, record: dict) -> None:
     """Write a status record atomically (temporary file in the same folder, then rename)."""
     text = json.dumps(dict(record, schema=SCHEMA), indent=1, ensure_ascii=True, default=repr) + "\n"
     replace_file(path_for(output, job_id), text.encode("utf-8"))
 
 
-def read(output, job_id):
+def read(output: str | os.PathLike, job_id: str) -> dict | None:
     """Return a job's status record, None if there is none; raise ValueError if it is corrupt."""
     try:
         with open(path_for(output, job_id), encoding="utf-8") as handle:
@@ -57,7 +59,7 @@ def _shape_problem(record):
     return None
 
 
-def still_running(output, job_id):
+def still_running(output: str | os.PathLike, job_id: str) -> int | None:
     """The pid of this job's runner when it is still alive on this machine (say, an orphan of a sweep
     that was killed), else None: such a job must not be started a second time."""
     try:
@@ -70,7 +72,7 @@ def still_running(output, job_id):
     return pid if still_running_pid(pid, job_id) else None
 
 
-def still_running_pid(pid, job_id):
+def still_running_pid(pid: int, job_id: str) -> bool:
     """True when ``pid`` is a live run-one process of this job on this machine."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
@@ -121,7 +123,8 @@ def _judged(output, job, record):
     return reconcile(record, notebook=check, identity=job.identity)
 
 
-def read_result(path, expected_sha256=None, parse=True):
+def read_result(path: str | os.PathLike, expected_sha256: str | None = None,
+                parse: bool = True) -> tuple[dict | None, tuple[Check, str], int]:
     """Read a run's executed notebook: (notebook dict or None, (Check, detail), size in bytes). With
     ``expected_sha256`` it must be exactly those bytes; ``parse=False`` skips reading its JSON."""
     try:
@@ -145,7 +148,7 @@ def read_result(path, expected_sha256=None, parse=True):
     return nb, (Check.WHOLE, ""), len(data)
 
 
-def runner_alive(record):
+def runner_alive(record: dict) -> bool | None:
     """Whether the runner a record names is alive: True or False, or None when that cannot be told
     from here (another host, no pid)."""
     pid = record.get("pid")
