@@ -1,11 +1,15 @@
 """Read GNU parallel's --joblog: the last row of each job, keyed by our job id."""
 
+from __future__ import annotations
+
+import os
+
 from ..runner.argv import read_line, seconds
 
 COLUMNS = ("Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command")
 
 
-def read_joblog(path):
+def read_joblog(path: str | os.PathLike) -> dict[str, dict]:
     """Return {job_id: row dict, with an 'attempts' count}; a retried job keeps its last row."""
     rows = {}
     try:
@@ -27,7 +31,7 @@ def read_joblog(path):
     return rows
 
 
-def job_of(command):
+def job_of(command: str) -> tuple[str | None, str | None]:
     """(job id, sweep id) of a run-one command line: the word after the output folder, and --sweep."""
     job = read_line(command)
     if job is None:

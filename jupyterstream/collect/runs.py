@@ -6,10 +6,13 @@ record and notebook, and its joblog row), so refreshing a 5,000-run report mid-s
 A transient state (pending, running, missing, killed) is never kept: it is read again on every collect.
 """
 
+from __future__ import annotations
+
 import json
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Iterator
 
 from . import cachefile, cachelines, extract, figspec
 from ..runner import status
@@ -52,7 +55,7 @@ class Run:
     kernel: str = ""                              # "warm", or "cold (why)" when a warm one could not be had
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True for a run that finished cleanly."""
         return self.state == "ok"
 
@@ -60,7 +63,7 @@ class Run:
 FIELDS = frozenset(f.name for f in fields(Run))
 
 
-def load_plan(output):
+def load_plan(output: str | os.PathLike) -> dict:
     """The plan the sweep was staged from, or a clear error when there is none."""
     path = Path(output) / "plan.json"
     try:
@@ -71,7 +74,8 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True, metric_tag=None, keys=None):
+def runs(output: str | os.PathLike, plan: dict, use_index: bool = True, metric_tag: str | None = None,
+         keys: dict | None = None) -> list[Run]:
     """Return a Run for every planned job, re-reading only runs whose files changed (see ``each``).
     ``keys``, a dict, receives each run's file identity (what the report's own caches are keyed by)."""
     found = []
@@ -82,7 +86,8 @@ def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     return found
 
 
-def each(output, plan, use_index=True, metric_tag=None):
+def each(output: str | os.PathLike, plan: dict, use_index: bool = True,
+         metric_tag: str | None = None) -> Iterator[tuple[Run, list, bytes]]:
     """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
     only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
@@ -132,7 +137,7 @@ def _cached(line, key):
     return run_of(entry["run"])
 
 
-def run_of(fields_):
+def run_of(fields_: dict) -> Run:
     """A Run whose fields are ``fields_`` (a dict as the index holds it), without a copy."""
     run = Run.__new__(Run)
     run.__dict__ = fields_
@@ -185,7 +190,8 @@ def _signature(output, job, logrow):
     return [job.get("identity"), job.get("label"), stamps, logrow]
 
 
-def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
+def summarize(output: str, job: dict, logrow: dict | None = None, queued: bool = False, metric_tag: str | None = None,
+              edited: bool = False) -> Run:
     """Join one job's status record, executed notebook and joblog row; outcome.reconcile decides its status."""
     run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), values=job.get("values", {}))
     try:
@@ -273,7 +279,7 @@ def _cell_source(nb, index):
     return ("".join(source) if isinstance(source, list) else str(source))[:SOURCE_LIMIT]
 
 
-def progress(output, job_id):
+def progress(output: str | os.PathLike, job_id: str) -> dict:
     """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
     try:
         with open(Layout(output).partial(job_id), "rb") as handle:

@@ -1,8 +1,12 @@
 """Failure triage: runs that are not ok, grouped by class, then by error name and failing cell."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..runner.outcome import Status
+from .runs import Run
 
 # The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
 CLASSES = {s.value: name for s, name in (
@@ -25,12 +29,12 @@ class Group:
     total: int = None   # runs in the group, when ``runs`` holds only the first few (tally.py)
 
     @property
-    def size(self):
+    def size(self) -> int:
         """How many runs failed this way."""
         return len(self.runs) if self.total is None else self.total
 
     @property
-    def title(self):
+    def title(self) -> str:
         """e.g. 'cell error: KeyError at cell 7 (12 runs)'."""
         what = CLASSES.get(self.kind, self.kind)
         if self.ename:
@@ -40,12 +44,12 @@ class Group:
         return f"{what} ({self.size} run{'s' if self.size != 1 else ''})"
 
     @property
-    def sample(self):
+    def sample(self) -> Run:
         """The run whose traceback stands for the group."""
         return self.runs[0]
 
 
-def groups(runs):
+def groups(runs: Iterable[Run]) -> list[Group]:
     """Groups of not-ok runs, most runs first within the class order above."""
     found = {}
     for run in runs:
@@ -55,13 +59,13 @@ def groups(runs):
     return ordered(found.values())
 
 
-def key_of(run):
+def key_of(run: Run) -> tuple[str, str, int | None]:
     """(status, error name, failing cell): what a not-ok run's group is."""
     fail = run.failure or {}
     return run.state, fail.get("ename") or "", fail.get("cell_index")
 
 
-def ordered(groups):
+def ordered(groups: Iterable[Group]) -> list[Group]:
     """Groups in the class order above, most runs first within a class."""
     order = list(CLASSES)
     return sorted(groups, key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
