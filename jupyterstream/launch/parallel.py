@@ -12,6 +12,8 @@ notebook's inputs from the host's copy: OUTPUT/input-files/ here, ~/.jupyterstre
 on an SSH host (sent once per sweep by transfer.py, not with each job).
 """
 
+from __future__ import annotations
+
 import math
 import os
 import shlex
@@ -65,23 +67,23 @@ class Settings:
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
 
 
-def show(path):
+def show(path: str | os.PathLike) -> str:
     """A path as the user would type it: relative to the current folder when below it."""
     path, here = os.path.abspath(path), os.getcwd()
     return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
-def shipping(settings):
+def shipping(settings: Settings) -> bool:
     """True when jobs run in a work folder on each host and their files travel with rsync."""
     return settings.remote and not settings.shared_fs
 
 
-def not_an_option(path):
+def not_an_option(path: str) -> str:
     """A relative path that starts with '-' (OUTPUT=-dash), written so no command reads it as an option."""
     return f"./{path}" if path.startswith("-") else path
 
 
-def job_command(settings, placeholder="{}"):
+def job_command(settings: Settings, placeholder: str = "{}") -> list[str]:
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
     python, out, run_one, config = _job_places(settings)
     command = [python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
@@ -106,7 +108,7 @@ def _job_places(settings):
     return python, not_an_option(settings.output.rstrip("/") or "."), show(RUN_ONE), show(NBCONVERT_CONFIG)
 
 
-def run_one_arguments(settings, out, job_id, command):
+def run_one_arguments(settings: Settings, out: str, job_id: str, command: list[str]) -> RunOne:
     """What run-one is told for one job (runner/argv.py writes it out): its run folder, what it discards
     when it ends, its sweep and timeout, and how it reports a failure that another try would not mend."""
     return RunOne(out, job_id, command, mirror=settings.notebook_folder or None,
@@ -116,7 +118,7 @@ def run_one_arguments(settings, out, job_id, command):
                   retryable_only=settings.remote and settings.retries > 1, warm_kernels=settings.warm)
 
 
-def input_folder(settings):
+def input_folder(settings: Settings) -> str:
     """The folder a job links its inputs from, as the job's host names it."""
     if shipping(settings):
         return host_folder(settings.output)
@@ -125,7 +127,7 @@ def input_folder(settings):
     return cache_folder(settings.output.rstrip("/") or ".")
 
 
-def ssh_calls_per_job(settings):
+def ssh_calls_per_job(settings: Settings) -> int:
     """How many ssh calls parallel makes for one job over SSH (each starts the host's login shell):
     mkdir and rsync to send ship/ID/, the job, one rsync back, and for --cleanup one rm for the
     transferred and one for the returned path plus the work folder's rm -rf."""
@@ -134,7 +136,7 @@ def ssh_calls_per_job(settings):
     return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
 
 
-def parallel_argv(settings, dry_run=False):
+def parallel_argv(settings: Settings, dry_run: bool = False) -> list[str]:
     """The full ``parallel`` argv (job ids come on stdin): options, then the job template."""
     out = "." if shipping(settings) else settings.output.rstrip("/") or "."
     argv = ["parallel", "--will-cite", "--joblog", f"+{out}/joblog.tsv"]
@@ -161,12 +163,12 @@ def parallel_argv(settings, dry_run=False):
     return argv
 
 
-def parallel_cwd(settings):
+def parallel_cwd(settings: Settings) -> str | None:
     """The folder parallel runs in: OUTPUT when files are shipped, else the current one."""
     return settings.output if shipping(settings) else None
 
 
-def command_line(argv, settings=None):
+def command_line(argv: list[str], settings: Settings | None = None) -> str:
     """One copy-pasteable shell line for an argv (with the cd and input it runs with)."""
     line = shlex.join(argv)
     if settings is not None and shipping(settings):

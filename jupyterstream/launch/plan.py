@@ -1,5 +1,7 @@
 """Values file + notebook -> jobs with stable ids and identities -> one staged input per job."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -8,6 +10,9 @@ import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
+
+from nbformat import NotebookNode
 
 from ..values import grid
 from ..notebook import lang, params
@@ -32,7 +37,7 @@ class Job:
     values: dict
     identity: str
 
-    def label(self):
+    def label(self) -> str:
         """A short human label: the value, or name=value pairs for several parameters."""
         if len(self.texts) == 1:
             return next(iter(self.texts.values()))
@@ -53,7 +58,8 @@ class Plan:
     grid: str = ""
 
 
-def build_plan(notebook, values_files, param="state"):
+def build_plan(notebook: str | os.PathLike, values_files: str | os.PathLike | Iterable[str | os.PathLike],
+               param: str = "state") -> Plan:
     """Read and check the notebook and values file (or files: their grid); return the Plan.
     Nothing is written. ``param`` names what one-column files feed (see values.read_values)."""
     nb = params.read_notebook(notebook)
@@ -90,7 +96,7 @@ def _check_names(row, defaults, notebook, where):
         raise ParameterError(f"{file}:{line}: {exc}") from None
 
 
-def select(plan, only=None):
+def select(plan: Plan, only: str | None = None) -> list[Job]:
     """The jobs ``--only`` names (a value, a label or a job id), or all of them."""
     if only is None:
         return list(plan.jobs)
@@ -100,7 +106,7 @@ def select(plan, only=None):
     return chosen
 
 
-def make_id(texts):
+def make_id(texts: dict[str, str]) -> str:
     """A file-safe id: the value itself when it is safe, else a slug plus a short hash."""
     joined = "_".join(texts.values())
     slug = UNSAFE.sub("-", joined).strip("-.")[:SLUG_MAX]
@@ -112,7 +118,7 @@ def make_id(texts):
     return f"{slug}-{digest}" if slug else f"job-{digest}"
 
 
-def notebook_hash(nb):
+def notebook_hash(nb: NotebookNode) -> str:
     """Hash what decides a run's result: cell types and sources, and the kernel."""
     cells = [(c.cell_type, c.source) for c in nb.cells
              if params.INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
@@ -120,7 +126,7 @@ def notebook_hash(nb):
     return _sha({"cells": cells, "kernel": kernel})
 
 
-def stage(plan, output, jobs=None, rerun_ok=False):
+def stage(plan: Plan, output: str | os.PathLike, jobs: Iterable[Job] | None = None, rerun_ok: bool = False) -> list[Job]:
     """Write plan.json (every job), an input notebook for each of ``jobs`` that still needs a run,
     and todo.txt (their ids, one a line: what parallel reads). Return those jobs."""
     output = Path(output)
@@ -145,7 +151,7 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     return todo
 
 
-def plan_record(plan):
+def plan_record(plan: Plan) -> dict:
     """The plan as JSON-able data (what the collector reads back)."""
     return {
         "notebook": plan.notebook, "values_file": plan.values_file,

@@ -6,9 +6,12 @@ The runner is the whole ``jupyterstream/runner/`` folder plus the package's ``__
 only re-exports ``record`` for notebooks): what runs on a host is exactly that, nothing hand-picked.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 from .parallel import PACKAGE_DIR, RUN_ONE
 from ..runner.layout import INPUTS, Layout
@@ -17,7 +20,7 @@ from ..runner.rundir import FILES, manifest_path
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 
 
-def stage_tool(output):
+def stage_tool(output: str | os.PathLike) -> Path:
     """Copy the runner into OUTPUT/tool/ (what `:` hosts run, and what ship/ links to)."""
     tool = Path(output) / "tool"
     shutil.rmtree(tool, ignore_errors=True)
@@ -29,7 +32,7 @@ def stage_tool(output):
     return tool
 
 
-def stage_ship(output, job_ids):
+def stage_ship(output: str | os.PathLike, job_ids: Iterable[str]) -> None:
     """Make OUTPUT/ship/ID/{inputs/ID.ipynb, tool/...} for each job id, as hard links. Clear each job's
     files/ID/ (and the list of them) here: the return rsync adds to a folder, and a run's files must be
     its last run's only."""
