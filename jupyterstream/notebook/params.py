@@ -5,10 +5,14 @@ through the environment: its defaults are the variables it reads, its values sta
 injected cell goes at the top, as papermill puts it.
 """
 
+from __future__ import annotations
+
 import copy
 import json
 import math
+import os
 import sys
+from typing import Iterable, TextIO
 
 import nbformat
 
@@ -23,7 +27,7 @@ INJECTED_TAG = "injected-parameters"
 PAPERMILL_KEY = "papermill"
 
 
-def read_notebook(path):
+def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
     """Read a notebook as nbformat 4, or raise NotebookError saying what is wrong with it."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -46,7 +50,7 @@ def read_notebook(path):
     return nb
 
 
-def parameters_cell(nb, path):
+def parameters_cell(nb: nbformat.NotebookNode, path: str | os.PathLike) -> int:
     """Return the index of the one code cell tagged ``parameters``."""
     index = find_parameters_cell(nb, path)
     if index is None:
@@ -55,7 +59,7 @@ def parameters_cell(nb, path):
     return index
 
 
-def find_parameters_cell(nb, path):
+def find_parameters_cell(nb: nbformat.NotebookNode, path: str | os.PathLike) -> int | None:
     """The index of the one code cell tagged ``parameters``, or None when no cell is tagged."""
     tagged = [i for i, c in enumerate(nb.cells) if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
     for index in tagged:
@@ -73,7 +77,7 @@ class EnvironmentReads(dict):
     environment variable it reads."""
 
 
-def read_defaults(nb, path, log=None):
+def read_defaults(nb: nbformat.NotebookNode, path: str | os.PathLike, log: TextIO | None = None) -> dict:
     """Return {name: default} from the parameters cell, read in the kernel's own language; a default
     that is not a literal maps to NO_LITERAL. With no parameters cell, EnvironmentReads (and a
     one-line warning on ``log``) when the language can tell what the notebook reads and it reads some."""
@@ -94,7 +98,7 @@ def read_defaults(nb, path, log=None):
     return EnvironmentReads((name, FROM_ENVIRONMENT) for name in names)
 
 
-def environment_reads(nb, path):
+def environment_reads(nb: nbformat.NotebookNode, path: str | os.PathLike) -> list[str]:
     """The environment variables the notebook's code reads by a constant name ([] when its language
     cannot tell)."""
     language = lang.for_notebook(nb, path)
@@ -103,7 +107,7 @@ def environment_reads(nb, path):
     return list(language.environment_reads([c.source for c in nb.cells if c.cell_type == "code"]))
 
 
-def check_names(names, defaults, path, values_file=None):
+def check_names(names: Iterable[str], defaults: dict, path: str | os.PathLike, values_file: str | None = None) -> None:
     """Raise unless every name is a parameter of the notebook (or, with no parameters cell, an
     environment variable it reads)."""
     unknown = [n for n in names if n not in defaults]
@@ -119,7 +123,7 @@ def check_names(names, defaults, path, values_file=None):
                          f"{f' (from {values_file})' if values_file else ''}; its parameters cell defines: {known}")
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """A value as standard JSON allows it: non-finite floats become their text ('inf', 'nan')."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -130,7 +134,8 @@ def jsonable(value):
     return value
 
 
-def inject(nb, values, texts, extra_metadata=None):
+def inject(nb: nbformat.NotebookNode, values: dict, texts: dict,
+           extra_metadata: dict | None = None) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
     top when it has none) and the values in its metadata, ours and papermill's."""
     nb = copy.deepcopy(nb)

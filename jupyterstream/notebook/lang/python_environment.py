@@ -2,7 +2,10 @@
 ``os.environ["x"]``, ``os.environ.get("x")``, ``os.getenv("x")``, ``"x" in os.environ``, also
 through ``import os as o`` and ``from os import environ, getenv``."""
 
+from __future__ import annotations
+
 import ast
+from typing import Iterable
 
 ENVIRON_METHODS = ("get", "setdefault", "pop")
 
@@ -21,7 +24,7 @@ class _Aliases:
                         getattr(self, alias.name).add(alias.asname or alias.name)
 
 
-def reads(trees):
+def reads(trees: Iterable[ast.AST]) -> list[str]:
     """The names read from the environment by constant, over several parsed cells, first seen first."""
     nodes = [node for tree in trees for node in ast.walk(tree)]
     aliases = _Aliases(nodes)

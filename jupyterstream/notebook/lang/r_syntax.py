@@ -4,8 +4,12 @@ Only literals are understood (strings, numbers, TRUE/FALSE, NULL, Inf/NaN, ``c(.
 of literals); anything else is "not a literal", which the caller reports as such.
 """
 
+from __future__ import annotations
+
 import math
+import os
 import re
+from typing import Tuple
 
 from ...errors import NotebookError
 
@@ -20,6 +24,7 @@ TOKEN = re.compile(r"""
 CONTINUES = {"<-", "<<-", "->", "->>", "=", "+", "-", "*", "/", "^", "&", "|", "&&", "||", "~",
              "<", ">", "<=", ">=", "==", "!=", "!", ":", "$", "@"}
 OPENS, CLOSES = "([{", ")]}"
+Token = Tuple[str, str, int]  # (kind, text, line)
 ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a", "f": "\f", "v": "\v",
            "\\": "\\", '"': '"', "'": "'", "`": "`", " ": " ", "\n": "\n"}
 NAMED = {"TRUE": True, "T": True, "FALSE": False, "F": False, "NULL": None,
@@ -27,7 +32,7 @@ NAMED = {"TRUE": True, "T": True, "FALSE": False, "F": False, "NULL": None,
 NOT_LITERAL = object()
 
 
-def tokens(source, path):
+def tokens(source: str, path: str | os.PathLike) -> list[Token]:
     """[(kind, text, line)] of an R source, comments and blanks left out."""
     found, line, at = [], 1, 0
     while at < len(source):
@@ -42,7 +47,7 @@ def tokens(source, path):
     return found
 
 
-def statements(toks):
+def statements(toks: list[Token]) -> list[list[Token]]:
     """Split tokens into top-level statements, the way R's parser ends one at a newline or ';'."""
     result, current, depth = [], [], 0
     for kind, text, line in toks:
@@ -64,7 +69,7 @@ def _continues(token):
     return kind == "op" and (text in CONTINUES or text.startswith("%") and len(text) > 1)
 
 
-def unquote(text):
+def unquote(text: str) -> str:
     """The value of an R string literal (or a backquoted name)."""
     body, out, at = text[1:-1], [], 0
     while at < len(body):
@@ -86,7 +91,7 @@ def unquote(text):
     return "".join(out)
 
 
-def number(text):
+def number(text: str) -> object:
     """The value of an R number: ``10L`` is an int, ``10`` and ``1.5`` are floats (R's doubles)."""
     if text.endswith("i"):
         return NOT_LITERAL
@@ -96,7 +101,7 @@ def number(text):
     return int(value) if integer and value.is_integer() else value
 
 
-def literal(toks):
+def literal(toks: list[Token]) -> object:
     """The Python value of a whole token list that is one R literal, else NOT_LITERAL."""
     try:
         value, end = _value(toks, 0)
