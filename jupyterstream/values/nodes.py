@@ -4,6 +4,9 @@ A scalar keeps two readings: its text as written (what a CSV field would hold, f
 default gives the type) and its value as the file types it (for a parameter whose default gives none).
 """
 
+from typing import Union
+
+
 class _Node:
     """A node with slots: a values file of 100,000 entries makes nearly a million of them."""
 
@@ -38,7 +41,10 @@ class Map(_Node):
     __slots__ = ("pairs", "line")
 
 
-def plain(node):
+Node = Union[Scalar, Seq, Map]
+
+
+def plain(node: Node) -> object:
     """A node as plain Python data, typed as the file types it."""
     if isinstance(node, Scalar):
         return node.value
@@ -47,6 +53,6 @@ def plain(node):
     return {key.value: plain(value) for key, value in node.pairs}
 
 
-def kind_of(node):
+def kind_of(node: Node) -> str:
     """What a node is, in words for an error message."""
     return {Scalar: "a single value", Seq: "a list", Map: "a mapping"}[type(node)]

@@ -1,12 +1,15 @@
 """Read values files: one value a line (.txt and others), a table with a header (.csv, .tsv), or
 YAML/JSON (.yaml, .yml, .json); several files make a grid of every combination of their rows."""
 
+from __future__ import annotations
+
 import contextlib
 import csv
 import gc
 import io
 import unicodedata
 from pathlib import Path
+from typing import Iterable
 
 from . import entries, grid, jsonfile, yamlfile
 from ..errors import ValuesError
@@ -16,7 +19,7 @@ BOM = "\ufeff"
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
-def read_values(paths, param="state"):
+def read_values(paths: str | Path | Iterable[str | Path], param: str | list[str] = "state") -> list[Row]:
     """Return the rows of a values file, or the grid (every combination) of several files' rows.
 
     One-column files feed the parameters ``param`` names (one name, several separated by spaces, or a

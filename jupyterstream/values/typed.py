@@ -5,14 +5,19 @@ a YAML or JSON value keeps the file's own type only where the default gives none
 literal), and a list or mapping is accepted only where the default is one.
 """
 
+from __future__ import annotations
+
+from typing import Callable
+
 from ..notebook import params
 from ..errors import ParameterError, ValuesError
+from .rows import Row
 
 CONTAINERS = (list, tuple, set, dict)
 TYPES = (str, int, float, bool) + CONTAINERS  # defaults that give a type; others take the text as it is
 
 
-def job_values(row, defaults, where, check=None):
+def job_values(row: Row, defaults: dict, where: str, check: Callable[[dict], object] | None = None) -> dict:
     """A row's values, each converted to its parameter's type, then given to ``check`` (the kernel
     language's writer, which refuses what that language cannot hold); an error names file and line."""
     values = {}
