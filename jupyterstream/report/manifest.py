@@ -1,13 +1,16 @@
 """The manifest: what produced these results, and where hosts differ."""
 
+from __future__ import annotations
+
 import importlib.metadata
 import platform
+from typing import Iterable
 
 
 PACKAGES = ("jupyterstream", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client")
 
 
-def local_versions():
+def local_versions() -> dict[str, str | None]:
     """Versions of Python and the key packages on the machine that collects."""
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -18,7 +21,7 @@ def local_versions():
     return versions
 
 
-def hosts(runs, checked):
+def hosts(runs: Iterable, checked: dict | None) -> dict[str, dict[str, str]]:
     """{host: {"python": version, ...}} from the runs' kernels and the preflight's facts."""
     found = {}
     for run in runs:
@@ -32,7 +35,7 @@ def hosts(runs, checked):
     return {host: {k: ", ".join(sorted(v - {""})) for k, v in entry.items()} for host, entry in found.items()}
 
 
-def drift(table):
+def drift(table: dict[str, dict[str, str]]) -> list[str]:
     """The columns whose value differs between hosts."""
     columns = {c for entry in table.values() for c in entry}
     # A host that was not checked has no entry for a package: that is not a difference.

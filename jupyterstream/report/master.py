@@ -7,7 +7,11 @@ files as they come, and the page and the notebook are then written from those fi
 that a collect holds neither every run nor every run's HTML.
 """
 
+from __future__ import annotations
+
 import json
+import os
+from typing import Callable, Collection, Iterable, Iterator
 
 import nbformat
 from markupsafe import Markup
@@ -15,16 +19,18 @@ from markupsafe import Markup
 from .figures import gallery
 from . import pieces, render, sections
 from .holes import Holes, Spool
-from ..collect.spool import ListedRuns
+from ..collect.runs import Run
+from ..collect.spool import ListedRuns, RunSpool
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
-from .tally import of as tally_of
+from .tally import Tally, of as tally_of
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
 SECTIONS = ("summary", "failures", "metrics", "runs", "gallery", "manifest")
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
 
-def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None):
+def assemble(plan: dict, source: RunSpool | ListedRuns, tally: Tally, tags: list[str | None], output: str | os.PathLike | None = None,
+             checked: dict | None = None, logs: Collection[str] = frozenset(), also: Callable[[Run], object] | None = None) -> dict:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each."""
@@ -88,13 +94,13 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts):
             "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}
 
 
-def page(parts, refresh=None):
+def page(parts: dict, refresh: float | None = None) -> dict:
     """What render.page_chunks needs for report.html."""
     return {"title": parts["title"], "nav": parts["nav"], "sections": [parts["sections"][n] for n in SECTIONS],
             "data": parts["data"], "refresh": refresh, "holes": parts.get("holes")}
 
 
-def notebook(plan, parts):
+def notebook(plan: dict, parts: dict) -> nbformat.NotebookNode:
     """The master notebook: one cell per section, its HTML as a text/html output (markers unfilled)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata.update({"jupyterstream": {"notebook": plan["notebook"], "values_file": plan["values_file"],
@@ -113,7 +119,7 @@ def notebook(plan, parts):
     return nb
 
 
-def notebook_chunks(plan, parts):
+def notebook_chunks(plan: dict, parts: dict) -> Iterator[str]:
     """master.ipynb as a stream of JSON text, each marker filled from its spool. Plain JSON of a notebook
     the tests validate: nbformat.writes would copy and re-validate 5,000 rows of HTML on every collect."""
     encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
@@ -121,7 +127,8 @@ def notebook_chunks(plan, parts):
     yield "\n"
 
 
-def build(plan, runs, output=None, checked=None, keys=None):
+def build(plan: dict, runs: Iterable[Run], output: str | os.PathLike | None = None, checked: dict | None = None,
+          keys: dict | None = None) -> dict:
     """The parts of runs held in memory, every marker filled: {"sections", "whole_ledger", "json" (each
     run's ledger data), "data", "nav", "title"}. ``keys`` (each run's file identity, from the collector)
     lets unchanged runs reuse their rendered pieces."""
@@ -139,7 +146,7 @@ def build(plan, runs, output=None, checked=None, keys=None):
     return parts
 
 
-def build_master(plan, parts):
+def build_master(plan: dict, parts: dict) -> nbformat.NotebookNode:
     """The master notebook of ``build``'s parts."""
     return notebook(plan, parts)
 

@@ -7,12 +7,18 @@ OUTPUT/.report-pieces.json (cachefile.py, read and written a line at a time by c
 collector's index and whether its log exists, with the gallery's mode.
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import json
+import os
 from pathlib import Path
+from typing import Collection
 
 from ..collect import cachelines
+from ..collect.runs import Run
+from ..collect.spool import ListedRuns, RunSpool
 from .figures import chartcells, gallery
 from . import render, sections
 from .escape import inside_href, script_json
@@ -29,7 +35,7 @@ PARTS = frozenset(("row", "json", "tiles", "charts"))
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
 
-def tag(key, run, logs):
+def tag(key: object, run: Run, logs: Collection[str]) -> str | None:
     """What a run's cached pieces are valid for (its file identity ``key`` and whether it has a log), or
     None when they must be rendered each time (no key, or a live run)."""
     if key is None or run.state in LIVE:
@@ -52,7 +58,7 @@ class Pieces:
                                else 0 for i, t in zip(ids, tags))
         self.made = None
 
-    def prepare(self, source):
+    def prepare(self, source: RunSpool | ListedRuns) -> None:
         """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
         ListedRuns in the same order), before any of their tiles is rendered."""
         stale = [i for i, flag in enumerate(self.stale) if flag]
@@ -63,7 +69,7 @@ class Pieces:
             gallery.make_missing(self.output, (source.entry(i)[0] for i in stale))
             self.made = gallery.listing(self.output)
 
-    def get(self, index, run):
+    def get(self, index: int, run: Run) -> dict:
         """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
         if not self.stale[index]:
             entry = self.reader.entry(run.id)
@@ -75,7 +81,7 @@ class Pieces:
             self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
         return entry
 
-    def close(self):
+    def close(self) -> None:
         """Bring the cache file up to date."""
         if self.writer is not None:
             self.writer.close()
@@ -97,7 +103,7 @@ def _render(output, run, thumbnailed, made, logged):
     return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html, "charts": charts}
 
 
-def logs(output):
+def logs(output: str | os.PathLike | None) -> set[str]:
     """The names in OUTPUT/logs (one listing, not a stat per run)."""
     try:
         return {p.name for p in (Path(output) / LOGS).iterdir()} if output is not None else set()

@@ -4,21 +4,26 @@ Everything taken from a run stays a plain string here; the templates escape it. 
 only by ``escape.inside_href`` (relative, inside OUTPUT) or as ``#run-ID`` anchors.
 """
 
+from __future__ import annotations
+
 import math
 import statistics
 import time
+from typing import Iterable
 
 from markupsafe import Markup
 
 from . import charts, manifest, tilemap
 from .escape import inside_href, text
-from .tally import LIST_LIMIT
+from .tally import LIST_LIMIT, Member, Tally
+from ..collect.runs import Run
+from ..collect.triage import Group
 from ..runner.outcome import NOT_RUN
 
 TRACE_LINES = 12
 
 
-def counts(runs):
+def counts(runs: Iterable[Run]) -> dict[str, int]:
     """{state: number of runs}, ok first."""
     result = {}
     for run in sorted(runs, key=lambda r: (not r.ok, r.state)):
@@ -26,7 +31,7 @@ def counts(runs):
     return result
 
 
-def metric_names(runs):
+def metric_names(runs: Iterable[Run]) -> list[str]:
     """Metric names in the order they first appear."""
     names = {}
     for run in runs:
@@ -34,12 +39,12 @@ def metric_names(runs):
     return list(names)
 
 
-def anchor(run):
+def anchor(run: Run | Member) -> str:
     """The page's link to one run's detail panel."""
     return f"#run-{run.id}"
 
 
-def summary(plan, tally, glance):
+def summary(plan: dict, tally: Tally, glance: list[dict]) -> dict:
     """Counts, timings, failure groups, hosts and the metrics at a glance."""
     counted = tally.counts()
     waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
@@ -56,7 +61,7 @@ def summary(plan, tally, glance):
             "glance": glance, "figures": sorted(tally.kinds.items(), key=lambda item: -item[1])}
 
 
-def row(run):
+def row(run: Run) -> dict:
     """One ledger row, as the page's script and the static table read it (short keys keep it small)."""
     fail = run.failure or {}
     data = {"i": run.id, "l": run.label, "s": run.state, "d": _round(run.duration), "k": _round(run.kernel_ready),
@@ -71,7 +76,7 @@ def row(run):
     return data
 
 
-def note(run):
+def note(run: Run) -> str:
     """The one line that says why a run is not ok."""
     fail = run.failure or {}
     if fail.get("ename"):
@@ -80,13 +85,13 @@ def note(run):
     return lines[-1][:300] if lines else ""
 
 
-def progress_text(run):
+def progress_text(run: Run) -> str:
     """'cell 7 of 12' for a running run that saves its notebook as it goes (shown 'running: cell 7 of 12')."""
     step = run.progress or {}
     return f"cell {step['cell']} of {step['cells']}" if step.get("cells") else ""
 
 
-def error(run):
+def error(run: Run) -> dict:
     """The error of a failed run: name, value, the last traceback lines, the failing cell's source."""
     fail = run.failure or {}
     trace = [text(line) for line in (fail.get("traceback") or [])[-TRACE_LINES:]]
@@ -94,7 +99,7 @@ def error(run):
             "traceback": "\n".join(trace), "source": text(fail.get("source") or "")}
 
 
-def failures(groups):
+def failures(groups: Iterable[Group]) -> list[dict]:
     """Each group: its title, values (linked to their runs), a sample error and the failing cell."""
     found = []
     for i, group in enumerate(groups):
@@ -108,7 +113,7 @@ def failures(groups):
     return found
 
 
-def metrics(tally):
+def metrics(tally: Tally) -> list[dict]:
     """Per metric: a chart (or one line when constant), a tile map for states, its outliers."""
     found, wanted = [], []
     for name in tally.names:
@@ -135,14 +140,14 @@ def _glance(name, pairs):
             "median": charts.number(statistics.median(values)), "high": charts.number(values[-1])}
 
 
-def metric_table(tally):
+def metric_table(tally: Tally) -> tuple[list[str], list[tuple], int]:
     """(names, rows, more) of the metrics table: the first runs that recorded something."""
     names = list(tally.names)
     rows = [(label, f"#run-{ident}", [_cell(found.get(n, "")) for n in names]) for label, ident, found in tally.table]
     return [text(n) for n in names], rows, tally.tabled - len(rows)
 
 
-def manifest_table(plan, tally, checked):
+def manifest_table(plan: dict, tally: Tally, checked: dict | None) -> dict:
     """The plan's hashes, local versions, and per host what it ran, with differences flagged."""
     table = manifest.hosts(sorted(tally.pythons), checked)
     columns = sorted({c for entry in table.values() for c in entry})

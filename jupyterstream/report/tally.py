@@ -6,11 +6,15 @@ few runs of each failure group (and one whole run as the group's sample), and th
 metrics table: a few dozen bytes a run.
 """
 
+from __future__ import annotations
+
 from array import array
 from collections import namedtuple
+from typing import Iterable
 
 from . import charts, tilemap
 from ..collect import figspec, triage
+from ..collect.runs import Run
 
 LIST_LIMIT = 50      # runs named per failure group
 METRIC_ROWS = 200    # rows of the all-values metrics table
@@ -28,7 +32,7 @@ class Tally:
         self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
         self.states_only = True
 
-    def add(self, run, label=None, ident=None):
+    def add(self, run: Run, label: str | None = None, ident: str | None = None) -> None:
         """Count one run. ``label`` and ``ident`` are the plan's own strings for it (so that keeping them
         costs a reference, not a copy); by default the run's."""
         label, ident = label or run.label, ident or run.id
@@ -82,24 +86,24 @@ class Tally:
             group.runs.append(Member(ident, label, run.notebook))
 
     @property
-    def figures(self):
+    def figures(self) -> int:
         """How many figures the runs hold."""
         return sum(self.kinds.values())
 
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         """{state: number of runs}, ok first, then by name."""
         return {state: self.states[state] for state in sorted(self.states, key=lambda s: (s != "ok", s))}
 
-    def ordered_groups(self):
+    def ordered_groups(self) -> list[triage.Group]:
         """The failure groups, in triage order."""
         return triage.ordered(self.groups.values())
 
-    def numeric(self, name):
+    def numeric(self, name: str) -> list[tuple[str, float]]:
         """[(label, value)] of metric ``name``, as charts.numeric gives it."""
         labels, numbers = self.values.get(name, ((), ()))
         return list(zip(labels, numbers))
 
-    def links(self, labels):
+    def links(self, labels: Iterable[str]) -> dict[str, str]:
         """{label: '#run-ID'} of the first run of each of ``labels``."""
         wanted, found = set(labels), {}
         for label, ident in self.pairs():
@@ -107,12 +111,12 @@ class Tally:
                 found[label] = f"#run-{ident}"
         return found
 
-    def states_map(self):
+    def states_map(self) -> bool:
         """True when the runs' values are US state codes (tilemap.applies)."""
         return self.total > 1 and self.states_only
 
 
-def of(runs):
+def of(runs: Iterable[Run]) -> Tally:
     """A Tally of runs in memory."""
     runs = list(runs)
     tally = Tally(lambda: ((run.label, run.id) for run in runs))

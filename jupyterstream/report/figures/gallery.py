@@ -16,6 +16,8 @@ image; a chart that could not be drawn is a tile with a note that says why. Besi
 chart gets an opener page (figures/KEY.html, viewer.py) that the tile links as "interactive".
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import io
@@ -23,9 +25,11 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Iterable
 
 from . import drawn, sanitize, viewer
 from ...collect import extract, figspec
+from ...collect.runs import Run
 from ...collect.figspec import fingerprint  # noqa: F401 (this module's API too)
 
 FULL_LIMIT = 200
@@ -38,12 +42,13 @@ POOL_FIGURES = 24  # fewer new figures than this are made in this process: start
 CHARTS = figspec.CHARTS
 
 
-def thumbnails(runs):
+def thumbnails(runs: Iterable[Run]) -> bool:
     """True when the runs hold more than FULL_LIMIT figures: the gallery shows thumbnails."""
     return sum(len(run.figures) for run in runs) > FULL_LIMIT
 
 
-def run_tiles(output, run, thumbnailed, made=None):
+def run_tiles(output: str | os.PathLike, run: Run, thumbnailed: bool,
+              made: dict[str, set[str]] | None = None) -> list[tuple]:
     """[(cell, src, href, note, live)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``;
     a chart that could not be drawn has no picture, and a note that says why; ``live`` links the page
     that opens a chart interactive (viewer.py), when it has one."""
@@ -79,7 +84,7 @@ def _note(output, place):
     return f"{figspec.kind_of(place['mime'])} figure, cell {place['cell']}: could not render: {why}"
 
 
-def draw_charts(output, runs):
+def draw_charts(output: str | os.PathLike, runs: Iterable[Run]) -> None:
     """Draw every chart of ``runs`` not drawn yet (figures/KEY.png, or KEY.err saying why not): each
     distinct spec once, on every core; and write the page that opens it interactive (KEY.html)."""
     made, keys, wanted = listing(output)["full"], set(), {}
@@ -105,7 +110,7 @@ def _wanted(key, kind, made):
     return not {f"{key}.png", f"{key}.err"} & made or (viewer.opens(kind) and f"{key}.html" not in made)
 
 
-def tile(output, mime, data, thumbnails):
+def tile(output: str | os.PathLike, mime: str, data: object, thumbnails: bool) -> tuple[str | None, str | None]:
     """(src, href) of one figure output: a data URI and no link at full size; with ``thumbnails``,
     the thumbnail's and the full image's files (made here when missing). (None, None) for bad data,
     and for a chart with no drawing."""
@@ -165,7 +170,7 @@ def _linked(place, made):
     return (f"{THUMBS}/{thumb}" if thumb in made["thumbs"] else None), f"{FIGURES}/{full}"
 
 
-def listing(output):
+def listing(output: str | os.PathLike) -> dict[str, set[str]]:
     """The names in figures/ and figures/thumbs/ (one listing, not a stat per figure)."""
     found = {}
     for key, folder in (("full", FIGURES), ("thumbs", THUMBS)):
@@ -176,7 +181,7 @@ def listing(output):
     return found
 
 
-def make_missing(output, runs, workers=None):
+def make_missing(output: str | os.PathLike, runs: Iterable[Run], workers: int | None = None) -> None:
     """Write the figures and thumbnails of ``runs`` not yet on disk, each distinct figure once, in a
     process pool when it pays (``pool_size``; ``workers`` overrides it)."""
     made, work, wanted = listing(output), {}, set()
@@ -200,7 +205,7 @@ def make_missing(output, runs, workers=None):
         list(pool.map(_make_for_run, tasks, chunksize=-(-len(tasks) // (4 * workers))))
 
 
-def pool_size(figures):
+def pool_size(figures: int) -> int:
     """Worker processes for ``figures`` new figures: 1 (no pool) for fewer than POOL_FIGURES, on one
     core, or when the other processes already keep every core busy (the load average, less this one)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
