@@ -13,7 +13,7 @@ import os
 import tempfile
 
 from .errors import OutputError
-from .runner.atomic import UMASK, replace_file  # noqa: F401 (one writer for both sides)
+from .runner.atomic import UMASK, replace_file, replace_with  # noqa: F401 (one writer for both sides)
 
 SCRATCH = ".scratch"
 # What only a write can fail with: met anywhere in a collect, OUTPUT cannot be written.
@@ -60,23 +60,8 @@ def write_bytes(path, data, durable=True):
 def write_streamed(path, chunks, durable=True):
     """Write text chunks to a temporary file beside ``path``, then rename it over ``path``: a reader
     sees the old file or the new one. A failure is an OutputError that names the file."""
-    path = os.fspath(path)
     with writing(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=f".{os.path.basename(path)}.",
-                                   suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                os.fchmod(handle.fileno(), 0o666 & ~UMASK)
-                handle.flush()
-                if durable:
-                    os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_with(path, lambda handle: handle.writelines(chunks), "w", durable)
 
 
 def make_folder(path):

@@ -12,11 +12,20 @@ def replace_file(path, data, durable=True):
 
     Raises OSError (and leaves no temporary file) when the folder is missing, unwritable or full.
     """
+    replace_with(path, lambda handle: handle.write(data), "wb", durable)
+
+
+def replace_with(path, write, mode="wb", durable=True):
+    """Call ``write(handle)`` on a temporary file beside ``path`` (opened with ``mode``), flush it,
+    then rename it over ``path``: a reader sees the old file or the new one, never half of it.
+
+    Raises what ``write`` or the file system raised, and leaves no temporary file.
+    """
     path = os.fspath(path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            write(handle)
             os.fchmod(handle.fileno(), 0o666 & ~UMASK)
             handle.flush()
             if durable:
