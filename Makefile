@@ -24,6 +24,14 @@ MEMORY_LIMIT ?= 0
 WARM         ?= 1
 FAIL_FAST    ?=
 ONLY_GROUP   ?=
+SLURM        ?=
+NODES        ?= 1
+TASKS        ?=
+CPUS         ?=
+TIME         ?=
+PARTITION    ?=
+ACCOUNT      ?=
+SBATCH       ?=
 PYTHON       ?= python3
 VENV         ?= .venv
 TESTS        ?= tests
@@ -45,7 +53,10 @@ CONSTANTS = $(foreach pair,$(P),--set '$(pair)')
 SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
         --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
-        --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') $(CONSTANTS) -- $(VALUES_ARGS)
+        --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') --slurm '$(or $(SLURM),auto)' $(CONSTANTS) -- $(VALUES_ARGS)
+# What make submit asks Slurm for (make preview SLURM=1 shows the batch script it writes).
+REQUEST = --nodes '$(or $(NODES),1)' --tasks '$(or $(TASKS),0)' --cpus '$(or $(CPUS),0)' --time '$(TIME)' \
+          --partition '$(PARTITION)' --account '$(ACCOUNT)' --sbatch '$(SBATCH)'
 yes = $(filter 1 yes true,$(1))
 FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)' \
         --memory-limit '$(or $(MEMORY_LIMIT),0)'
@@ -53,11 +64,12 @@ REMOTE = --servers '$(or $(SERVERS),0)' --servers-file '$(SERVERS_FILE)' --ssh '
          --remote-python '$(REMOTE_PYTHON)' --retries '$(or $(RETRIES),2)' \
          $(if $(call yes,$(SHARED_FS)),--shared-fs) $(if $(call yes,$(STRICT_SERVERS)),--strict-servers)
 
-.PHONY: help setup tools preview run collect watch check-servers inspect test lint bench clean
+.PHONY: help setup tools preview run submit collect watch check-servers inspect test lint bench clean
 
 help: ## Show the targets and the variables they take.
 	@echo "make run       run NOTEBOOK over every value in VALUES on this machine, then collect"
 	@echo "make preview   print the exact parallel command line and per-job lines; run nothing"
+	@echo "make submit    submit the sweep to Slurm as one batch job (NODES=2 TIME=1:00:00 ...); see docs/slurm.md"
 	@echo "make collect   collect OUTPUT again: master.ipynb, report.html, metrics.csv, runs.csv, changes.csv"
 	@echo "make watch     while a sweep runs: collect OUTPUT every WATCH=$(WATCH) seconds until it is done"
 	@echo "make check-servers  check each server in SERVERS_FILE can run NOTEBOOK (one line per host)"
@@ -82,6 +94,8 @@ help: ## Show the targets and the variables they take.
 	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
 	@echo "  FAIL_FAST=3 (start no new job once 3 runs failed in the same failure group; the rest stay missing for the next run)"
 	@echo "  ONLY_GROUP=cell-error/KeyError/cell-3 (run again just the values of that failure group: its key is in the summary)"
+	@echo "  SLURM=$(or $(SLURM),auto): inside a Slurm allocation each job is a job step (srun); 1 requires one, 0 never"
+	@echo "  make submit: NODES=$(NODES) TASKS=$(or $(TASKS),all the nodes' CPUs) CPUS=$(or $(CPUS),1) TIME= PARTITION= ACCOUNT= SBATCH='--mem=8G'"
 
 setup: $(VENV)/.ready tools
 
@@ -101,11 +115,14 @@ tools:
 	@bin/ensure-tools --optional chromium
 
 preview: setup ## Print the parallel command and per-job lines.
-	@$(JS) preview $(SWEEP)
+	@$(JS) preview $(SWEEP) $(REQUEST)
 
 # make exits 2 whenever a recipe fails; bin/tell-exit prints the CLI's own code and its meaning first.
 run: setup ## Run the sweep, then collect.
 	bin/tell-exit $(JS) run $(SWEEP)
+
+submit: setup ## Write OUTPUT/submit.sbatch and submit it with sbatch.
+	bin/tell-exit $(JS) submit $(SWEEP) $(REQUEST)
 
 collect: setup ## Collect OUTPUT again.
 	bin/tell-exit $(JS) collect --metric-tag '$(METRIC_TAG)' -- '$(OUTPUT)'
@@ -120,7 +137,7 @@ inspect: setup ## List the notebook's parameters and the environment variables i
 	@$(JS) inspect '$(NOTEBOOK)'
 
 test: setup lint
-	@bin/ensure-tools parallel sshd rsync chromium irkernel
+	@bin/ensure-tools parallel sshd rsync chromium irkernel slurm
 	$(VENV)/bin/python -m pytest $(TESTS)
 
 lint: setup ## ruff over the package, the tests, the benchmarks and run-one (a second).

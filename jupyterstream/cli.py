@@ -2,11 +2,13 @@
 
 import os
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from .report import write as report
-from .launch import staging
+from .launch import slurm, staging, submit as submitting
 from . import sweep
 from .values import inline
 from .collect import failfast
@@ -52,8 +54,68 @@ def sweep_options(func):
         click.option("--warm-kernels/--cold-kernels", "warm", default=Settings.warm, show_default=True,
                      help="Fork each job's kernel from a template that has imported the notebook's imports "
                           "once per host, or start every kernel afresh (WARM=1 / WARM=0)."),
+        click.option("--slurm", default="auto", show_default=True, callback=_slurm_mode, metavar="auto|on|off",
+                     help="Inside a Slurm allocation, run each job as a job step (srun) on its nodes: auto, "
+                          "on (required: an error outside one) or off (SLURM=1 / SLURM=0)."),
     ] + server_options() + input_options()
     return with_options(lambda: options)(func)
+
+
+def request_options():
+    """What `submit` asks Slurm for (NODES, TASKS, CPUS, TIME, PARTITION, ACCOUNT, SBATCH); preview shows it."""
+    return [
+        click.option("--nodes", type=click.IntRange(min=1), default=1, show_default=True, help="Nodes to ask for (NODES)."),
+        click.option("--tasks", type=click.IntRange(min=0), default=0,
+                     help="Job slots in all, one job per task; 0: as many as the nodes have CPUs, per --cpus (TASKS)."),
+        click.option("--cpus", type=click.IntRange(min=0), default=0, help="CPUs per task, for each job; 0: one (CPUS)."),
+        click.option("--time", default="", help="The job's time limit, as sbatch takes it: 2:00:00 (TIME)."),
+        click.option("--partition", default="", help="The partition to submit to (PARTITION)."),
+        click.option("--account", default="", help="The account to charge (ACCOUNT)."),
+        click.option("--sbatch", "sbatch_extra", default="", metavar="OPTIONS",
+                     help="More sbatch options, as one string: '--mem=8G --qos=short' (SBATCH)."),
+    ]
+
+
+DEFAULT = ParameterSource.DEFAULT
+REQUEST_NAMES = ("nodes", "tasks", "cpus", "time", "partition", "account", "sbatch_extra")
+
+
+def request_of(options):
+    """The Slurm request from the CLI options."""
+    return submitting.Request(nodes=options["nodes"], tasks=options["tasks"], cpus=options["cpus"],
+                              time=options["time"], partition=options["partition"], account=options["account"],
+                              extra=options["sbatch_extra"])
+
+
+def run_command(ctx):
+    """The `jupyterstream run` command line that does what this command was asked, under Slurm (--slurm on)."""
+    command = Path(sys.executable).parent / "jupyterstream"
+    argv = [str(command) if command.exists() else os.path.abspath(sys.argv[0]), "run"]
+    arguments = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name in REQUEST_NAMES + ("slurm",) or (ctx.get_parameter_source(param.name) is DEFAULT
+                                                        and not isinstance(param, click.Argument)):
+            continue
+        if isinstance(param, click.Argument):
+            arguments += [str(v) for v in (value if param.nargs != 1 else [value])]
+        elif param.is_flag:
+            argv += [param.opts[0]] if value else param.secondary_opts[:1]
+        else:
+            argv += [w for v in (value if param.multiple else [value]) if v is not None for w in (param.opts[0], *words_of(v))]
+    return argv + ["--slurm", "on", "--", *arguments]
+
+
+def words_of(value):
+    """An option's value as the words that give it again: -p's NAME VALUE pair is two."""
+    return [str(v) for v in value] if isinstance(value, tuple) else [str(value)]
+
+
+def _slurm_mode(ctx, param, value):
+    try:
+        return slurm.mode_of(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def input_options():
@@ -118,7 +180,8 @@ def settings_of(options):
                         retries=options["retries"], shared_fs=options["shared_fs"],
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
                         memory_limit=options.get("memory_limit") or 0,
-                        warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0)
+                        warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0,
+                        slurm=options.get("slurm") or "auto")
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where
@@ -150,12 +213,17 @@ def main():
 
 @main.command()
 @sweep_options
-def preview(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
-    """Print the exact parallel command and per-job command lines; execute nothing."""
+@with_options(request_options)
+@click.pass_context
+def preview(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+    """Print the exact parallel command and per-job command lines; execute nothing. With --slurm on
+    outside an allocation: the batch script `submit` would write, and the sweep it runs."""
     settings, where = settings_of(options)
     click.echo(f"# kernels: {kernels_said(settings)}")
 
     def step():
+        if settings.slurm == "on" and slurm.allocation() is None:
+            _preview_submit(ctx, settings, request_of(options))
         sources, given = values_of(values, constants, pairs)
         return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
                              constants=given, only_group=only_group)
@@ -165,6 +233,51 @@ def preview(notebook, values, param, only, only_group, rerun_ok, inputs, constan
 def values_of(words, constants, pairs):
     """The VALUES words as sources (files, ':::' groups) and the -p and --set constants (inline.py)."""
     return inline.split(words), inline.constants(list(constants) + inline.set_pairs(pairs))
+
+
+def _preview_submit(ctx, settings, request):
+    """Print the batch script, and set the settings to those its sweep will run with."""
+    request = submitting.with_tasks(request, required=False)
+    click.echo(f"# make submit writes {settings.output}/{submitting.SCRIPT} and submits it with sbatch:")
+    click.echo(submitting.batch_script(request, run_command(ctx), settings.output, job_name(ctx.params["notebook"])), nl=False)
+    allocation = request.allocation()
+    settings.srun, settings.jobs, settings.slurm = tuple(allocation.srun()), settings.jobs or str(allocation.tasks), "off"
+    click.echo("# inside the job, the sweep runs each job as a job step:")
+
+
+def job_name(notebook):
+    """The Slurm job's name: the notebook's, so that squeue tells sweeps apart."""
+    return f"jupyterstream-{Path(notebook).stem}"[:64]
+
+
+@main.command()
+@sweep_options
+@with_options(request_options)
+@click.pass_context
+def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+    """Submit the sweep to Slurm as one batch job: write OUTPUT/submit.sbatch (the same `run`, each
+    job a job step on the allocation's nodes, then collect) and sbatch it. Prints the job id.
+
+    \b
+    Example (from a login node; OUTPUT on the cluster's shared filesystem):
+      jupyterstream submit notebooks/births.ipynb states.txt -o output --nodes 2 --time 1:00:00
+      jupyterstream collect output --watch 10
+    """
+    output = options["output"]
+
+    def step():
+        request = submitting.with_tasks(request_of(options))
+        sources, given = values_of(values, constants, pairs)
+        build_plan(notebook, sources, param, given)  # a bad notebook or values file is told now, not after the queue
+        check_output(output)
+        script = submitting.batch_script(request, run_command(ctx), output, job_name(notebook))
+        job_id = submitting.submit(request, script, output)
+        click.echo(job_id)
+        click.echo(f"jupyterstream: submitted Slurm job {job_id} ({output}/{submitting.SCRIPT}: {request.nodes} "
+                   f"node(s), {request.tasks} task(s)); follow it with 'make watch OUTPUT={output}' or "
+                   f"'squeue --jobs={job_id}'; its log: {output}/slurm-{job_id}.out", err=True)
+        return 0
+    _exit(step)
 
 
 @main.command()

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from .report import write as report
 from .report import progress
-from .launch import servers
+from .launch import servers, slurm
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
+from .atomic import write_atomic
 from .errors import SetupError
 from .launch import buffers
 from .collect import failfast, triage
@@ -24,6 +25,7 @@ from .launch.plan import build_plan, select, stage
 from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
+from .runner.warm.jobside import COLD_REASON_ENV
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
@@ -85,8 +87,11 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     chosen = choose(plan, settings.output, only, only_group)
     todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
+    allocation = slurm.place(settings)
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
+    if allocation:
+        print(f"# {_slurm_said(allocation, settings)}", file=out)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
     if constants and constants.texts:
@@ -134,9 +139,12 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     found = plan_inputs(notebook, plan.source, settings, inputs, plan)
     settings.sweep = settings.sweep or new_sweep_id()
     chosen = choose(plan, settings.output, only, only_group)
+    allocation = slurm.place(settings)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
+    if allocation:
+        _use_allocation(allocation, settings, log)
     hosts = []
     try:
         if where.remote:
@@ -198,6 +206,30 @@ def _use_hosts(hosts, where, settings, log):
     servers.write_ssh_wrapper(Path(settings.output, "ssh-wrapper"), where.ssh)
 
 
+def _slurm_said(allocation, settings):
+    """One line on how Slurm places this sweep's jobs."""
+    kernels = "warm kernels, one template per node" if settings.warm else f"cold kernels: {settings.cold_reason or 'WARM=0'}"
+    return (f"Slurm job {allocation.job_id} on {allocation.nodes or 'its nodes'}: each job is a job step "
+            f"({' '.join(settings.srun)}), {settings.jobs} at a time; OUTPUT is shared, nothing is transferred; {kernels}")
+
+
+def _use_allocation(allocation, settings, log):
+    """Say how Slurm places the jobs, and add this allocation to OUTPUT/slurm.json (the manifest's)."""
+    print(f"jupyterstream: {_slurm_said(allocation, settings)}", file=log, flush=True)
+    path = Path(settings.output, "slurm.json")
+    try:
+        jobs = [j for j in json.loads(path.read_text(encoding="utf-8")).get("jobs", []) if isinstance(j, dict)]
+    except (OSError, ValueError, AttributeError):
+        jobs = []
+    jobs = [j for j in jobs if j.get("job_id") != allocation.job_id] + [allocation.facts()]
+    write_atomic(path, json.dumps({"jobs": jobs[-20:]}, indent=1) + "\n")
+
+
+def _job_environment(settings):
+    """The environment of parallel and its jobs: this one, and why kernels are cold when the sweep chose so."""
+    return dict(os.environ, **({COLD_REASON_ENV: settings.cold_reason} if settings.cold_reason else {}))
+
+
 def _run_parallel(settings, todo, log, lock, view):
     """Run parallel over the todo jobs, showing progress on ``view``; True when the user interrupted it."""
     settings.sweep = settings.sweep or new_sweep_id()
@@ -208,7 +240,7 @@ def _run_parallel(settings, todo, log, lock, view):
     print(command_line(argv, settings), file=log, flush=True)
     process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE if view.relays else None,
                                text=True, cwd=parallel_cwd(settings), pass_fds=(lock.fileno(),),
-                               env=dict(os.environ, **parallel_env()))
+                               env=dict(_job_environment(settings), **parallel_env()))
     counter = failfast.Counter(settings.fail_fast, lambda: _stop_starting(process, counter, log)) \
         if settings.fail_fast else None
     tracker = progress.Tracker(settings.output, todo, settings.sweep, counter.add if counter else None)

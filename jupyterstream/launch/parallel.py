@@ -65,6 +65,9 @@ class Settings:
     memory_limit: int = 0         # MEMORY_LIMIT: bytes of address space each process of a run may have; 0: none
     warm: bool = True             # WARM: fork each kernel from a pre-imported template (runner/warm/)
     fail_fast: int = 0            # FAIL_FAST: start no new job once this many failed in one group; 0: never
+    slurm: str = "auto"           # SLURM: auto (job steps inside an allocation), on (required) or off
+    srun: tuple = ()              # inside an allocation, the srun words each job runs under (launch/slurm.py)
+    cold_reason: str = ""         # why the sweep turned warm kernels off itself (the runs' records say it)
 
 
 def show(path):
@@ -102,7 +105,8 @@ def job_command(settings, placeholder="{}"):
         python = settings.python or show(sys.executable)
         out = not_an_option(settings.output.rstrip("/") or ".")
         run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-    command = [python, run_one, out, placeholder] + run_folder_options(settings)
+    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
+    command = [*settings.srun, python, run_one, out, placeholder] + run_folder_options(settings)
     if shipping(settings):
         for name in SHIPPED:
             command += ["--discard", name]

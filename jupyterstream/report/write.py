@@ -33,6 +33,8 @@ def collect(output, html=True, metric_tag=None, refresh=None):
 
 
 def _collect(output, plan, html, metric_tag, refresh):
+    slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
+    plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     kept = history.Recorder(output)

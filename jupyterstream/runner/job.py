@@ -15,7 +15,6 @@ import random
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ def main(argv=None, started=None):
     try:
         code = job.run(args.attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
-        record = {"job": args.job_id, "sweep": args.sweep, "host": socket.gethostname(), "started": job.started,
+        record = {"job": args.job_id, "sweep": args.sweep, "host": status.host_name(), "started": job.started,
                   "status": Status.JOB_ERROR.value, "message": f"run-one failed: {type(exc).__name__}: {exc}"}
         code = job._finish(record, None)
     for path in args.discard:
@@ -126,7 +125,7 @@ class Job:
         """Execute, retrying a kernel that cannot start, and record the outcome."""
         for sub in (RUNS, STATUS, LOGS):
             os.makedirs(Layout(self.output).folder(sub), exist_ok=True)
-        base = {"job": self.id, "sweep": self.sweep, "host": socket.gethostname(), "pid": os.getpid(),
+        base = {"job": self.id, "sweep": self.sweep, "host": status.host_name(), "pid": os.getpid(),
                 "started": self.started}
         self.lock, verdict = exclusive.enter(self, base["host"])
         if verdict is not None:

@@ -16,6 +16,12 @@ from .outcome import Check, Status, reconcile
 SCHEMA = 1
 
 
+def host_name():
+    """The host a job runs on, as its status record names it: the Slurm node inside a job step
+    (SLURMD_NODENAME: several nodes may share one machine's name), else this machine's name."""
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
 def path_for(output, job_id):
     """Where the status record of a job lives."""
     return Layout(output).status(job_id)
@@ -64,7 +70,7 @@ def still_running(output, job_id):
         record = read(output, job_id)
     except ValueError:
         return None
-    if not record or record.get("status") != Status.RUNNING.value or record.get("host") != socket.gethostname():
+    if not record or record.get("status") != Status.RUNNING.value or record.get("host") != host_name():
         return None
     pid = record.get("pid")
     return pid if still_running_pid(pid, job_id) else None
@@ -149,7 +155,7 @@ def runner_alive(record):
     """Whether the runner a record names is alive: True or False, or None when that cannot be told
     from here (another host, no pid)."""
     pid = record.get("pid")
-    if record.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool):
+    if record.get("host") != host_name() or not isinstance(pid, int) or isinstance(pid, bool):
         return None
     try:
         os.kill(pid, 0)

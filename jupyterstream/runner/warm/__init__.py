@@ -14,6 +14,7 @@ import tempfile
 
 from ..outcome import TEMPLATE_MODULE, WARM_DIR_ENV, WARM_IDLE_ENV  # noqa: F401 (TEMPLATE_MODULE: control's)
 from ..reaper import is_template
+from ..status import host_name
 
 IDLE_SECONDS = 5.0        # a template with no kernel and no request for this long ends (jobs follow each other within a second)
 KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
@@ -41,9 +42,10 @@ def base_folder():
 
 
 def key_folder(sweep, python, kernel, modules):
-    """The folder of the template for this sweep, kernel interpreter (argv list) and import list; a
-    new one says which sweep made it (SWEEP_FILE), so that the sweep's end can remove it."""
-    key = json.dumps([sweep, os.path.realpath(python[0]), python[1:], kernel, list(modules)])
+    """The folder of the template for this sweep, kernel interpreter (argv list) and import list, on
+    this host (Slurm nodes that share one machine's TMPDIR each keep a template of their own); a new
+    one says which sweep made it (SWEEP_FILE), so that the sweep's end can remove it."""
+    key = json.dumps([sweep, os.path.realpath(python[0]), python[1:], kernel, list(modules), host_name()])
     name = hashlib.sha256(key.encode()).hexdigest()[:16]
     for _ in range(3):
         path = os.path.join(base_folder(), name)

@@ -8,6 +8,8 @@ from ..cells import import_targets, local_module, top_level
 from ..outcome import CWD_ENV, JOB_ENV, KERNEL_NOTE_ENV, PARTIAL_ENV, TOKEN_ENV, WARM_ENV
 
 OFF = "cold (warm kernels are off: WARM=0 or --cold-kernels)"
+# Set by a sweep that turned warm kernels off itself (say, under Slurm's cgroup tracking): why, for the record.
+COLD_REASON_ENV = "JUPYTERSTREAM_COLD_REASON"
 
 
 def prepare(env, notebook_path, sweep, note_path):
@@ -28,7 +30,8 @@ def prepare(env, notebook_path, sweep, note_path):
 def kernel_field(warm, note_path):
     """The status record's ``kernel`` field: "warm", "cold (why)", or None when no kernel started."""
     if not warm:
-        return OFF
+        reason = os.environ.get(COLD_REASON_ENV)
+        return f"cold ({reason})" if reason else OFF
     try:
         with open(note_path, encoding="utf-8") as handle:
             note = handle.read().strip()
