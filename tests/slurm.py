@@ -146,15 +146,19 @@ class LoopbackCluster:
                 return word.split("=", 1)[1]
         return ""
 
-    def wait_job(self, job_id, timeout):
-        """Wait until a job has ended; return its final state."""
+    def wait_job(self, job_id, timeout, until_not=None):
+        """Wait until a job has ended (or, with ``until_not``, left that state); return its state."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             state = self.job_state(job_id)
+            if until_not and state and state not in (until_not, "COMPLETING", "CONFIGURING"):
+                return state
             if state and state not in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED"):
                 return state
             time.sleep(0.5)
-        raise TimeoutError(f"Slurm job {job_id} still {self.job_state(job_id)} after {timeout} s")
+        steps = self.run("squeue", "--steps", "--noheader", f"--jobs={job_id}", timeout=10).stdout.strip()
+        raise TimeoutError(f"Slurm job {job_id} still {self.job_state(job_id)} after {timeout} s; its steps: "
+                           f"{steps or 'none'}; nodes: {self.node_states()}")
 
     def node_pids(self, node):
         """Pids of every process of a node: its slurmd, its step daemons and what they run."""

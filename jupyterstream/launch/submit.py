@@ -39,8 +39,10 @@ class Request:
         options += [f"--cpus-per-task={self.cpus}"] if self.cpus else []
         options += [f"--{name}={value}" for name, value in (("time", self.time), ("partition", self.partition),
                                                              ("account", self.account)) if value]
-        # A node that fails leaves the job running on the others: its jobs end killed, the rest go on.
-        options += ["--no-kill", f"--output={os.path.abspath(output)}/slurm-%j.out"]
+        # No --no-kill: with it, Slurm 22.05 was seen to leave a step of a failed node listed for ever, its
+        # srun (and so the sweep) waiting. Without it a node failure ends the job; the cluster requeues
+        # it (JobRequeue) or the next submit runs what is not ok.
+        options += [f"--output={os.path.abspath(output)}/slurm-%j.out"]
         return [f"#SBATCH {option}" for option in options + extra_options(self.extra)]
 
     def allocation(self):

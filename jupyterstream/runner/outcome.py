@@ -161,7 +161,9 @@ def _recorded(record, logrow, identity, alive, edited):
     if record.get("identity") not in (None, identity):
         return Outcome(Status.STALE, "this result is from another version of the notebook or values")
     if state is Status.RUNNING and logrow:
-        return Outcome(Status.KILLED, f"the job ended (exit {logrow.get('Exitval')}, signal {logrow.get('Signal')}) "
+        # Under Slurm the record names the node: srun says exit 0 for a step whose node failed.
+        where = f" on {record['host']}" if record.get("host") else ""
+        return Outcome(Status.KILLED, f"the job{where} ended (exit {logrow.get('Exitval')}, signal {logrow.get('Signal')}) "
                                       "without recording a result")
     if state is Status.RUNNING and alive is False:
         return Outcome(Status.KILLED, f"its runner (pid {record.get('pid')}) is gone without recording a result: "
