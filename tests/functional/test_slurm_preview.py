@@ -1,0 +1,25 @@
+"""make preview SLURM=1 outside an allocation: the batch script make submit would write, then the sweep
+it runs, each job a job step. Runs nothing (no Slurm needed)."""
+
+import os
+import subprocess
+
+from support import NOTEBOOKS, REPO
+
+
+def test_make_preview_slurm_1_prints_the_batch_script_and_the_srun_per_job_lines(tmp_path):
+    values = tmp_path / "values.txt"
+    values.write_text("a\nb\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    done = subprocess.run(["make", "--no-print-directory", "preview", "SLURM=1", f"NOTEBOOK={NOTEBOOKS / 'echo.ipynb'}",
+                           f"VALUES={values}", f"OUTPUT={tmp_path / 'out'}", "NODES=2", "TASKS=6", "CPUS=2"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "#SBATCH --nodes=2" in lines and "#SBATCH --ntasks=6" in lines and "#SBATCH --cpus-per-task=2" in lines
+    run = next(line for line in lines if line.startswith("exec "))
+    assert " run " in run and "--slurm on" in run and str(values) in run
+    sweep = next(line for line in lines if line.startswith("parallel "))
+    assert "--jobs 6" in sweep and " srun --exact -N1 -n1 -c 2 " in sweep
+    assert sum(line.startswith("srun --exact -N1 -n1 -c 2 ") for line in lines) == 2
+    assert not (tmp_path / "out" / "submit.sbatch").exists()  # a preview writes nothing
