@@ -115,14 +115,14 @@ tools:
 	@bin/ensure-tools --optional chromium
 
 preview: setup ## Print the parallel command and per-job lines.
-	@$(JS) preview $(SWEEP) $(REQUEST)
+	@$(JS) preview $(REQUEST) $(SWEEP)
 
 # make exits 2 whenever a recipe fails; bin/tell-exit prints the CLI's own code and its meaning first.
 run: setup ## Run the sweep, then collect.
 	bin/tell-exit $(JS) run $(SWEEP)
 
 submit: setup ## Write OUTPUT/submit.sbatch and submit it with sbatch.
-	bin/tell-exit $(JS) submit $(SWEEP) $(REQUEST)
+	bin/tell-exit $(JS) submit $(REQUEST) $(SWEEP)
 
 collect: setup ## Collect OUTPUT again.
 	bin/tell-exit $(JS) collect --metric-tag '$(METRIC_TAG)' -- '$(OUTPUT)'

@@ -94,8 +94,7 @@ def run_command(ctx):
     arguments = []
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
-        if param.name in REQUEST_NAMES + ("slurm",) or (ctx.get_parameter_source(param.name) is DEFAULT
-                                                        and not isinstance(param, click.Argument)):
+        if param.name in REQUEST_NAMES + ("slurm",) or (not isinstance(param, click.Argument) and is_default(ctx, param)):
             continue
         if isinstance(param, click.Argument):
             arguments += [str(v) for v in (value if param.nargs != 1 else [value])]
@@ -104,6 +103,14 @@ def run_command(ctx):
         else:
             argv += [w for v in (value if param.multiple else [value]) if v is not None for w in (param.opts[0], *words_of(v))]
     return argv + ["--slurm", "on", "--", *arguments]
+
+
+def is_default(ctx, param):
+    """Whether an option has its default value, given or not: a default need not be said again (and
+    some, like --fail-fast's '', have no word that gives them back once parsed)."""
+    if ctx.get_parameter_source(param.name) is DEFAULT:
+        return True
+    return ctx.params.get(param.name) == param.process_value(ctx, param.get_default(ctx))
 
 
 def words_of(value):
