@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .report import write as report
 from .report import progress
+from .report.figures.drawpool import limit as draw_limit
 from .launch import servers, slurm
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .atomic import write_atomic
@@ -107,6 +109,7 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
               "this sweep sends parallel SIGHUP: no new job starts, the running ones finish", file=out)
     print("# per-job command lines (parallel --dry-run):", file=out, flush=True)
     check_tools()
+    draw_limit()
     with tempfile.TemporaryDirectory() as scratch:
         if where and where.remote:
             logins = servers.read_servers(where.file, where.count)
@@ -142,6 +145,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     allocation = slurm.place(settings)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
+    draw_limit()  # a JUPYTERSTREAM_DRAW_TIMEOUT the collect would refuse is told before any job runs
     lock = take_lock(settings.output)
     if allocation:
         _use_allocation(allocation, settings, log)
@@ -244,7 +248,7 @@ def _run_parallel(settings, todo, log, lock, view):
     counter = failfast.Counter(settings.fail_fast, lambda: _stop_starting(process, counter, log)) \
         if settings.fail_fast else None
     tracker = progress.Tracker(settings.output, todo, settings.sweep, counter.add if counter else None)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = _on_sigterm(_interrupt)
     try:
         progress.follow(process, "".join(f"{j.id}\n" for j in todo), tracker, view,
                         tick=FAIL_FAST_TICK if counter else None)
@@ -258,7 +262,7 @@ def _run_parallel(settings, todo, log, lock, view):
         _stop(process)
         return True
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _on_sigterm(previous)
         buffers.remove(tmpdir)
         if shipping(settings):
             shutil.rmtree(os.path.join(settings.output, "ship"), ignore_errors=True)
@@ -279,6 +283,15 @@ def new_sweep_id():
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def _on_sigterm(handler):
+    """Handle SIGTERM as an interrupt while parallel runs; returns the handler it replaced. Only the main
+    thread may set one (and only it receives signals): a sweep run from another thread (a notebook's
+    background thread, a web app's worker) sets none, and the process's own handling stays."""
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _stop(process):

@@ -79,3 +79,11 @@ def test_a_cell_nested_too_deeply_to_read_is_the_kernels_to_report_not_a_crash_b
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     status = json.loads((tmp_path / "out" / "status" / "AL.json").read_text())
     assert status["status"] == "cell-error"
+
+
+@pytest.mark.parametrize("command", ["run", "preview"])
+def test_a_draw_timeout_that_is_not_seconds_is_refused_before_any_job_runs(tmp_path, values, command):
+    import os
+    env = dict(os.environ, JUPYTERSTREAM_DRAW_TIMEOUT="soon")
+    result = run_cli(command, NOTEBOOKS / "echo.ipynb", values("AL"), "-o", tmp_path / "out", env=env)
+    assert_refused(result, tmp_path / "out", "JUPYTERSTREAM_DRAW_TIMEOUT='soon' is not a number of seconds")

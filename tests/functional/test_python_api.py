@@ -146,3 +146,21 @@ def _frames(tb):
 def test_load_of_a_folder_without_a_sweep_says_to_run_one_first(here):
     with pytest.raises(OutputError, match="no such folder: run a sweep into it first"):
         jupyterstream.load("nowhere")
+
+
+def test_run_from_a_thread_that_is_not_the_main_one_runs_the_sweep(here):
+    import threading
+    results, errors = [], []
+
+    def sweep():
+        try:
+            results.append(jupyterstream.run("typed.ipynb", [1, 2], param="n", output="threaded", jobs=2,
+                                             progress=False))
+        except BaseException as exc:  # noqa: BLE001 - the test reports whatever the thread raised
+            errors.append(exc)
+    worker = threading.Thread(target=sweep)
+    worker.start()
+    worker.join(timeout=300)
+    assert not worker.is_alive() and errors == []
+    assert results[0].ok and results[0].counts == {"ok": 2}
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the main thread's handling is untouched
