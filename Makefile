@@ -22,6 +22,7 @@ INPUTS       ?=
 FILES_LIMIT  ?= 300MB
 MEMORY_LIMIT ?= 0
 WARM         ?= 1
+BATCH        ?=
 FAIL_FAST    ?=
 ONLY_GROUP   ?=
 PYTHON       ?= python3
@@ -45,7 +46,7 @@ CONSTANTS = $(foreach pair,$(P),--set '$(pair)')
 SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
         --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
-        --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') $(CONSTANTS) -- $(VALUES_ARGS)
+        --fail-fast '$(FAIL_FAST)' --batch '$(or $(BATCH),0)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') $(CONSTANTS) -- $(VALUES_ARGS)
 yes = $(filter 1 yes true,$(1))
 FILES = $(foreach path,$(INPUTS),--inputs '$(path)') --files-limit '$(or $(FILES_LIMIT),0)' \
         --memory-limit '$(or $(MEMORY_LIMIT),0)'
@@ -80,6 +81,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
 	@echo "  MEMORY_LIMIT=$(MEMORY_LIMIT) (e.g. 4G: most memory each run's kernel, and each process it starts, may take; 0: none)"
 	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
+	@echo "  BATCH=$(or $(BATCH),0): values a job runs, each in its own kernel (0: chosen from their times; 1: one a job)"
 	@echo "  FAIL_FAST=3 (start no new job once 3 runs failed in the same failure group; the rest stay missing for the next run)"
 	@echo "  ONLY_GROUP=cell-error/KeyError/cell-3 (run again just the values of that failure group: its key is in the summary)"
 
