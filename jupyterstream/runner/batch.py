@@ -129,7 +129,7 @@ class Batch:
     def _watchdog(self):
         job = self.current
         if job is not None and self.job_timeout and time.time() - job.started >= self.job_timeout:
-            job.stopped_by = job.stopped_by or f"run-one's watchdog, the value's own job timeout ({self.job_timeout:g} s)"
+            job.stopped_by = job.stopped_by or "run-one's watchdog"
             stop_child(self.child)
 
     def _after(self, pending, started, ended, code):
