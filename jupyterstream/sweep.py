@@ -234,8 +234,9 @@ def _run_waves(settings, todo, log, lock, view):
 
 def batch_for(settings, count):
     """The values a job runs (BATCH, or chosen from this OUTPUT's earlier records); None: a first wave decides.
-    Over SSH every job runs one value."""
-    if settings.remote:
+    Over SSH every job runs one value; with FAIL_FAST too, unless BATCH is given (FAIL_FAST stops parallel
+    from starting jobs, and counts a batch's failures only when the batch ends)."""
+    if settings.remote or (settings.fail_fast and settings.batch == 0):
         return 1
     slots = batchsize.slots_of(settings.jobs)
     if settings.batch >= 1 or count <= slots * batchsize.BATCHES_PER_SLOT:

@@ -39,3 +39,12 @@ def test_earlier_work_is_each_records_time_past_its_kernels_start(tmp_path):
     (tmp_path / "status" / "d.json").write_text("{not json")
     assert sorted(earlier_work(tmp_path)) == [0.25, 1.0]
     assert earlier_work(tmp_path, ["a"]) == [1.0]
+
+
+def test_fail_fast_and_ssh_sweeps_run_one_value_a_job_unless_batch_is_given(tmp_path):
+    from jupyterstream.launch.parallel import Settings
+    from jupyterstream.sweep import batch_for
+    assert batch_for(Settings(output=str(tmp_path), fail_fast=3, jobs="2"), 1000) == 1
+    assert batch_for(Settings(output=str(tmp_path), fail_fast=3, batch=5, jobs="2"), 1000) == 5
+    assert batch_for(Settings(output=str(tmp_path), remote=True, batch=5), 1000) == 1
+    assert batch_for(Settings(output=str(tmp_path), jobs="2"), 1000) is None
