@@ -116,7 +116,9 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
                                 cwd=scratch if shipping(settings) else None)
     out.write(result.stdout)
     if len(todo) > PREVIEW_JOBS:
-        print(f"# ... and {len(todo) - PREVIEW_JOBS} more jobs, each the same but for its id "
+        more = (f"values, in jobs of {settings.batch} the same but for their ids" if settings.batch > 1
+                else "jobs, each the same but for its id")
+        print(f"# ... and {len(todo) - PREVIEW_JOBS} more {more} "
               f"(all ids: jupyterstream plan ... writes them to {settings.output}/todo.txt)", file=out)
     return result.returncode
 
