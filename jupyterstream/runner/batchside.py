@@ -26,11 +26,15 @@ def enter(name):
     if spec is None or name not in spec["values"]:
         return
     value = spec["values"][name]
-    base = _state.setdefault("base", dict(os.environ))
+    if "base" not in _state:  # the batch's own variables stay out of every value's environment
+        _state["fd"] = os.environ.pop(EVENTS_ENV, None)
+        os.environ.pop(BATCH_ENV, None)
+        _state["base"] = dict(os.environ)
+    base = _state["base"]
     os.environ.clear()
     os.environ.update(base)
-    for name in value.get("unset", []):
-        os.environ.pop(name, None)
+    for variable in value.get("unset", []):
+        os.environ.pop(variable, None)
     os.environ.update(value["env"])
     _to_log(value["log"])
     resources.start_value()  # each value's kernel usage is its own
@@ -47,6 +51,9 @@ def leave(name):
 def _spec():
     if "spec" not in _state:
         path = os.environ.get(BATCH_ENV)
+        if path is None:  # not a batch: nothing more to look up, ever
+            _state["spec"] = None
+            return None
         try:
             with open(path, encoding="utf-8") as handle:
                 _state["spec"] = json.load(handle)
@@ -68,10 +75,10 @@ def _to_log(path):
 
 def _tell(line):
     try:
-        fd = int(os.environ.get(EVENTS_ENV))
-        if "fd" not in _state:  # the template nbconvert may spawn must not hold the pipe open
+        fd = int(_state.get("fd"))
+        if not _state.get("private"):  # the template nbconvert may spawn must not hold the pipe open
             os.set_inheritable(fd, False)
-            _state["fd"] = fd
+            _state["private"] = True
         os.write(fd, (line + "\n").encode())
     except (TypeError, ValueError, OSError):
         pass  # run-one has gone; the preprocessor's saves still keep the notebook

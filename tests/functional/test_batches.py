@@ -30,6 +30,9 @@ if fault == "hold" and not os.environ.get("JSB_RELEASE"):
     pathlib.Path(os.environ["JSB_HELD"]).write_text("held")
     time.sleep(120)
 print("value", fault)
+# what a one-value job's kernel has: its own job id and partial notebook, and no variable of the batch's
+print("env", sorted(k for k in os.environ if k.startswith("JUPYTERSTREAM") and "WARM" not in k and "KERNEL" not in k))
+print("job", os.environ.get("JUPYTERSTREAM_JOB"), os.path.basename(os.environ.get("JUPYTERSTREAM_PARTIAL", "")))
 record("twice", len(fault) * 2)
 """
 MIXED = ["ok1", "raise", "ok2", "sleep", "ok3", "die", "ok4"]
@@ -108,6 +111,13 @@ def test_each_value_of_a_batch_has_its_own_log_pid_free_record_and_notebook(mixe
         assert record["notebook"] == f"runs/{value}.ipynb"
     assert {read_status(output, v)["kernel"] for v in MIXED} == {"warm"}
     assert not list((output / "runs").glob(".*")), "no partial notebook is left behind"
+
+
+def test_each_value_of_a_batch_has_its_own_job_variables_and_none_of_the_batchs(mixed):
+    _, output, _ = mixed["warm"]
+    text = "".join("".join(o.get("text", "")) for cell in outputs(output, "ok3") for o in cell)
+    assert "job ok3 .ok3.partial.ipynb" in text, text
+    assert "JUPYTERSTREAM_BATCH" not in text, text
 
 
 def test_warm_cold_and_one_value_a_job_give_the_same_runs(mixed):
