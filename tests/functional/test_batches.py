@@ -163,6 +163,7 @@ def stopped_mid_batch(tmp, name, how):
     first.communicate(timeout=120)
     first_code = first.returncode
     first_records = {v: _status_or_none(output, v) for v in ("a", "b", "hold", "c", "d")}
+    first_records["run folders left"] = sorted(p.name for p in (output / ".work").glob("*"))
     second = run_cli(*argv[1:], env=dict(env, JSB_RELEASE="1"))
     ran = {p.name: len(p.read_text().splitlines()) for p in counts.iterdir()}
     return output, first_records, ran, (first_code, second.returncode)
@@ -176,6 +177,7 @@ def _status_or_none(output, job_id):
 def test_after_kill_9_mid_batch_a_rerun_runs_each_value_once(tmp_path):
     output, first, ran, codes = stopped_mid_batch(tmp_path, "killed", signal.SIGKILL)
     assert first["a"] == first["b"] == "ok" and first["c"] is None and first["d"] is None, first
+    assert "a" not in first["run folders left"] and "b" not in first["run folders left"], first
     assert codes[1] == 0
     assert ran == {"a": 1, "b": 1, "hold": 2, "c": 1, "d": 1}, ran
     assert all(read_status(output, v)["status"] == "ok" for v in ("a", "b", "hold", "c", "d"))
@@ -183,7 +185,6 @@ def test_after_kill_9_mid_batch_a_rerun_runs_each_value_once(tmp_path):
 
 def test_a_value_interrupted_mid_batch_is_recorded_alone_and_the_rest_wait_for_the_next_run(tmp_path):
     output, first, ran, codes = stopped_mid_batch(tmp_path, "stopped", signal.SIGTERM)
-    assert first == {"a": "ok", "b": "ok", "hold": "interrupted", "c": None, "d": None}, first
+    assert first == {"a": "ok", "b": "ok", "hold": "interrupted", "c": None, "d": None, "run folders left": []}, first
     assert codes[1] == 0
     assert ran == {"a": 1, "b": 1, "hold": 2, "c": 1, "d": 1}, ran
-    assert not list((output / "work").glob("*")) if (output / "work").exists() else True
