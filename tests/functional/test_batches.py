@@ -101,7 +101,7 @@ def test_the_job_timeout_holds_each_value_of_a_batch_not_the_batch(mixed):
     assert runtime > JOB_TIMEOUT, runtime
 
 
-def test_each_value_of_a_batch_has_its_own_log_pid_free_record_and_notebook(mixed):
+def test_each_value_of_a_batch_has_its_own_log_record_and_notebook(mixed):
     _, output, _ = mixed["warm"]
     assert "boom raise" in (output / "logs" / "raise.log").read_text()
     assert "boom" not in (output / "logs" / "ok2.log").read_text()
