@@ -22,6 +22,7 @@ INPUTS       ?=
 FILES_LIMIT  ?= 300MB
 MEMORY_LIMIT ?= 0
 WARM         ?= 1
+BATCH        ?=
 FAIL_FAST    ?=
 ONLY_GROUP   ?=
 SLURM        ?=
@@ -53,7 +54,7 @@ CONSTANTS = $(foreach pair,$(P),--set '$(pair)')
 SWEEP = '$(NOTEBOOK)' --output '$(OUTPUT)' --param '$(PARAM)' --jobs '$(JOBS)' \
         --cell-timeout '$(or $(CELL_TIMEOUT),0)' --job-timeout '$(or $(JOB_TIMEOUT),0)' \
         --metric-tag '$(METRIC_TAG)' $(if $(call yes,$(WARM)),--warm-kernels,--cold-kernels) $(REMOTE) $(FILES) \
-        --fail-fast '$(FAIL_FAST)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') --slurm '$(or $(SLURM),auto)' $(CONSTANTS) -- $(VALUES_ARGS)
+        --fail-fast '$(FAIL_FAST)' --batch '$(or $(BATCH),0)' $(if $(ONLY_GROUP),--only-group '$(ONLY_GROUP)') --slurm '$(or $(SLURM),auto)' $(CONSTANTS) -- $(VALUES_ARGS)
 # What make submit asks Slurm for (make preview SLURM=1 shows the batch script it writes).
 REQUEST = --nodes '$(or $(NODES),1)' --tasks '$(or $(TASKS),0)' --cpus '$(or $(CPUS),0)' --time '$(TIME)' \
           --partition '$(PARTITION)' --account '$(ACCOUNT)' --sbatch '$(SBATCH)'
@@ -92,6 +93,7 @@ help: ## Show the targets and the variables they take.
 	@echo "  FILES_LIMIT=$(FILES_LIMIT) (most a run may bring home to OUTPUT/files/ID/; 0: no limit)"
 	@echo "  MEMORY_LIMIT=$(MEMORY_LIMIT) (e.g. 4G: most memory each run's kernel, and each process it starts, may take; 0: none)"
 	@echo "  WARM=$(WARM): 1 forks each kernel from a template with the notebook's imports loaded; 0 starts each afresh"
+	@echo "  BATCH=$(or $(BATCH),0): values a job runs, each in its own kernel (0: chosen from their times; 1: one a job)"
 	@echo "  FAIL_FAST=3 (start no new job once 3 runs failed in the same failure group; the rest stay missing for the next run)"
 	@echo "  ONLY_GROUP=cell-error/KeyError/cell-3 (run again just the values of that failure group: its key is in the summary)"
 	@echo "  SLURM=$(or $(SLURM),auto): inside a Slurm allocation each job is a job step (srun); 1 requires one, 0 never"

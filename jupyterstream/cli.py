@@ -51,6 +51,10 @@ def sweep_options(func):
                           "summary); running jobs finish, the rest stay missing for the next run (FAIL_FAST)."),
         click.option("--metric-tag", default="", metavar="TAG",
                      help="Also take the last expression of code cells tagged TAG as a metric (METRIC_TAG)."),
+        click.option("--batch", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+                     help="Values each job runs, one nbconvert over them, each value in its own kernel; 0: chosen "
+                          "from how long values take (a notebook of minutes is never batched); 1: one value a "
+                          "job (BATCH)."),
         click.option("--warm-kernels/--cold-kernels", "warm", default=Settings.warm, show_default=True,
                      help="Fork each job's kernel from a template that has imported the notebook's imports "
                           "once per host, or start every kernel afresh (WARM=1 / WARM=0)."),
@@ -188,7 +192,8 @@ def settings_of(options):
                         metric_tag=options.get("metric_tag") or "", files_limit=options.get("files_limit") or 0,
                         memory_limit=options.get("memory_limit") or 0,
                         warm=options.get("warm", Settings.warm), fail_fast=options.get("fail_fast") or 0,
-                        slurm=options.get("slurm") or "auto")
+                        slurm=options.get("slurm") or "auto",
+                        batch=options.get("batch") or 0)
     where = sweep.Servers(count=options["servers"], file=options["servers_file"], ssh=options["ssh"],
                           strict=options["strict_servers"])
     return settings, where

@@ -20,7 +20,7 @@ from .launch import servers, slurm
 from .launch.checks import check_kernel, check_output, check_tools, kernel_name, take_lock
 from .atomic import write_atomic
 from .errors import SetupError
-from .launch import buffers
+from .launch import batchsize, buffers
 from .collect import failfast, triage
 from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
 from .launch.plan import build_plan, select, stage
@@ -90,10 +90,13 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
     todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
     settings.sweep = settings.sweep or new_sweep_id()
     allocation = slurm.place(settings)
+    size = batch_for(settings, len(todo))
+    settings = replace(settings, batch=size or 1)
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
     if allocation:
         print(f"# {_slurm_said(allocation, settings)}", file=out)
+    print(f"# {batches_said(size, len(todo), settings)}", file=out)
     if plan.grid:
         print(f"# a grid of every combination: {plan.grid}", file=out)
     if constants and constants.texts:
@@ -121,9 +124,22 @@ def preview(notebook, values, settings, param="state", only=None, rerun_ok=False
                                 cwd=scratch if shipping(settings) else None)
     out.write(result.stdout)
     if len(todo) > PREVIEW_JOBS:
-        print(f"# ... and {len(todo) - PREVIEW_JOBS} more jobs, each the same but for its id "
+        more = (f"values, in jobs of {settings.batch} the same but for their ids" if settings.batch > 1
+                else "jobs, each the same but for its id")
+        print(f"# ... and {len(todo) - PREVIEW_JOBS} more {more} "
               f"(all ids: jupyterstream plan ... writes them to {settings.output}/todo.txt)", file=out)
     return result.returncode
+
+
+def batches_said(size, count, settings):
+    """What preview says about batches: their size, or the first wave that will decide it."""
+    if size is None:
+        first = min(count, batchsize.slots_of(settings.jobs))
+        return (f"batches: the first {first} values run one per job (the lines below); their times size the "
+                "batches of the rest (BATCH=N: N values a job; BATCH=1: one)")
+    if size == 1:
+        return "batches: none, one value a job" + (" (over SSH)" if settings.remote else "")
+    return f"batches: {size} values a job, one nbconvert over them, each value in its own kernel (BATCH=1: one)"
 
 
 def _preview_ship(scratch, jobs):
@@ -165,7 +181,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         print(f"jupyterstream: {len(plan.jobs)} jobs, {len(todo)} to run" +
               (f" ({kept} already ok: kept)" if kept else ""), file=log, flush=True)
         _say_why_again(settings.output, todo, log)
-        interrupted = _run_parallel(settings, todo, log, lock, view or progress.view_for(None, log)) if todo else False
+        interrupted = _run_waves(settings, todo, log, lock, view)
     finally:
         if hosts:
             close_servers(settings, [h.login for h in hosts])
@@ -232,6 +248,38 @@ def _use_allocation(allocation, settings, log):
 def _job_environment(settings):
     """The environment of parallel and its jobs: this one, and why kernels are cold when the sweep chose so."""
     return dict(os.environ, **({COLD_REASON_ENV: settings.cold_reason} if settings.cold_reason else {}))
+
+
+def _run_waves(settings, todo, log, lock, view):
+    """Run the todo jobs in batches sized by batchsize.py: when nothing tells yet how long a value takes,
+    a first wave of one value per slot and per job, then the rest sized from it. True when interrupted."""
+    slots = batchsize.slots_of(settings.jobs)
+    size = batch_for(settings, len(todo))
+    if size is None:
+        first, todo = todo[:slots], todo[slots:]
+        print(f"jupyterstream: batches: the first {len(first)} values run one per job; their times size "
+              "the batches of the rest (BATCH=N sets it, BATCH=1 turns batching off)", file=log, flush=True)
+        if _run_parallel(replace(settings, batch=1), first, log, lock, view or progress.view_for(None, log)):
+            return True
+        work = batchsize.earlier_work(settings.output, [j.id for j in first])
+        size = batchsize.choose(settings.batch, len(todo), slots, work) or 1
+    if not todo:
+        return False
+    if size > 1:
+        print(f"jupyterstream: batches of {size} values a job (one nbconvert, a kernel each)", file=log, flush=True)
+    return _run_parallel(replace(settings, batch=size), todo, log, lock, view or progress.view_for(None, log))
+
+
+def batch_for(settings, count):
+    """The values a job runs (BATCH, or chosen from this OUTPUT's earlier records); None: a first wave decides.
+    Over SSH every job runs one value; with FAIL_FAST too, unless BATCH is given (FAIL_FAST stops parallel
+    from starting jobs, and counts a batch's failures only when the batch ends)."""
+    if settings.remote or (settings.fail_fast and settings.batch == 0):
+        return 1
+    slots = batchsize.slots_of(settings.jobs)
+    if settings.batch >= 1 or count <= slots * batchsize.BATCHES_PER_SLOT:
+        return batchsize.choose(settings.batch, count, slots, [])
+    return batchsize.choose(0, count, slots, batchsize.earlier_work(settings.output))
 
 
 def _run_parallel(settings, todo, log, lock, view):

@@ -1,4 +1,7 @@
-"""Read GNU parallel's --joblog: the last row of each job, keyed by our job id."""
+"""Read GNU parallel's --joblog: the last row of each job, keyed by our job id.
+
+A row of a batch (run-one given several ids: runner/batch.py) stands for each of its values.
+"""
 
 import shlex
 
@@ -22,17 +25,33 @@ def read_joblog(path):
                 continue
             row = dict(zip(COLUMNS, (f.strip() for f in fields)), sweep=_option(words, "--sweep"),
                        job_timeout=_option(words, "--job-timeout"))
-            row["attempts"] = rows.get(words[0], {}).get("attempts", 0) + 1
-            rows[words[0]] = row
+            for job_id in _ids(words):
+                rows[job_id] = dict(row, attempts=rows.get(job_id, {}).get("attempts", 0) + 1)
     return rows
 
 
 def job_of(command):
     """(job id, sweep id) of a run-one command line: the word after the output folder, and --sweep."""
+    ids, sweep = jobs_of(command)
+    return (ids[0] if ids else None), sweep
+
+
+def jobs_of(command):
+    """([job ids], sweep id) of a run-one command line: one id, or a batch's several, and --sweep."""
     words = _run_one_words(command)
     if not words:
-        return None, None
-    return words[0], _option(words, "--sweep")
+        return [], None
+    return _ids(words), _option(words, "--sweep")
+
+
+def _ids(words):
+    """The job ids at the start of run-one's words: those before its first option (ids never start with '-')."""
+    ids = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        ids.append(word)
+    return ids or words[:1]
 
 
 def _run_one_words(command):

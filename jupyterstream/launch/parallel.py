@@ -68,6 +68,12 @@ class Settings:
     slurm: str = "auto"           # SLURM: auto (job steps inside an allocation), on (required) or off
     srun: tuple = ()              # inside an allocation, the srun words each job runs under (launch/slurm.py)
     cold_reason: str = ""         # why the sweep turned warm kernels off itself (the runs' records say it)
+    batch: int = 0                # BATCH: values a job runs (one nbconvert, a kernel each); 0: chosen (batchsize.py)
+
+
+def batch_size(settings):
+    """The values each job is given: BATCH when it is more than one and jobs run on this machine, else one."""
+    return settings.batch if settings.batch > 1 and not settings.remote else 1
 
 
 def show(path):
@@ -125,8 +131,9 @@ def job_command(settings, placeholder="{}"):
     if settings.cell_timeout:
         # nbconvert takes whole seconds only
         command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
-    command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial",
-                f"{out}/inputs/{placeholder}.ipynb"]
+    # A batch's job (parallel's -X) gets one input word per value; nbconvert names each output after its input.
+    partial = ".{notebook_name}.partial" if batch_size(settings) > 1 else f".{placeholder}.partial"
+    command += ["--output-dir", f"{out}/runs", "--output", partial, f"{out}/inputs/{placeholder}.ipynb"]
     return command
 
 
@@ -175,8 +182,12 @@ def parallel_argv(settings, dry_run=False, tmpdir=None):
     if shipping(settings):
         argv += ["--workdir", "...", "--transferfile", "ship/{}/./", "--return", ".", "--cleanup",
                  "--rsync-opts", RSYNC_OPTS]
+    size = batch_size(settings)
+    if size > 1:  # each job: up to `size` ids, with the words around {} repeated for each (run-one batch.py)
+        argv += ["--max-args", str(size), "-X"]
     if settings.job_timeout:
-        argv += ["--timeout", seconds(settings.job_timeout)]
+        # run-one's watchdog holds each value of a batch to the job timeout; parallel's is a backstop
+        argv += ["--timeout", seconds(settings.job_timeout * (size + 1 if size > 1 else 1))]
     if dry_run:
         argv.append("--dry-run")
     # parallel joins the command words and hands them to a shell: quote every fixed word, and

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..collect.joblog import COLUMNS, job_of
+from ..collect.joblog import COLUMNS, jobs_of
 from .plaintext import for_terminal
 from ..runner import status
 from ..runner.outcome import EXIT_CODES, Status
@@ -101,12 +101,13 @@ class Tracker:
         self.offset += len(complete)
         for line in complete.decode("utf-8", "replace").splitlines():
             fields = line.split("\t", len(COLUMNS) - 1)
-            job_id, sweep = job_of(fields[-1]) if len(fields) == len(COLUMNS) else (None, None)
-            if sweep == self.sweep and job_id in self.labels:
-                record = self._own_record(job_id)
-                self.ended[job_id] = self._status(record, fields[COLUMNS.index("Exitval")])
-                if self.on_end is not None:
-                    self.on_end(job_id, self.ended[job_id], record)
+            job_ids, sweep = jobs_of(fields[-1]) if len(fields) == len(COLUMNS) else ([], None)
+            for job_id in job_ids if sweep == self.sweep else ():  # a batch's row ends each of its values
+                if job_id in self.labels:
+                    record = self._own_record(job_id)
+                    self.ended[job_id] = self._status(record, fields[COLUMNS.index("Exitval")])
+                    if self.on_end is not None:
+                        self.on_end(job_id, self.ended[job_id], record)
 
     def _own_record(self, job_id):
         """The job's status record when it is this sweep's last word on it, else None."""

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import random
-import select
 import shutil
 import signal
 import subprocess
@@ -31,31 +30,46 @@ from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this modu
 # can find and stop what a notebook left running in the background.
 from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TMPDIR_ENV, TOKEN_ENV as TOKEN, Status, exit_code
 from .rundir import RunFolder
+from .stopping import stop_child, watch_hangup
 
-GRACE_SECONDS = 3.0
 
 
 def main(argv=None, started=None):
-    """Run one job and return its exit code."""
+    """Run one job (or, given several ids, a batch of them: runner/batch.py) and return its exit code."""
     args = _parse(argv)
     _sweeps_tmpdir()
     reaper.become_subreaper()
-    job = Job(args.output, args.job_id, args.command, args.job_timeout, started)
+    jobs = [make_job(args, job_id, started) for job_id in args.job_ids]
+    if len(jobs) > 1:
+        from .batch import Batch
+        codes = Batch(jobs, args.command, args.job_timeout, args.attempts).run()
+    else:
+        codes = [_run_alone(jobs[0], args.attempts)]
+    for path in args.discard:
+        shutil.rmtree(path, ignore_errors=True)
+    for job in jobs:
+        job.release()
+    failed = [(code, job) for code, job in zip(codes, jobs) if code]
+    if args.retryable_only:
+        failed = [(c, j) for c, j in failed if not (c in NOT_RETRYABLE or (j.rundir is not None and j.rundir.refused))]
+    return failed[0][0] if failed else 0
+
+
+def make_job(args, job_id, started=None):
+    """One value's Job, as run-one's options describe it."""
+    job = Job(args.output, job_id, args.command, args.job_timeout, started)
     job.sweep, job.cwd, job.warm = args.sweep, args.cwd, args.warm_kernels
     job.memory_limit = args.memory_limit
     if not args.cwd:  # the kernel works in a run folder of its own; its files come home to OUTPUT/files/
-        job.rundir = RunFolder(args.output, args.job_id, args.inputs, args.notebook_dir, args.files_limit, args.mirror)
+        job.rundir = RunFolder(args.output, job_id, args.inputs, args.notebook_dir, args.files_limit, args.mirror)
+    return job
+
+
+def _run_alone(job, attempts):
     try:
-        code = job.run(args.attempts)
+        return job.run(attempts)
     except Exception as exc:  # a bug or an unwritable folder here must still leave a status record
-        record = {"job": args.job_id, "sweep": args.sweep, "host": status.host_name(), "started": job.started,
-                  "status": Status.JOB_ERROR.value, "message": f"run-one failed: {type(exc).__name__}: {exc}"}
-        code = job._finish(record, None)
-    for path in args.discard:
-        shutil.rmtree(path, ignore_errors=True)
-    job.release()
-    not_retryable = code in NOT_RETRYABLE or (job.rundir is not None and job.rundir.refused)
-    return 0 if args.retryable_only and not_retryable else code
+        return job.failed(exc)
 
 
 def _sweeps_tmpdir():
@@ -76,7 +90,8 @@ def _parse(argv):
     split = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser(prog="run-one", description=__doc__.split("\n\n")[0])
     parser.add_argument("output")
-    parser.add_argument("job_id")
+    # Several ids make a batch: one nbconvert runs them in turn, each as its own job (runner/batch.py).
+    parser.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     parser.add_argument("--job-timeout", type=float, default=0)
     parser.add_argument("--cwd", help="the folder the kernel runs in (default: the notebook's own folder, "
                                       "as the plan recorded it); over SSH, the job's own work folder")
@@ -119,14 +134,32 @@ class Job:
         self.rundir, self.memory_limit, self.oom_kills = None, 0, None
         self.started = started or time.time()
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
-        self.lock = None
+        self.lock, self.base, self.env = None, {}, {}
 
     def run(self, attempts):
         """Execute, retrying a kernel that cannot start, and record the outcome."""
+        verdict = self.prepare()
+        if verdict is not None:
+            return verdict
+        self.begin()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        threading.Thread(target=watch_hangup, args=(self._stop,), daemon=True).start()
+        for attempt in range(1, max(attempts, 1) + 1):
+            record, nb = self._attempt(self.env)
+            record.update(self.base, attempts=attempt)
+            if record["status"] != Status.COULD_NOT_START.value or self.stopped_by or attempt == attempts:
+                return self._finish(record, nb)
+            time.sleep(0.5 * attempt + random.random())
+        raise AssertionError("unreachable")
+
+    def prepare(self):
+        """Take the value's lock and make its run folder and environment; None when it is to run, else
+        the exit code it ends with already (ok elsewhere, unreadable input, a lock never freed)."""
         for sub in (RUNS, STATUS, LOGS):
             os.makedirs(Layout(self.output).folder(sub), exist_ok=True)
-        base = {"job": self.id, "sweep": self.sweep, "host": status.host_name(), "pid": os.getpid(),
-                "started": self.started}
+        self.base = base = {"job": self.id, "sweep": self.sweep, "host": status.host_name(), "pid": os.getpid(),
+                            "started": self.started}
         self.lock, verdict = exclusive.enter(self, base["host"])
         if verdict is not None:
             return verdict
@@ -140,21 +173,23 @@ class Job:
             base["rerun"] = meta["rerun"]
         if exclusive.already_ok(self, base["identity"], meta.get("rerun")):
             return 0
-        status.write(self.output, self.id, dict(base, status=Status.RUNNING.value))
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, self._on_signal)
-        threading.Thread(target=self._watch_hangup, daemon=True).start()
         if self.rundir is not None:
             self.cwd = self.rundir.make(self._planned_folder(meta))
-        env = self._environment(meta)
-        self._warm_environment(env)
-        for attempt in range(1, max(attempts, 1) + 1):
-            record, nb = self._attempt(env)
-            record.update(base, attempts=attempt)
-            if record["status"] != Status.COULD_NOT_START.value or self.stopped_by or attempt == attempts:
-                return self._finish(record, nb)
-            time.sleep(0.5 * attempt + random.random())
-        raise AssertionError("unreachable")
+        self.env = self._environment(meta)
+        self._warm_environment(self.env)
+        return None
+
+    def begin(self, started=None):
+        """The value starts running now: say so in its status record."""
+        if started is not None:
+            self.started = self.base["started"] = started
+        status.write(self.output, self.id, dict(self.base, status=Status.RUNNING.value))
+
+    def failed(self, exc):
+        """Record a failure of run-one itself (a bug, an unwritable folder) as the value's job error."""
+        record = {"job": self.id, "sweep": self.sweep, "host": status.host_name(), "started": self.started,
+                  "status": Status.JOB_ERROR.value, "message": f"run-one failed: {type(exc).__name__}: {exc}"}
+        return self._finish(record, None)
 
     def _environment(self, meta):
         env = dict(os.environ)
@@ -186,21 +221,37 @@ class Job:
 
     def _attempt(self, env):
         _remove_partial(self.partial)
+        self.write_header()
         with open(self.log, "ab") as log:
-            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
-            log.flush()
             self.oom_kills = resources.oom_kills()
             # nbconvert shares the job's lock and dies with run-one, so a killed job frees its value
             self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                           env=env, start_new_session=True, pass_fds=(self.lock.fileno(),),
                                           preexec_fn=reaper.die_with_parent_hook())
             code = self.child.wait()
-        left = kill_leftovers(env[TOKEN]) + reaper.end_descendants()
+        self.end_leftovers(reaper.end_descendants())
+        return self.outcome(code)
+
+    def end_leftovers(self, already=0):
+        """End what the value's notebook left running (found by its token); say so in its log."""
+        left = kill_leftovers(self.token) + already
         if left:
             with open(self.log, "ab") as log:
                 log.write(f"--- killed {left} process(es) the notebook left running\n".encode())
+
+    def outcome(self, code):
+        """(record fields, notebook) of an attempt that nbconvert ended with ``code``."""
         nb = _load(self.partial)
         return self._with_kernel_field(self._classify(code, nb)), nb
+
+    def clear_partial(self):
+        """Remove what an earlier attempt left of the partial notebook."""
+        _remove_partial(self.partial)
+
+    def write_header(self):
+        """The log's line that an attempt starts, with the command it runs."""
+        with open(self.log, "ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(self.command)}\n".encode())
 
     # Warm kernels (runner/warm/): the flag to nbconvert's kernel manager, and which kernel a run got.
     def _kernel_note(self):
@@ -282,34 +333,12 @@ class Job:
             pass
         return record["exit_code"]
 
-    def _watch_hangup(self):
-        """Stop the job when whoever reads its output has gone. Over SSH that is how a job learns
-        that the sweep stopped (Ctrl-C, SIGTERM, --timeout): parallel kills its ssh client, the
-        connection's channel closes, and sshd sends the job no signal, only closes its output."""
-        watch = select.poll()
-        try:
-            watch.register(sys.stdout.fileno(), 0)  # errors and hangups are always reported
-        except (AttributeError, OSError, ValueError):
-            return
-        while True:
-            for _, events in watch.poll(1000):
-                if events & (select.POLLERR | select.POLLHUP):
-                    self._stop("hangup (the sweep that started this job has gone)")
-                    return
-
     def _on_signal(self, signum, frame):
         self._stop(signal.Signals(signum).name)
 
     def _stop(self, reason):
         self.stopped_by = self.stopped_by or reason
-        child = self.child
-        if child is None or child.poll() is not None:
-            return
-        _kill(child.pid, signal.SIGTERM)
-        deadline = time.time() + GRACE_SECONDS
-        while child.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        _killpg(child.pid)
+        stop_child(self.child)
 
 
 NBCONVERT_QUICK_START = "NBCONVERT_DISABLE_CONFIG_EXPORTERS"
@@ -337,20 +366,6 @@ def _tail(path, lines=15):
     except OSError:
         return ""
     return "\n".join(ANSI.sub("", text).splitlines()[-lines:])
-
-
-def _kill(pid, sig):
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def _killpg(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _remove_partial(path):

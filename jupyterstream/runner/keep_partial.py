@@ -17,6 +17,7 @@ import time
 from nbclient.exceptions import CellTimeoutError
 from nbconvert.preprocessors import ExecutePreprocessor
 
+from . import batchside
 from . import resources as resources_of  # `resources` is nbconvert's argument name
 from .classify import SIGNALLED, failure_status
 from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT, Status
@@ -28,6 +29,8 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
     def preprocess(self, nb, resources=None, km=None):
         """Execute ``nb``, saving it before each code cell; on any failure save it, then re-raise."""
         self._js_nb, self._js_cell = nb, None
+        name = ((resources or {}).get("metadata") or {}).get("name")
+        batchside.enter(name)  # in a batch (runner/batch.py), this value's own environment and log
         if os.environ.get(CWD_ENV):
             resources = resources or {}
             resources.setdefault("metadata", {})["path"] = os.environ[CWD_ENV]
@@ -49,6 +52,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
             gc.freeze()
         self._note_usage()
         self._progress(len(nb.cells))
+        batchside.leave(name)
         return result
 
     def preprocess_cell(self, cell, resources, index):

@@ -18,6 +18,9 @@ LIMIT_ENV = "JUPYTERSTREAM_MEMORY_LIMIT"  # bytes; the cap nbconvert's preproces
 MB = 10 ** 6  # as MEMORY_LIMIT and FILES_LIMIT read "MB" (launch/inputs.py parse_size)
 # The kernel's rusage as the warm kernel's stand-in reported it (set by warm/manager.py in nbconvert).
 reported = None
+# CPU seconds of this process's reaped children before the current kernel: in a batch (batch.py)
+# one nbconvert reaps one cold kernel per value, and each value counts only its own.
+children_cpu_before = 0.0
 
 
 def from_rusage(usage):
@@ -28,7 +31,18 @@ def from_rusage(usage):
 def kernel_usage():
     """What the kernel (gone by now) used: the stand-in's report for a warm kernel, else this process's
     reaped children (nbconvert's only child is its kernel)."""
-    return reported or from_rusage(resource.getrusage(resource.RUSAGE_CHILDREN))
+    if reported:
+        return reported
+    usage = from_rusage(resource.getrusage(resource.RUSAGE_CHILDREN))
+    usage["cpu_s"] = round(usage["cpu_s"] - children_cpu_before, 3)
+    return usage
+
+
+def start_value():
+    """Forget the last kernel's figures: the next value's kernel starts now (a batch's next value)."""
+    global reported, children_cpu_before
+    reported = None
+    children_cpu_before = from_rusage(resource.getrusage(resource.RUSAGE_CHILDREN))["cpu_s"]
 
 
 def limit_kernel(pid, limit=None):

@@ -105,6 +105,10 @@ class RunFolder:
         shutil.rmtree(self.root, ignore_errors=True)
         return record
 
+    def discard(self):
+        """Remove the run folder of a value that never ran (a batch stopped before its turn)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
     def _written(self):
         """(path, name, size) of every regular file in the run folder that is not an input's link."""
         for folder, dirs, names in os.walk(self.root):

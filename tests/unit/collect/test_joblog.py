@@ -1,6 +1,6 @@
 """joblog: GNU parallel's --joblog, read back by job id."""
 
-from jupyterstream.collect.joblog import COLUMNS, job_of, read_joblog
+from jupyterstream.collect.joblog import COLUMNS, job_of, jobs_of, read_joblog
 
 HEADER = "\t".join(COLUMNS) + "\n"
 
@@ -76,3 +76,24 @@ def test_job_of_a_command_that_is_not_run_one_is_none():
     assert job_of("echo hi")[0] is None
     assert job_of("bin/run-one out")[0] is None
     assert job_of("bin/run-one 'open")[0] is None
+
+
+def batch_command(ids, output="out"):
+    inputs = " ".join(f"{output}/inputs/{i}.ipynb" for i in ids)
+    return (f".venv/bin/python bin/run-one {output} {' '.join(ids)} --sweep S1 -- .venv/bin/python -m jupyter "
+            f"nbconvert --output-dir {output}/runs --output .{{notebook_name}}.partial {inputs}")
+
+
+def test_one_row_of_a_batch_stands_for_each_of_its_values(tmp_path):
+    log = tmp_path / "joblog.tsv"
+    log.write_text(HEADER + row(1, batch_command(["AL", "CA", "DC"]), exitval=1) + row(2, command("NY")))
+    rows = read_joblog(log)
+    assert set(rows) == {"AL", "CA", "DC", "NY"}
+    assert all(rows[i]["Exitval"] == "1" and rows[i]["sweep"] == "S1" and rows[i]["attempts"] == 1
+               for i in ("AL", "CA", "DC"))
+
+
+def test_jobs_of_a_batch_names_every_id_and_job_of_the_first():
+    assert jobs_of(batch_command(["AL", "CA"])) == (["AL", "CA"], "S1")
+    assert job_of(batch_command(["AL", "CA"])) == ("AL", "S1")
+    assert jobs_of(command("AL")) == (["AL"], None)

@@ -259,3 +259,22 @@ def test_the_return_filter_lets_results_and_the_jobs_own_files_pass_and_nothing_
             "figures/a.png": "png", "deep/runs/x": "no"}
     assert rsync_passes(tmp_path, tree) == ["inputs/AL.ipynb", "logs/AL.log", "runs/AL.ipynb",
                                             "status/AL.json", "tool/bin/run-one"]
+
+
+def test_batch_1_gives_the_one_value_a_job_lines():
+    argv = parallel_argv(Settings(output="out", batch=1))
+    assert argv == parallel_argv(Settings(output="out"))
+    assert "-X" not in argv and "--max-args" not in argv
+    assert option(template(argv), "--output") == ".{}.partial"
+
+
+def test_a_batch_hands_each_job_several_ids_and_names_each_output_after_its_input():
+    argv = parallel_argv(Settings(output="out", batch=8, job_timeout=10))
+    assert option(argv, "--max-args") == "8" and "-X" in argv
+    assert option(argv, "--timeout") == "90"  # a backstop: run-one holds each value to 10 s
+    assert shlex.split(option(template(argv), "--output")) == [".{notebook_name}.partial"]
+
+
+def test_jobs_over_ssh_are_never_batched():
+    argv = parallel_argv(Settings(output="out", batch=8, remote=True))
+    assert "-X" not in argv and "--max-args" not in argv
