@@ -1,6 +1,6 @@
 """Read GNU parallel's --joblog: the last row of each job, keyed by our job id."""
 
-import shlex
+from ..runner.argv import read_line, seconds
 
 COLUMNS = ("Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command")
 
@@ -17,37 +17,19 @@ def read_joblog(path):
             fields = line.rstrip("\n").split("\t", len(COLUMNS) - 1)
             if len(fields) != len(COLUMNS) or fields[0] == "Seq":
                 continue
-            words = _run_one_words(fields[-1])
-            if not words:
+            job = read_line(fields[-1])
+            if job is None:
                 continue
-            row = dict(zip(COLUMNS, (f.strip() for f in fields)), sweep=_option(words, "--sweep"),
-                       job_timeout=_option(words, "--job-timeout"))
-            row["attempts"] = rows.get(words[0], {}).get("attempts", 0) + 1
-            rows[words[0]] = row
+            row = dict(zip(COLUMNS, (f.strip() for f in fields)), sweep=job.sweep or None,
+                       job_timeout=seconds(job.job_timeout) if job.job_timeout else None)
+            row["attempts"] = rows.get(job.job_id, {}).get("attempts", 0) + 1
+            rows[job.job_id] = row
     return rows
 
 
 def job_of(command):
     """(job id, sweep id) of a run-one command line: the word after the output folder, and --sweep."""
-    words = _run_one_words(command)
-    if not words:
+    job = read_line(command)
+    if job is None:
         return None, None
-    return words[0], _option(words, "--sweep")
-
-
-def _run_one_words(command):
-    """The words after run-one's output folder (the job id first) up to the nbconvert command."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    for index, word in enumerate(words):
-        if word.endswith("run-one") and index + 2 < len(words):
-            rest = words[index + 2:]
-            return rest[:rest.index("--")] if "--" in rest else rest
-    return None
-
-
-def _option(words, name):
-    """The value of one of run-one's options among its words (job id first), or None."""
-    return words[words.index(name) + 1] if name in words[1:-1] else None
+    return job.job_id, job.sweep or None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..atomic import SCRATCH
 from .mirror import cache_folder
+from ..runner.argv import RunOne, seconds
 from ..runner.outcome import TMPDIR_ENV
 from ..runner.rundir import FILES
 from .transfer import host_folder
@@ -76,11 +77,6 @@ def show(path):
     return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
-def seconds(value):
-    """Seconds as parallel reads them: no exponent (1e+06 is refused)."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
-
-
 def shipping(settings):
     """True when jobs run in a work folder on each host and their files travel with rsync."""
     return settings.remote and not settings.shared_fs
@@ -93,41 +89,38 @@ def not_an_option(path):
 
 def job_command(settings, placeholder="{}"):
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
-    if shipping(settings):
-        # Inside each job's work folder on its host: everything is relative.
-        python, out = settings.remote_python, "."
-        run_one, config = "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
-    elif settings.remote:
-        # A shared filesystem: every host sees the same absolute paths.
-        python, out = settings.remote_python, os.path.abspath(settings.output)
-        run_one, config = RUN_ONE, NBCONVERT_CONFIG
-    else:
-        python = settings.python or show(sys.executable)
-        out = not_an_option(settings.output.rstrip("/") or ".")
-        run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
-    command = [*settings.srun, python, run_one, out, placeholder] + run_folder_options(settings)
-    if shipping(settings):
-        for name in SHIPPED:
-            command += ["--discard", name]
-    if settings.sweep:
-        command += ["--sweep", settings.sweep]
-    if settings.job_timeout:
-        command += ["--job-timeout", seconds(settings.job_timeout)]
-    if settings.memory_limit:
-        command += ["--memory-limit", str(settings.memory_limit)]
-    if settings.remote and settings.retries > 1:
-        command.append("--retryable-only")
-    if settings.warm:
-        command.append("--warm-kernels")
-    command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
+    python, out, run_one, config = _job_places(settings)
+    command = [python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+               "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
     if settings.cell_timeout:
         # nbconvert takes whole seconds only
         command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
     command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial",
                 f"{out}/inputs/{placeholder}.ipynb"]
-    return command
+    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
+    return [*settings.srun, python, run_one] + run_one_arguments(settings, out, placeholder, command).words()
+
+
+def _job_places(settings):
+    """(python, OUTPUT, run-one, nbconvert's config) as the job's host names them."""
+    if shipping(settings):
+        # Inside each job's work folder on its host: everything is relative.
+        return settings.remote_python, ".", "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
+    if settings.remote:
+        # A shared filesystem: every host sees the same absolute paths.
+        return settings.remote_python, os.path.abspath(settings.output), RUN_ONE, NBCONVERT_CONFIG
+    python = settings.python or show(sys.executable)
+    return python, not_an_option(settings.output.rstrip("/") or "."), show(RUN_ONE), show(NBCONVERT_CONFIG)
+
+
+def run_one_arguments(settings, out, job_id, command):
+    """What run-one is told for one job (runner/argv.py writes it out): its run folder, what it discards
+    when it ends, its sweep, timeout and memory cap, and how it reports a failure another try would not mend."""
+    return RunOne(out, job_id, command, mirror=settings.notebook_folder or None,
+                  inputs=input_folder(settings) if settings.inputs else None, notebook_dir=settings.notebook_dir,
+                  files_limit=settings.files_limit, discard=list(SHIPPED) if shipping(settings) else [],
+                  sweep=settings.sweep, job_timeout=settings.job_timeout, memory_limit=settings.memory_limit,
+                  retryable_only=settings.remote and settings.retries > 1, warm_kernels=settings.warm)
 
 
 def input_folder(settings):
@@ -137,17 +130,6 @@ def input_folder(settings):
     if settings.remote:
         return os.path.abspath(cache_folder(settings.output))
     return cache_folder(settings.output.rstrip("/") or ".")
-
-
-def run_folder_options(settings):
-    """run-one's options for its run folder: the notebook's folder's path (mirrored in it), where the
-    inputs are and the notebook's folder among them, and the size limit of what a run brings home."""
-    options = ["--mirror", settings.notebook_folder] if settings.notebook_folder else []
-    if settings.inputs:
-        options += ["--inputs", input_folder(settings), "--notebook-dir", settings.notebook_dir]
-    if settings.files_limit:
-        options += ["--files-limit", str(settings.files_limit)]
-    return options
 
 
 def ssh_calls_per_job(settings):
