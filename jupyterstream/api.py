@@ -7,7 +7,7 @@ Bad input raises the named errors the command line reports (errors.py), with the
 import html
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import sweep
@@ -55,7 +55,8 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag,
                                     (files_limit, memory_limit), servers, servers_file, ssh, remote_python, retries,
                                     shared_fs, strict_servers)
-        settings.fail_fast = failfast.limit_of(fail_fast, "fail_fast")
+        # the sweep's id is given here, so that its warm templates can be stopped after it
+        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"), sweep=sweep.new_sweep_id())
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
         status = _sweep(notebook, sources, settings, param, (only, only_group), rerun_ok, where, inputs, given,

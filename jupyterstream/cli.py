@@ -2,6 +2,7 @@
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
-from .launch.plan import build_plan, stage
+from .launch.plan import stage
 from .runner.warm.control import stop_templates
 
 
@@ -229,10 +230,11 @@ def preview(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, co
     click.echo(f"# kernels: {kernels_said(settings)}")
 
     def step():
+        shown = settings
         if settings.slurm == "on" and slurm.allocation() is None:
-            _preview_submit(ctx, settings, request_of(options))
+            shown = _preview_submit(ctx, settings, request_of(options))
         sources, given = values_of(values, constants, pairs)
-        return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
+        return sweep.preview(notebook, sources, shown, param, only, rerun_ok, where, inputs=inputs,
                              constants=given, only_group=only_group)
     _exit(step)
 
@@ -243,13 +245,13 @@ def values_of(words, constants, pairs):
 
 
 def _preview_submit(ctx, settings, request):
-    """Print the batch script, and set the settings to those its sweep will run with."""
+    """Print the batch script; return the settings its sweep will run with."""
     request = submitting.with_tasks(request, required=False)
     click.echo(f"# make submit writes {settings.output}/{submitting.SCRIPT} and submits it with sbatch:")
     click.echo(submitting.batch_script(request, run_command(ctx), settings.output, job_name(ctx.params["notebook"])), nl=False)
     allocation = request.allocation()
-    settings.srun, settings.jobs, settings.slurm = tuple(allocation.srun()), settings.jobs or str(allocation.tasks), "off"
     click.echo("# inside the job, the sweep runs each job as a job step:")
+    return replace(settings, srun=tuple(allocation.srun()), jobs=settings.jobs or str(allocation.tasks), slurm="off")
 
 
 def job_name(notebook):
@@ -275,7 +277,8 @@ def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, con
     def step():
         request = submitting.with_tasks(request_of(options))
         sources, given = values_of(values, constants, pairs)
-        build_plan(notebook, sources, param, given)  # a bad notebook or values file is told now, not after the queue
+        # a bad notebook, values file or input is told now, not after the queue
+        sweep.prepare(notebook, sources, settings_of(options)[0], param, only, only_group, inputs, given)
         check_output(output)
         script = submitting.batch_script(request, run_command(ctx), output, job_name(notebook))
         job_id = submitting.submit(request, script, output)
@@ -299,12 +302,11 @@ def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, co
     """
     def step():
         sources, given = values_of(values, constants, pairs)
-        the_plan = build_plan(notebook, sources, param, given)
         settings, _ = settings_of(dict(options, output=output))
-        found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
+        prepared = sweep.prepare(notebook, sources, settings, param, only, only_group, inputs, given)
         check_output(output)
-        staging.stage_inputs(found, settings, sys.stderr)
-        for job in stage(the_plan, output, sweep.choose(the_plan, output, only, only_group), rerun_ok):
+        staging.stage_inputs(prepared.inputs, prepared.settings, sys.stderr)
+        for job in stage(prepared.plan, output, prepared.chosen, rerun_ok):
             click.echo(job.id)
         return 0
     _exit(step)
@@ -315,6 +317,7 @@ def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, co
 def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
+    settings = replace(settings, sweep=sweep.new_sweep_id())  # known here, to stop its warm templates after
 
     def step():
         sources, given = values_of(values, constants, pairs)
@@ -354,18 +357,18 @@ def check_servers(notebook, inputs, **options):
     from .notebook.params import read_notebook
 
     settings, where = settings_of(options)
-    settings.remote = True
+    settings = replace(settings, remote=True)
     if not where.remote:
         where.count = 10 ** 6
     def step():
         nb = read_notebook(notebook)
-        found = staging.plan_inputs(notebook, nb, settings, inputs)
-        hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True,
+        found, checked = staging.plan_inputs(notebook, nb, settings, inputs)
+        hosts = sweep.check_servers(nb, where, checked, log=sys.stdout, keep_connections=True,
                                     local=found.shipped)
         try:
-            staging.check_inputs(found, hosts, settings, sys.stdout)
+            staging.check_inputs(found, hosts, checked, sys.stdout)
         finally:
-            sweep.close_servers(settings, [h.login for h in hosts])
+            sweep.close_servers(checked, [h.login for h in hosts])
         return 0 if all(h.ok for h in hosts) else 1
     _exit(step)
 

@@ -20,8 +20,10 @@ from .atomic import write_atomic
 from .errors import SetupError
 from .launch import buffers
 from .collect import failfast, triage
-from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
-from .launch.plan import build_plan, select, stage
+from .launch.inputs import Inputs
+from .launch.parallel import (Settings, command_line, parallel_argv, parallel_cwd, parallel_env, shipping,
+                              ssh_calls_per_job)
+from .launch.plan import Plan, build_plan, select, stage
 from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
@@ -79,15 +81,33 @@ def close_servers(settings, logins):
         servers.close_connections(wrapper.resolve(), logins)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The front half of a sweep, as plan, preview, run and submit all begin: the plan, its inputs,
+    the settings that say them and the sweep's id, and the jobs chosen."""
+
+    plan: Plan
+    inputs: Inputs
+    settings: Settings
+    chosen: list
+
+
+def prepare(notebook, values, settings, param="state", only=None, only_group=None, inputs=(), constants=None):
+    """Build the plan (a bad notebook or values file is told here), find its inputs, give the sweep an id
+    (the one ``settings`` has, else a new one) and choose its jobs (``only``, ``only_group``). Writes nothing."""
+    plan = build_plan(notebook, values, param, constants)
+    found, settings = plan_inputs(notebook, plan.source, settings, inputs, plan)
+    settings = replace(settings, sweep=settings.sweep or new_sweep_id())
+    return Prepared(plan, found, settings, choose(plan, settings.output, only, only_group))
+
+
 def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
             inputs=(), constants=None, only_group=None):
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
-    plan = build_plan(notebook, values, param, constants)
-    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    chosen = choose(plan, settings.output, only, only_group)
+    prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
+    plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
     todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
-    settings.sweep = settings.sweep or new_sweep_id()
-    allocation = slurm.place(settings)
+    allocation, settings = slurm.place(prepared.settings)
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
     if allocation:
@@ -133,13 +153,12 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
         inputs=(), constants=None, view=None, only_group=None):
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
     (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
-    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
+    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs. The sweep's id
+    is ``settings.sweep``, else a new one (the caller gives one to stop the sweep's warm templates after)."""
     where = where or Servers()
-    plan = build_plan(notebook, values, param, constants)
-    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    settings.sweep = settings.sweep or new_sweep_id()
-    chosen = choose(plan, settings.output, only, only_group)
-    allocation = slurm.place(settings)
+    prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
+    plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
+    allocation, settings = slurm.place(prepared.settings)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
@@ -232,7 +251,6 @@ def _job_environment(settings):
 
 def _run_parallel(settings, todo, log, lock, view):
     """Run parallel over the todo jobs, showing progress on ``view``; True when the user interrupted it."""
-    settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     tmpdir = buffers.folder(settings.output, settings.sweep)

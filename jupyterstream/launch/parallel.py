@@ -44,9 +44,10 @@ RSYNC_OPTS = " ".join(["-rlDzR"] + [f'--include="/{name}/***"' for name in RESUL
                       + ['--exclude="*"'])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """What a sweep is run with; every field maps to a Makefile variable."""
+    """What a sweep is run with; every field maps to a Makefile variable. Frozen: each step that
+    decides a field (the inputs, Slurm, the sweep id) derives new Settings with dataclasses.replace."""
 
     output: str = "output"
     jobs: str = ""

@@ -10,7 +10,7 @@ nothing here starts a Slurm command except ``proctrack``, which asks scontrol on
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import SetupError
 
@@ -118,20 +118,19 @@ def _integer(text):
 
 
 def place(settings, environ=None):
-    """Decide whether a sweep's jobs run as Slurm job steps (settings.slurm: auto, on, off) and set
-    its settings so: the srun words, one job slot per task (unless JOBS says), warm kernels or why
-    not. Returns the Allocation, or None. Over SSH servers (SERVERS) Slurm is not used."""
+    """Decide whether a sweep's jobs run as Slurm job steps (settings.slurm: auto, on, off). Returns
+    (the Allocation or None, the settings that say so: the srun words, one job slot per task unless JOBS
+    says, warm kernels or why not). Over SSH servers (SERVERS) Slurm is not used."""
     if settings.remote:
         if mode_of(settings.slurm) == "on":
             raise SetupError("SLURM=1 and SERVERS: choose one: Slurm places the jobs on the nodes of its "
                              "allocation, SERVERS sends them over SSH")
-        return None
+        return None, settings
     found = decide(settings.slurm, environ)
     if found is None:
-        return None
-    settings.srun = tuple(found.srun())
-    settings.jobs = settings.jobs or str(found.tasks)
+        return None, settings
+    settings = replace(settings, srun=tuple(found.srun()), jobs=settings.jobs or str(found.tasks))
     if settings.warm:
-        settings.cold_reason = warm_refused(proctrack())
-        settings.warm = not settings.cold_reason
-    return found
+        cold_reason = warm_refused(proctrack())
+        settings = replace(settings, cold_reason=cold_reason, warm=not cold_reason)
+    return found, settings

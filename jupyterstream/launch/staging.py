@@ -3,6 +3,7 @@ each SSH host once, and say what travels. What sweep.py and the CLI call around 
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from . import transfer
@@ -16,14 +17,12 @@ LISTED = 10                   # input files a preview names one by one
 
 
 def plan_inputs(notebook, nb, settings, declared=(), plan=None):
-    """The sweep's Inputs (declared, or found in the notebook's code and the plan's values); tell the
-    job command about them. Writes nothing."""
+    """(the sweep's Inputs, declared or found in the notebook's code and the plan's values; the settings
+    that tell the job command about them). Writes nothing."""
     values = [text for job in plan.jobs for text in job.texts.values()] if plan is not None else []
     inputs = inputs_for(notebook, nb, list(declared), settings.output, values)
-    settings.inputs = inputs.present
-    settings.notebook_dir = inputs.notebook_dir
-    settings.notebook_folder = os.path.normpath(os.path.join(inputs.root, inputs.notebook_dir))
-    return inputs
+    return inputs, replace(settings, inputs=inputs.present, notebook_dir=inputs.notebook_dir,
+                           notebook_folder=os.path.normpath(os.path.join(inputs.root, inputs.notebook_dir)))
 
 
 def stage_inputs(inputs, settings, log):
