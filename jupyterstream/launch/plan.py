@@ -13,31 +13,13 @@ from ..values import inline
 from ..notebook import lang, params
 from ..runner import status
 from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
+from ..runner.planned import Job
 from ..atomic import write_atomic
 from ..errors import ArgumentError, ParameterError, ValuesError, place
 from ..values.typed import job_values
 
 SLUG_MAX = 48
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass
-class Job:
-    """One run: an id safe in file names and argv, its values, and its identity."""
-
-    id: str
-    line: int
-    texts: dict
-    values: dict
-    identity: str
-    constants: tuple = ()   # the names given to every job (-p): not part of its id or label
-
-    def label(self):
-        """A short human label: the value, or name=value pairs for several parameters."""
-        swept = {k: v for k, v in self.texts.items() if k not in self.constants}
-        if len(swept) == 1:
-            return next(iter(swept.values()))
-        return ", ".join(f"{k}={v}" for k, v in swept.items())
 
 
 @dataclass
@@ -162,8 +144,7 @@ def plan_record(plan):
     return {
         "notebook": plan.notebook, "values_file": plan.values_file,
         "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256,
-        "jobs": [{"id": j.id, "line": j.line, "texts": j.texts, "values": params.jsonable(j.values),
-                  "identity": j.identity, "label": j.label()} for j in plan.jobs],
+        "jobs": [j.record(values=params.jsonable(j.values)) for j in plan.jobs],
     }
 
 

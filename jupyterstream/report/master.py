@@ -18,6 +18,7 @@ from .holes import Holes, Spool
 from ..collect.spool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
 from .tally import of as tally_of
+from ..runner.planned import Job
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
 SECTIONS = ("summary", "changes", "failures", "metrics", "runs", "gallery", "manifest")  # "changes": when there are
@@ -61,7 +62,7 @@ def _ids(plan, source):
     """The run ids in order: the plan's own strings when the runs are the plan's."""
     jobs = plan.get("jobs")
     if jobs is not None and len(jobs) == len(source) and not isinstance(source, ListedRuns):
-        return (job["id"] for job in jobs)
+        return (Job.from_record(job).id for job in jobs)
     return (run.id for run in source)
 
 

@@ -17,6 +17,7 @@ from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
+from ..runner.planned import Job
 
 
 def collect(output, html=True, metric_tag=None, refresh=None):
@@ -35,12 +36,12 @@ def collect(output, html=True, metric_tag=None, refresh=None):
 def _collect(output, plan, html, metric_tag, refresh):
     slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
     plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
-    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
-    tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
+    jobs, logs, runs, tags = [Job.from_record(j) for j in plan["jobs"]], pieces.logs(output), RunSpool(output), []
+    tally = Tally(lambda: ((job.label(), job.id) for job in jobs))
     kept = history.Recorder(output)
     for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
         runs.add(line)
-        tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
+        tally.add(run, jobs[index].label(), jobs[index].id)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     tables = Tables(tally, output)

@@ -12,11 +12,11 @@ Standard library only.
 import os
 import sys
 import time
-from types import SimpleNamespace
 
 from . import status
 from .lock import JobLock
 from .outcome import Status, exit_code
+from .planned import Job as Planned
 from .reaper import kill_leftovers
 
 
@@ -41,7 +41,7 @@ def enter(job, host):
 def already_ok(job, identity, rerun=None):
     """True (and say so) when the value is ok with this identity (and, for a rerun, was made by this
     rerun): nothing is left for this job."""
-    if not status.is_done(job.output, SimpleNamespace(id=job.id, identity=identity)):
+    if not status.is_done(job.output, Planned(job.id, identity=identity)):
         return False
     if rerun is not None and (status.read(job.output, job.id) or {}).get("rerun") != rerun:
         return False
