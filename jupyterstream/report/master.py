@@ -13,7 +13,7 @@ import nbformat
 from markupsafe import Markup
 
 from .figures import gallery
-from . import pieces, render, sections
+from . import ledger, pieces, render, sections
 from .holes import Holes, Spool
 from ..collect.spool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
@@ -85,7 +85,7 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes)
         charts.close()
     # A notebook runs no script: the whole ledger, not one page of it.
     whole = render.section("ledger", holes.mark(rows), total, total, render.LEDGER_COLUMNS, False)
-    return {"sections": html, "whole_ledger": whole, "data": '{"runs":[' + str(holes.mark(data)) + "]}",
+    return {"sections": html, "whole_ledger": whole, "data": ledger.data_head() + str(holes.mark(data)) + "]}",
             "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes,
             "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}
 

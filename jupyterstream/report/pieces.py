@@ -17,6 +17,7 @@ from ..collect import cachelines
 from .figures import chartcells, drawn, gallery
 from . import render, sections
 from .escape import inside_href, script_json
+from .ledger import K
 from ..runner.layout import LOGS, Layout
 from ..runner.outcome import Status
 
@@ -98,9 +99,9 @@ class Pieces:
 def _render(output, run, thumbnailed, made, logged):
     row = sections.row(run)
     if logged:
-        row["L"] = inside_href(Layout().log(run.id))
+        row[K["log"]] = inside_href(Layout().log(run.id))
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
-    row["f"] = len(tiles)
+    row[K["figures"]] = len(tiles)
     html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
             for n, (cell, src, href, note, live) in enumerate(tiles)]
     # master.ipynb's charts of this run, as JSON text (its notebook is read only when it drew one)

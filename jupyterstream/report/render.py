@@ -13,10 +13,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from . import ledger
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True)
-LEDGER_COLUMNS = ("value", "status", "duration (s)", "kernel ready (s)", "peak memory (MB)", "CPU (s)", "host", "exit",
-                  "signal", "attempts", "failing cell", "output (kB)", "notebook", "note")
+ENV.globals["K"] = ledger.K  # the ledger row's keys by name, for ledger_row
+LEDGER_COLUMNS = ledger.HEADERS
 
 
 def section(name, *args):

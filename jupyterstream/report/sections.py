@@ -10,7 +10,8 @@ import time
 
 from markupsafe import Markup
 
-from . import charts, manifest, tilemap
+from . import charts, ledger, manifest, tilemap
+from .ledger import K
 from .escape import inside_href, text
 from .tally import LIST_LIMIT, USED
 from ..runner.outcome import NOT_RUN
@@ -59,19 +60,21 @@ def summary(plan, tally, glance, notes=None):
 
 
 def row(run):
-    """One ledger row, as the page's script and the static table read it (short keys keep it small)."""
+    """One ledger row, as the page's script and the static table read it (its keys: ledger.py)."""
     fail = run.failure or {}
-    data = {"i": run.id, "l": run.label, "s": run.state, "d": _round(run.duration), "k": _round(run.kernel_ready),
-            "M": _round(run.max_rss_mb), "C": _round(run.cpu_s), "h": run.host, "e": run.exit, "g": run.signal, "a": run.attempts or "",
-            "c": "" if fail.get("cell_index") is None else fail["cell_index"],
-            "o": round(run.output_bytes / 1000) if run.output_bytes else "", "n": inside_href(run.notebook),
-            "t": "" if run.ok else note(run), "p": run.texts, "r": progress_text(run)}
+    data = ledger.row(id=run.id, label=run.label, status=run.state, duration=_round(run.duration),
+                      kernel_ready=_round(run.kernel_ready), max_rss_mb=_round(run.max_rss_mb), cpu_s=_round(run.cpu_s),
+                      host=run.host, exit=run.exit, signal=run.signal, attempts=run.attempts or "",
+                      cell="" if fail.get("cell_index") is None else fail["cell_index"],
+                      output_kb=round(run.output_bytes / 1000) if run.output_bytes else "",
+                      notebook=inside_href(run.notebook), note="" if run.ok else note(run), parameters=run.texts,
+                      progress=progress_text(run))
     if run.metrics:
-        data["m"] = {k: _plain(v) for k, v in run.metrics.items()}
+        data[K["metrics"]] = {k: _plain(v) for k, v in run.metrics.items()}
     if fail.get("ename") or fail.get("traceback"):
-        data["x"] = error(run)
+        data[K["error"]] = error(run)
     if run.cells:
-        data["w"] = cell_rows(run.cells)
+        data[K["cells"]] = cell_rows(run.cells)
     return data
 
 
