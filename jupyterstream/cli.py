@@ -1,5 +1,7 @@
 """The jupyterstream command: one subcommand per step. The only module that imports click or exits."""
 
+from __future__ import annotations
+
 import os
 import sys
 from dataclasses import replace
@@ -19,12 +21,16 @@ from .launch.inputs import parse_size
 from .launch.parallel import Settings
 from .launch.plan import stage
 from .runner.warm.control import stop_templates
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 DEFAULT_FILES_LIMIT = "300MB"
 
 
-def sweep_options(func):
+def sweep_options(func: Callable) -> Callable:
     """Options shared by preview, plan and run (each matches a Makefile variable)."""
     options = [
         click.argument("notebook", type=click.Path(dir_okay=False)),
@@ -62,7 +68,7 @@ def sweep_options(func):
     return with_options(lambda: options)(func)
 
 
-def request_options():
+def request_options() -> list[Callable]:
     """What `submit` asks Slurm for (NODES, TASKS, CPUS, TIME, PARTITION, ACCOUNT, SBATCH); preview shows it."""
     return [
         click.option("--nodes", type=click.IntRange(min=1), default=1, show_default=True, help="Nodes to ask for (NODES)."),
@@ -81,14 +87,14 @@ DEFAULT = ParameterSource.DEFAULT
 REQUEST_NAMES = ("nodes", "tasks", "cpus", "time", "partition", "account", "sbatch_extra")
 
 
-def request_of(options):
+def request_of(options: dict) -> submitting.Request:
     """The Slurm request from the CLI options."""
     return submitting.Request(nodes=options["nodes"], tasks=options["tasks"], cpus=options["cpus"],
                               time=options["time"], partition=options["partition"], account=options["account"],
                               extra=options["sbatch_extra"])
 
 
-def run_command(ctx):
+def run_command(ctx: click.Context) -> list[str]:
     """The `jupyterstream run` command line that does what this command was asked, under Slurm (--slurm on)."""
     command = Path(sys.executable).parent / "jupyterstream"
     argv = [str(command) if command.exists() else os.path.abspath(sys.argv[0]), "run"]
@@ -106,7 +112,7 @@ def run_command(ctx):
     return argv + ["--slurm", "on", "--", *arguments]
 
 
-def is_default(ctx, param):
+def is_default(ctx: click.Context, param: click.Parameter) -> bool:
     """Whether an option has its default value, given or not: a default need not be said again (and
     some, like --fail-fast's '', have no word that gives them back once parsed)."""
     if ctx.get_parameter_source(param.name) is DEFAULT:
@@ -114,7 +120,7 @@ def is_default(ctx, param):
     return ctx.params.get(param.name) == param.process_value(ctx, param.get_default(ctx))
 
 
-def words_of(value):
+def words_of(value: object) -> list[str]:
     """An option's value as the words that give it again: -p's NAME VALUE pair is two."""
     return [str(v) for v in value] if isinstance(value, tuple) else [str(value)]
 
@@ -126,7 +132,7 @@ def _slurm_mode(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def input_options():
+def input_options() -> list[Callable]:
     """Options for the files a notebook reads and writes (INPUTS, FILES_LIMIT)."""
     return [
         click.option("--inputs", "inputs", multiple=True, metavar="PATH",
@@ -154,7 +160,7 @@ def _fail_fast(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def with_options(make_options):
+def with_options(make_options: Callable) -> Callable:
     """A decorator that applies a list of click options, first one on top."""
     def decorate(func):
         for option in reversed(make_options()):
@@ -163,7 +169,7 @@ def with_options(make_options):
     return decorate
 
 
-def server_options():
+def server_options() -> list[Callable]:
     """Options for sweeps over SSH servers (SERVERS, SERVERS_FILE, SSH, REMOTE_PYTHON, ...)."""
     return [
         click.option("--servers", type=int, default=0, show_default=True,
@@ -180,7 +186,7 @@ def server_options():
     ]
 
 
-def settings_of(options):
+def settings_of(options: dict) -> tuple[Settings, sweep.Servers]:
     """Settings and Servers from the CLI options."""
     settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
                         job_timeout=options["job_timeout"],
@@ -197,7 +203,7 @@ def settings_of(options):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jupyterstream")
-def main():
+def main() -> None:
     """Run one parameterized notebook over many values with GNU parallel, then collect.
 
     \b
@@ -223,7 +229,8 @@ def main():
 @sweep_options
 @with_options(request_options)
 @click.pass_context
-def preview(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def preview(ctx: click.Context, notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None,
+            rerun_ok: bool, inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Print the exact parallel command and per-job command lines; execute nothing. With --slurm on
     outside an allocation: the batch script `submit` would write, and the sweep it runs."""
     settings, where = settings_of(options)
@@ -239,7 +246,7 @@ def preview(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, co
     _exit(step)
 
 
-def values_of(words, constants, pairs):
+def values_of(words: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...]) -> tuple[list, inline.Constants]:
     """The VALUES words as sources (files, ':::' groups) and the -p and --set constants (inline.py)."""
     return inline.split(words), inline.constants(list(constants) + inline.set_pairs(pairs))
 
@@ -254,7 +261,7 @@ def _preview_submit(ctx, settings, request):
     return replace(settings, srun=tuple(allocation.srun()), jobs=settings.jobs or str(allocation.tasks), slurm="off")
 
 
-def job_name(notebook):
+def job_name(notebook: str) -> str:
     """The Slurm job's name: the notebook's, so that squeue tells sweeps apart."""
     return f"jupyterstream-{Path(notebook).stem}"[:64]
 
@@ -263,7 +270,8 @@ def job_name(notebook):
 @sweep_options
 @with_options(request_options)
 @click.pass_context
-def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def submit(ctx: click.Context, notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None,
+           rerun_ok: bool, inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Submit the sweep to Slurm as one batch job: write OUTPUT/submit.sbatch (the same `run`, each
     job a job step on the allocation's nodes, then collect) and sbatch it. Prints the job id.
 
@@ -292,7 +300,8 @@ def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, con
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def plan(notebook: str, values: tuple[str, ...], output: str, param: tuple[str, ...], only: str | None, only_group: str | None, rerun_ok: bool,
+         inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -314,7 +323,8 @@ def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, co
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def run(notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None, rerun_ok: bool,
+        inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
     settings = replace(settings, sweep=sweep.new_sweep_id())  # known here, to stop its warm templates after
@@ -331,7 +341,7 @@ def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, 
     _exit(step)
 
 
-def kernels_said(settings):
+def kernels_said(settings: Settings) -> str:
     """What preview says about kernels: warm or cold, and how to switch."""
     if settings.warm:
         return ("warm: each job's kernel is forked from a template that has imported the notebook's imports "
@@ -346,7 +356,7 @@ def kernels_said(settings):
 @click.option("--cell-timeout", type=float, default=0, hidden=True)
 @click.option("--job-timeout", type=float, default=0, hidden=True)
 @with_options(lambda: server_options() + input_options())
-def check_servers(notebook, inputs, **options):
+def check_servers(notebook: str, inputs: tuple[str, ...], **options: object) -> None:
     """Check every server before a long sweep: ssh, Python, Jupyter, the kernel, the notebook's
     imports, rsync, cores. One line per host; exit 1 if any fails.
 
@@ -375,7 +385,7 @@ def check_servers(notebook, inputs, **options):
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False))
-def inspect(notebook):
+def inspect(notebook: str) -> None:
     """Print the notebook's parameters (name, type, default, the comment on its line) and the
     environment variables it reads.
 
@@ -399,7 +409,7 @@ def inspect(notebook):
 @click.option("--watch", type=click.FloatRange(min=0.5), default=None, metavar="SECONDS",
               help="Collect again every SECONDS while runs are pending or running; the open report reloads "
                    "itself until the sweep is done (WATCH).")
-def collect(output, no_html, metric_tag, watch):
+def collect(output: str, no_html: bool, metric_tag: str | None, watch: float | None) -> None:
     """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv, runs.csv and changes.csv.
 
     \b

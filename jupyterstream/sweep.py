@@ -1,5 +1,7 @@
 """A whole sweep: check, stage, run GNU parallel, collect. What the CLI's run and preview call."""
 
+from __future__ import annotations
+
 import json
 import os
 import secrets
@@ -28,6 +30,16 @@ from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
 from .runner.warm.jobside import COLD_REASON_ENV
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from nbformat import NotebookNode
+
+    from .launch.servers import Host
+    from .runner.planned import Job
+    from .values.inline import Constants
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
@@ -46,12 +58,13 @@ class Servers:
     strict: bool = False
 
     @property
-    def remote(self):
+    def remote(self) -> bool:
         """True when the sweep goes over SSH."""
         return self.count > 0
 
 
-def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False, local=()):
+def check_servers(nb: NotebookNode, where: Servers, settings: Settings, log: TextIO = sys.stderr, keep_connections: bool = False,
+                  local: tuple | list = ()) -> list[Host]:
     """Preflight every host; print one line per host; return the Hosts. With keep_connections,
     the connections the check opened stay for the sweep (close them with close_servers). ``local``:
     the modules sent with the inputs (beside the notebook), which the hosts need not have."""
@@ -74,7 +87,7 @@ def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False, l
     return hosts
 
 
-def close_servers(settings, logins):
+def close_servers(settings: Settings, logins: list[str]) -> None:
     """Close the shared ssh connections of a check or sweep (each once its running calls end)."""
     wrapper = Path(settings.output, "ssh-wrapper")
     if wrapper.exists():
@@ -92,7 +105,8 @@ class Prepared:
     chosen: list
 
 
-def prepare(notebook, values, settings, param="state", only=None, only_group=None, inputs=(), constants=None):
+def prepare(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None,
+            only_group: str | None = None, inputs: tuple = (), constants: Constants | None = None) -> Prepared:
     """Build the plan (a bad notebook or values file is told here), find its inputs, give the sweep an id
     (the one ``settings`` has, else a new one) and choose its jobs (``only``, ``only_group``). Writes nothing."""
     plan = build_plan(notebook, values, param, constants)
@@ -101,8 +115,9 @@ def prepare(notebook, values, settings, param="state", only=None, only_group=Non
     return Prepared(plan, found, settings, choose(plan, settings.output, only, only_group))
 
 
-def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=(), constants=None, only_group=None):
+def preview(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None, rerun_ok: bool = False,
+            where: Servers | None = None, out: TextIO = sys.stdout, inputs: tuple = (), constants: Constants | None = None,
+            only_group: str | None = None) -> int:
     """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
     prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
     plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
@@ -149,8 +164,9 @@ def _preview_ship(scratch, jobs):
         Path(scratch, "ship", job.id).mkdir(parents=True, exist_ok=True)
 
 
-def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=(), constants=None, view=None, only_group=None):
+def run(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None, rerun_ok: bool = False,
+        where: Servers | None = None, log: TextIO = sys.stderr, inputs: tuple = (), constants: Constants | None = None,
+        view: progress.View | None = None, only_group: str | None = None) -> int:
     """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
     (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
     ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs. The sweep's id
@@ -193,7 +209,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
 
 
-def choose(plan, output, only=None, only_group=None):
+def choose(plan: Plan, output: str | Path, only: str | None = None, only_group: str | None = None) -> list[Job]:
     """The jobs to consider: those ``only`` names, those of the failure group ``only_group`` (its key, as
     the last collect of ``output`` grouped its runs), or all of them (plan.select)."""
     group = (only_group, triage.members(output, only_group)) if only_group is not None else None
@@ -290,7 +306,7 @@ def _stop_starting(process, counter, log):
         process.send_signal(signal.SIGHUP)
 
 
-def new_sweep_id():
+def new_sweep_id() -> str:
     """A sweep's id: the time it began (so ids sort in time order) and a random suffix."""
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 

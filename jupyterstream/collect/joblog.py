@@ -5,7 +5,7 @@ from ..runner.argv import read_line, seconds
 COLUMNS = ("Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command")
 
 
-def read_joblog(path):
+def read_joblog(path: object) -> dict:
     """Return {job_id: row dict, with an 'attempts' count}; a retried job keeps its last row."""
     rows = {}
     try:
@@ -27,7 +27,7 @@ def read_joblog(path):
     return rows
 
 
-def job_of(command):
+def job_of(command: str) -> tuple:
     """(job id, sweep id) of a run-one command line: the word after the output folder, and --sweep."""
     job = read_line(command)
     if job is None:

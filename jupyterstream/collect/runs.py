@@ -58,7 +58,7 @@ class Run:
     cells: list = field(default_factory=list)     # [{"cell", "seconds", "cpu_s", "rss_mb", "grew_mb"}] per code cell
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True for a run that finished cleanly."""
         return self.state == "ok"
 
@@ -66,7 +66,7 @@ class Run:
 FIELDS = frozenset(f.name for f in fields(Run))
 
 
-def load_plan(output):
+def load_plan(output: "str | Path") -> dict:
     """The plan the sweep was staged from, or a clear error when there is none."""
     path = Path(output) / "plan.json"
     try:
@@ -77,7 +77,7 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True, metric_tag=None, keys=None):
+def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None, keys: "dict | None" = None) -> list[Run]:
     """Return a Run for every planned job, re-reading only runs whose files changed (see ``each``).
     ``keys``, a dict, receives each run's file identity (what the report's own caches are keyed by)."""
     found = []
@@ -88,7 +88,7 @@ def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     return found
 
 
-def each(output, plan, use_index=True, metric_tag=None):
+def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None) -> object:
     """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
     only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
@@ -138,7 +138,7 @@ def _cached(line, key):
     return run_of(entry["run"])
 
 
-def run_of(fields_):
+def run_of(fields_: dict[str, object]) -> Run:
     """A Run whose fields are ``fields_`` (a dict as the index holds it), without a copy."""
     run = Run.__new__(Run)
     run.__dict__ = fields_
@@ -191,7 +191,8 @@ def _signature(output, job, logrow):
     return [job.identity, job.label(), stamps, logrow]
 
 
-def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
+def summarize(output: "str | Path", job: Job, logrow: "dict | None" = None, queued: bool = False, metric_tag: "str | None" = None,
+              edited: bool = False) -> Run:
     """Join one job's (a planned Job's) status record, executed notebook and joblog row; outcome.reconcile
     decides its status."""
     run = Run(job.id, job.label(), job.texts, values=job.values)
@@ -284,7 +285,7 @@ def _cell_source(nb, index):
     return ("".join(source) if isinstance(source, list) else str(source))[:SOURCE_LIMIT]
 
 
-def progress(output, job_id):
+def progress(output: "str | Path", job_id: str) -> dict:
     """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
     try:
         with open(Layout(output).partial(job_id), "rb") as handle:

@@ -72,23 +72,23 @@ class Settings:
     cold_reason: str = ""         # why the sweep turned warm kernels off itself (the runs' records say it)
 
 
-def show(path):
+def show(path: object) -> str:
     """A path as the user would type it: relative to the current folder when below it."""
     path, here = os.path.abspath(path), os.getcwd()
     return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
-def shipping(settings):
+def shipping(settings: Settings) -> bool:
     """True when jobs run in a work folder on each host and their files travel with rsync."""
     return settings.remote and not settings.shared_fs
 
 
-def not_an_option(path):
+def not_an_option(path: object) -> str:
     """A relative path that starts with '-' (OUTPUT=-dash), written so no command reads it as an option."""
     return f"./{path}" if path.startswith("-") else path
 
 
-def job_command(settings, placeholder="{}"):
+def job_command(settings: Settings, placeholder: str = "{}") -> list[str]:
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
     python, out, run_one, config = _job_places(settings)
     command = [python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
@@ -114,7 +114,7 @@ def _job_places(settings):
     return python, not_an_option(settings.output.rstrip("/") or "."), show(RUN_ONE), show(NBCONVERT_CONFIG)
 
 
-def run_one_arguments(settings, out, job_id, command):
+def run_one_arguments(settings: Settings, out: str, job_id: str, command: list[str]) -> RunOne:
     """What run-one is told for one job (runner/argv.py writes it out): its run folder, what it discards
     when it ends, its sweep, timeout and memory cap, and how it reports a failure another try would not mend."""
     return RunOne(out, job_id, command, mirror=settings.notebook_folder or None,
@@ -124,7 +124,7 @@ def run_one_arguments(settings, out, job_id, command):
                   retryable_only=settings.remote and settings.retries > 1, warm_kernels=settings.warm)
 
 
-def input_folder(settings):
+def input_folder(settings: Settings) -> str:
     """The folder a job links its inputs from, as the job's host names it."""
     if shipping(settings):
         return host_folder(settings.output)
@@ -133,7 +133,7 @@ def input_folder(settings):
     return cache_folder(settings.output.rstrip("/") or ".")
 
 
-def ssh_calls_per_job(settings):
+def ssh_calls_per_job(settings: Settings) -> int:
     """How many ssh calls parallel makes for one job over SSH (each starts the host's login shell):
     mkdir and rsync to send ship/ID/, the job, one rsync back, and for --cleanup one rm for the
     transferred and one for the returned path plus the work folder's rm -rf."""
@@ -142,7 +142,7 @@ def ssh_calls_per_job(settings):
     return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
 
 
-def parallel_argv(settings, dry_run=False, tmpdir=None):
+def parallel_argv(settings: Settings, dry_run: bool = False, tmpdir: "str | None" = None) -> list[str]:
     """The full ``parallel`` argv (job ids come on stdin): options, then the job template. parallel
     buffers each job's output in ``tmpdir``, by default OUTPUT/.scratch/ (on this machine, also over
     SSH), never in TMPDIR: a notebook that fills TMPDIR would make parallel stop every job."""
@@ -169,19 +169,19 @@ def parallel_argv(settings, dry_run=False, tmpdir=None):
     return argv
 
 
-def parallel_cwd(settings):
+def parallel_cwd(settings: Settings) -> "str | None":
     """The folder parallel runs in: OUTPUT when files are shipped, else the current one."""
     return settings.output if shipping(settings) else None
 
 
-def parallel_env(environ=os.environ):
+def parallel_env(environ: object = os.environ) -> dict[str, str]:
     """The variables parallel is started with, besides the caller's: the TMPDIR the kernels get back.
     parallel's --tmpdir sets TMPDIR for every job it starts on this machine; run-one gives nbconvert
     and the kernel this one instead ("": none). A job over SSH never sees it and keeps its host's."""
     return {TMPDIR_ENV: environ.get("TMPDIR", "")}
 
 
-def command_line(argv, settings=None):
+def command_line(argv: list[str], settings: "Settings | None" = None) -> str:
     """One copy-pasteable shell line for an argv (with the cd, environment and input it runs with)."""
     line = shlex.join(argv)
     if settings is not None:

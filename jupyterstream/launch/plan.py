@@ -36,7 +36,7 @@ class Plan:
     grid: str = ""
 
 
-def build_plan(notebook, values_files, param="state", constants=None):
+def build_plan(notebook: "str | Path", values_files: object, param: "str | tuple[str, ...]" = "state", constants: object = None) -> Plan:
     """Read and check the notebook and values file (or files, ':::' groups: their grid; see
     inline.read); return the Plan. Nothing is written. ``param`` names what one-column files and
     groups feed; ``constants`` (inline.Constants) go to every job."""
@@ -74,7 +74,7 @@ def _check_names(row, defaults, notebook, where):
         raise ParameterError(f"{place(*row.place(unknown, where))}: {exc}") from None
 
 
-def select(plan, only=None, group=None):
+def select(plan: Plan, only: "str | None" = None, group: "tuple[str, list] | None" = None) -> list[Job]:
     """The jobs ``--only`` names (a value, a label or a job id), or those of ``group`` (its key and the
     ids of its runs: ONLY_GROUP), or all of them."""
     if only is not None and group is not None:
@@ -95,7 +95,7 @@ def select(plan, only=None, group=None):
     return chosen
 
 
-def make_id(texts):
+def make_id(texts: dict[str, str]) -> str:
     """A file-safe id: the value itself when it is safe, else a slug plus a short hash."""
     joined = "_".join(texts.values())
     slug = UNSAFE.sub("-", joined).strip("-.")[:SLUG_MAX]
@@ -107,14 +107,14 @@ def make_id(texts):
     return f"{slug}-{digest}" if slug else f"job-{digest}"
 
 
-def notebook_hash(nb):
+def notebook_hash(nb: object) -> str:
     """Hash what decides a run's result: cell types and sources, and the kernel."""
     cells = [(c.cell_type, c.source) for c in nb.cells if not params.from_an_earlier_run(c)]
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     return _sha({"cells": cells, "kernel": kernel})
 
 
-def stage(plan, output, jobs=None, rerun_ok=False):
+def stage(plan: Plan, output: "str | Path", jobs: "list[Job] | None" = None, rerun_ok: bool = False) -> list[Job]:
     """Write plan.json (every job), an input notebook for each of ``jobs`` that still needs a run,
     and todo.txt (their ids, one a line: what parallel reads). Return those jobs."""
     output = Path(output)
@@ -139,7 +139,7 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     return todo
 
 
-def plan_record(plan):
+def plan_record(plan: Plan) -> dict:
     """The plan as JSON-able data (what the collector reads back)."""
     return {
         "notebook": plan.notebook, "values_file": plan.values_file,

@@ -4,6 +4,8 @@ write a row with them, the template's ledger_row reads them as ``r[K.label]``, a
 carries this table (data_head) for report.js, which reads ``run[K.label]``.
 """
 
+from __future__ import annotations
+
 import json
 
 # name: (key, the ledger column's header, or None for a field only the detail panel or the script reads)
@@ -23,7 +25,7 @@ COLUMNS = tuple(name for name, (_, header) in FIELDS.items() if header)
 HEADERS = tuple(FIELDS[name][1] for name in COLUMNS)
 
 
-def row(**fields) -> dict:
+def row(**fields: object) -> dict:
     """A ledger row from its fields by name (sections.row): each stored under its key."""
     return {K[name]: value for name, value in fields.items()}
 

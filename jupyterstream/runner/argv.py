@@ -17,7 +17,7 @@ import argparse
 import functools
 import shlex
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 NAME = "run-one"
 DESCRIPTION = "One job, as GNU parallel runs it through bin/run-one: nbconvert plus a status record."
@@ -115,7 +115,7 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
 
 
 class _QuietParser(argparse.ArgumentParser):
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise ArgvError(message)
 
 

@@ -9,6 +9,8 @@ ok result made under that same token, by another job of the same rerun.
 Standard library only.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import time
@@ -20,7 +22,7 @@ from .planned import Job as Planned
 from .reaper import kill_leftovers
 
 
-def enter(job, host):
+def enter(job, host: str) -> tuple[JobLock | None, int | None]:
     """Take the job's lock, waiting for its holder (at most the job timeout); return (lock, None)
     when this job may go on, else (None, its exit code)."""
     lock = JobLock(job.output, job.id)
@@ -38,7 +40,7 @@ def enter(job, host):
     return lock, None
 
 
-def already_ok(job, identity, rerun=None):
+def already_ok(job, identity: str | None, rerun: str | None = None) -> bool:
     """True (and say so) when the value is ok with this identity (and, for a rerun, was made by this
     rerun): nothing is left for this job."""
     if not status.is_done(job.output, Planned(job.id, identity=identity)):

@@ -37,7 +37,7 @@ from .rundir import RunFolder
 GRACE_SECONDS = 3.0
 
 
-def main(argv=None, started=None):
+def main(argv: "list[str] | None" = None, started: "float | None" = None) -> int:
     """Run one job and return its exit code."""
     args = parse_argv(sys.argv[1:] if argv is None else argv)
     _sweeps_tmpdir()
@@ -87,7 +87,7 @@ class Job:
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
         self.lock = None
 
-    def run(self, attempts):
+    def run(self, attempts: int) -> int:
         """Execute, retrying a kernel that cannot start, and record the outcome."""
         for sub in (RUNS, STATUS, LOGS):
             os.makedirs(Layout(self.output).folder(sub), exist_ok=True)
@@ -210,7 +210,7 @@ class Job:
         oom_killed = None not in (after, self.oom_kills) and after > self.oom_kills
         memory_verdict(record, self.memory_limit, oom_killed)
 
-    def release(self):
+    def release(self) -> None:
         """Let the next job of this value run (nbconvert, if it outlived us, still holds the lock)."""
         if self.lock is not None:
             self.lock.close()
