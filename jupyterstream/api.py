@@ -20,7 +20,6 @@ from .launch.inputs import parse_size
 from .launch.parallel import Settings
 from .report.progress import view_for
 from .results import Runs
-from .runner.warm.control import stop_templates
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,8 +64,7 @@ def run(notebook: str | Path, values: object, *, param: str = "state", output: s
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag,
                                     (files_limit, memory_limit), servers, servers_file, ssh, remote_python, retries,
                                     shared_fs, strict_servers)
-        # the sweep's id is given here, so that its warm templates can be stopped after it
-        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"), sweep=sweep.new_sweep_id())
+        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"))
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
         status = _sweep(notebook, sources, settings, param, (only, only_group), rerun_ok, where, inputs, given,
@@ -84,13 +82,9 @@ def _view(kind, stream):
 
 
 def _sweep(notebook, sources, settings, param, chosen, rerun_ok, where, inputs, given, view, log):
-    """sweep.run, and the warm templates stopped after it (as the command line does). ``chosen``: (only, only_group)."""
-    try:
-        return sweep.run(notebook, sources, settings, param, chosen[0], rerun_ok, where, log=log or sys.stderr,
-                         inputs=tuple(inputs), constants=given, view=view, only_group=chosen[1])
-    finally:
-        if settings.warm and settings.sweep:
-            stop_templates(settings.sweep)
+    """sweep.run (which stops the sweep's warm templates after it). ``chosen``: (only, only_group)."""
+    return sweep.run(notebook, sources, settings, param, chosen[0], rerun_ok, where, log=log or sys.stderr,
+                     inputs=tuple(inputs), constants=given, view=view, only_group=chosen[1])
 
 
 def _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, limits, servers, servers_file,

@@ -20,7 +20,6 @@ from .errors import JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
 from .launch.plan import stage
-from .runner.warm.control import stop_templates
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -327,17 +326,11 @@ def run(notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: st
         inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
-    settings = replace(settings, sweep=sweep.new_sweep_id())  # known here, to stop its warm templates after
 
     def step():
         sources, given = values_of(values, constants, pairs)
-        try:
-            return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given, only_group=only_group)
-        finally:
-            if settings.warm and settings.sweep:
-                # this machine's, and their folders (each log kept in OUTPUT/logs/templates/); a server's ends when idle
-                stop_templates(settings.sweep, logs=os.path.join(settings.output, "logs", "templates"))
+        return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs, constants=given,
+                         only_group=only_group, template_logs=os.path.join(settings.output, "logs", "templates"))
     _exit(step)
 
 

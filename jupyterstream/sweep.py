@@ -29,6 +29,7 @@ from .launch.plan import Plan, build_plan, select, stage
 from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
+from .runner.warm.control import stop_templates
 from .runner.warm.jobside import COLD_REASON_ENV
 from typing import TYPE_CHECKING
 
@@ -166,15 +167,24 @@ def _preview_ship(scratch, jobs):
 
 def run(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None, rerun_ok: bool = False,
         where: Servers | None = None, log: TextIO = sys.stderr, inputs: tuple = (), constants: Constants | None = None,
-        view: progress.View | None = None, only_group: str | None = None) -> int:
-    """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
-    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
-    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs. The sweep's id
-    is ``settings.sweep``, else a new one (the caller gives one to stop the sweep's warm templates after)."""
-    where = where or Servers()
+        view: progress.View | None = None, only_group: str | None = None, template_logs: str | None = None) -> int:
+    """Plan, stage, run every job that is not already ok, collect, then stop this machine's warm templates
+    of the sweep (each one's log kept in the folder ``template_logs``; a server's ends when idle). Returns
+    the exit status. ``view`` (progress.py) shows the progress; by default a line in place when ``log`` is
+    a terminal. ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
     prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
+    settings = prepared.settings
+    try:
+        allocation, settings = slurm.place(settings)
+        return _sweep(prepared, settings, allocation, where or Servers(), rerun_ok, log, view)
+    finally:
+        if settings.warm:  # as Slurm's placement left it: it may have turned warm kernels off
+            stop_templates(settings.sweep, logs=template_logs)
+
+
+def _sweep(prepared, settings, allocation, where, rerun_ok, log, view):
+    """The sweep once prepared and placed: check, stage, GNU parallel, collect; the exit status."""
     plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
-    allocation, settings = slurm.place(prepared.settings)
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     lock = take_lock(settings.output)
@@ -188,7 +198,7 @@ def run(notebook: str | Path, values: list, settings: Settings, param: str = "st
             ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:
-            check_kernel(plan.source, notebook)
+            check_kernel(plan.source, plan.notebook)
             ready_inputs(found, [], settings, log)
         failfast.clear_note(settings.output)
         todo = stage(plan, settings.output, chosen, rerun_ok)
