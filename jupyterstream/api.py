@@ -4,10 +4,12 @@ and collect, called through the same functions), ``load`` and ``runs`` read a sw
 Bad input raises the named errors the command line reports (errors.py), with the same messages.
 """
 
+from __future__ import annotations
+
 import html
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import sweep
@@ -18,17 +20,24 @@ from .launch.inputs import parse_size
 from .launch.parallel import Settings
 from .report.progress import view_for
 from .results import Runs
-from .runner.warm.control import stop_templates
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    import pandas as pd
 
 FILES_LIMIT = "300MB"  # as the command line's --files-limit
 SHOWN_RUNS = 50        # rows of the table a result shows in Jupyter
 
 
-def run(notebook, values, *, param="state", output="output", parameters=None, jobs=None, cell_timeout=None,
-        job_timeout=None, warm=True, only=None, only_group=None, rerun_ok=False, inputs=(), metric_tag=None,
-        files_limit=FILES_LIMIT, memory_limit=0, servers=0, servers_file="servers.txt", ssh="",
-        remote_python="python3", retries=2, shared_fs=False, strict_servers=False, fail_fast=None, progress=None,
-        log=None):
+def run(notebook: str | Path, values: object, *, param: str = "state", output: str | Path = "output", parameters: dict | None = None,
+        jobs: int | str | None = None, cell_timeout: float | None = None, job_timeout: float | None = None, warm: bool = True,
+        only: str | None = None, only_group: str | None = None, rerun_ok: bool = False, inputs: tuple | list = (),
+        metric_tag: str | None = None, files_limit: int | str = FILES_LIMIT, memory_limit: int | str = 0, servers: int = 0,
+        servers_file: str = "servers.txt", ssh: str = "", remote_python: str = "python3", retries: int = 2, shared_fs: bool = False,
+        strict_servers: bool = False, fail_fast: int | str | None = None, progress: str | bool | None = None,
+        log: TextIO | None = None) -> Result:
     """Run ``notebook`` once for each of ``values`` with GNU parallel, then collect; as ``jupyterstream run``.
 
     Parameters
@@ -55,7 +64,7 @@ def run(notebook, values, *, param="state", output="output", parameters=None, jo
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag,
                                     (files_limit, memory_limit), servers, servers_file, ssh, remote_python, retries,
                                     shared_fs, strict_servers)
-        settings.fail_fast = failfast.limit_of(fail_fast, "fail_fast")
+        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"))
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
         status = _sweep(notebook, sources, settings, param, (only, only_group), rerun_ok, where, inputs, given,
@@ -73,13 +82,9 @@ def _view(kind, stream):
 
 
 def _sweep(notebook, sources, settings, param, chosen, rerun_ok, where, inputs, given, view, log):
-    """sweep.run, and the warm templates stopped after it (as the command line does). ``chosen``: (only, only_group)."""
-    try:
-        return sweep.run(notebook, sources, settings, param, chosen[0], rerun_ok, where, log=log or sys.stderr,
-                         inputs=tuple(inputs), constants=given, view=view, only_group=chosen[1])
-    finally:
-        if settings.warm and settings.sweep:
-            stop_templates(settings.sweep)
+    """sweep.run (which stops the sweep's warm templates after it). ``chosen``: (only, only_group)."""
+    return sweep.run(notebook, sources, settings, param, chosen[0], rerun_ok, where, log=log or sys.stderr,
+                     inputs=tuple(inputs), constants=given, view=view, only_group=chosen[1])
 
 
 def _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag, limits, servers, servers_file,
@@ -101,7 +106,7 @@ def _size(name, value):
         raise ArgumentError(f"{name}: {exc}") from None
 
 
-def load(output="output"):
+def load(output: str | Path = "output") -> pd.DataFrame:
     """The runs of ``output`` as a pandas DataFrame, one row per run indexed by job id, with
     metrics.csv's and runs.csv's columns (``params.NAME``, ``status``, ``metrics.NAME``,
     ``duration``, ``host``, ``kernel``, ...); a running sweep reads as it stands."""
@@ -111,7 +116,7 @@ def load(output="output"):
         raise exc.with_traceback(None) from None
 
 
-def runs(output="output"):
+def runs(output: str | Path = "output") -> Runs:
     """The runs of ``output`` by job id: each one's ``.notebook`` (nbformat), ``.figures`` and ``.error``."""
     try:
         return Runs(output)
@@ -131,22 +136,22 @@ class Result:
         self._runs = Runs(self.output)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when every run the sweep chose is ok."""
         return self.status == 0
 
     @property
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         """{status: number of runs}, ok first."""
         return self._runs.counts()
 
     @property
-    def report(self):
+    def report(self) -> Path:
         """The path of report.html."""
         return self.output / "report.html"
 
     @property
-    def runs(self):
+    def runs(self) -> pd.DataFrame:
         """The runs as a DataFrame (see load)."""
         return self._runs.frame()
 
@@ -162,7 +167,7 @@ class Result:
         return result_html(self)
 
 
-def result_html(result):
+def result_html(result: Result) -> str:
     """A result as Jupyter shows it: counts, then a table of the runs (the failed ones first)."""
     records = sorted(result._runs.records, key=lambda r: r.ok)
     counts = ", ".join(f"{n} {html.escape(s)}" for s, n in result.counts.items())

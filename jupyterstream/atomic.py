@@ -7,6 +7,8 @@ kept in OUTPUT/.scratch/, never in TMPDIR: TMPDIR is the kernels', and a noteboo
 not take the sweep's machinery down with it.
 """
 
+from __future__ import annotations
+
 import contextlib
 import errno
 import os
@@ -14,13 +16,18 @@ import tempfile
 
 from .errors import OutputError
 from .runner.atomic import UMASK, replace_file, replace_with  # noqa: F401 (one writer for both sides)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 SCRATCH = ".scratch"
 # What only a write can fail with: met anywhere in a collect, OUTPUT cannot be written.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
 
 
-def cannot_write(path, exc):
+def cannot_write(path: str | Path, exc: OSError) -> OutputError:
     """The OutputError for ``exc``, an OSError met while writing ``path``: the one message."""
     path = os.fspath(path)
     folder = os.path.dirname(path.rstrip(os.sep)) or "."
@@ -34,7 +41,7 @@ def cannot_write(path, exc):
 
 
 @contextlib.contextmanager
-def writing(path, errnos=None):
+def writing(path: str | Path, errnos: frozenset | None = None) -> Iterator:
     """Turn an OSError raised in the block into ``cannot_write(path)``; with ``errnos``, only those
     (a boundary around many writes lets other errors through as they are)."""
     try:
@@ -45,45 +52,45 @@ def writing(path, errnos=None):
         raise cannot_write(exc.filename if errnos is not None and exc.filename else path, exc) from None
 
 
-def write_atomic(path, text, durable=True):
+def write_atomic(path: str | Path, text: str, durable: bool = True) -> None:
     """Write text atomically; a failure is an OutputError that names the file. ``durable=False``
     skips the fsync, for files that are made again from their sources when lost (staged inputs)."""
     write_bytes(path, text.encode("utf-8"), durable)
 
 
-def write_bytes(path, data, durable=True):
+def write_bytes(path: str | Path, data: bytes, durable: bool = True) -> None:
     """Write bytes atomically (figures, pages beside the report); a failure names the file."""
     with writing(path):
         replace_file(path, data, durable)
 
 
-def write_streamed(path, chunks, durable=True):
+def write_streamed(path: str | Path, chunks: list[str] | Iterator, durable: bool = True) -> None:
     """Write text chunks to a temporary file beside ``path``, then rename it over ``path``: a reader
     sees the old file or the new one. A failure is an OutputError that names the file."""
     with writing(path):
         replace_with(path, lambda handle: handle.writelines(chunks), "w", durable)
 
 
-def make_folder(path):
+def make_folder(path: str | Path) -> str | Path:
     """Make a folder (and its parents) unless it is there; a failure names it."""
     with writing(path):
         os.makedirs(path, exist_ok=True)
     return path
 
 
-def scratch_folder(output):
+def scratch_folder(output: str | Path) -> str:
     """OUTPUT/.scratch/, made when missing: where the sweep keeps its own temporary files."""
     return make_folder(os.path.join(os.fspath(output), SCRATCH))
 
 
-def drop(file):
+def drop(file: object) -> None:
     """Close a scratch file whose content is no longer wanted: a flush that fails (a full disk) is
     nothing to report, the file is closed all the same."""
     with contextlib.suppress(OSError):
         file.close()
 
 
-def scratch_file(output=None, text=False):
+def scratch_file(output: str | Path | None = None, text: bool = False) -> object:
     """An anonymous temporary file (gone when closed) in OUTPUT/.scratch/, or in the system's
     temporary folder without ``output`` (pages made from runs in memory)."""
     folder = scratch_folder(output) if output is not None else None

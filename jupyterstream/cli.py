@@ -1,7 +1,10 @@
 """The jupyterstream command: one subcommand per step. The only module that imports click or exits."""
 
+from __future__ import annotations
+
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,14 +19,17 @@ from .launch.checks import check_output
 from .errors import JupyterstreamError
 from .launch.inputs import parse_size
 from .launch.parallel import Settings
-from .launch.plan import build_plan, stage
-from .runner.warm.control import stop_templates
+from .launch.plan import stage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 DEFAULT_FILES_LIMIT = "300MB"
 
 
-def sweep_options(func):
+def sweep_options(func: Callable) -> Callable:
     """Options shared by preview, plan and run (each matches a Makefile variable)."""
     options = [
         click.argument("notebook", type=click.Path(dir_okay=False)),
@@ -65,7 +71,7 @@ def sweep_options(func):
     return with_options(lambda: options)(func)
 
 
-def request_options():
+def request_options() -> list[Callable]:
     """What `submit` asks Slurm for (NODES, TASKS, CPUS, TIME, PARTITION, ACCOUNT, SBATCH); preview shows it."""
     return [
         click.option("--nodes", type=click.IntRange(min=1), default=1, show_default=True, help="Nodes to ask for (NODES)."),
@@ -84,14 +90,14 @@ DEFAULT = ParameterSource.DEFAULT
 REQUEST_NAMES = ("nodes", "tasks", "cpus", "time", "partition", "account", "sbatch_extra")
 
 
-def request_of(options):
+def request_of(options: dict) -> submitting.Request:
     """The Slurm request from the CLI options."""
     return submitting.Request(nodes=options["nodes"], tasks=options["tasks"], cpus=options["cpus"],
                               time=options["time"], partition=options["partition"], account=options["account"],
                               extra=options["sbatch_extra"])
 
 
-def run_command(ctx):
+def run_command(ctx: click.Context) -> list[str]:
     """The `jupyterstream run` command line that does what this command was asked, under Slurm (--slurm on)."""
     command = Path(sys.executable).parent / "jupyterstream"
     argv = [str(command) if command.exists() else os.path.abspath(sys.argv[0]), "run"]
@@ -109,7 +115,7 @@ def run_command(ctx):
     return argv + ["--slurm", "on", "--", *arguments]
 
 
-def is_default(ctx, param):
+def is_default(ctx: click.Context, param: click.Parameter) -> bool:
     """Whether an option has its default value, given or not: a default need not be said again (and
     some, like --fail-fast's '', have no word that gives them back once parsed)."""
     if ctx.get_parameter_source(param.name) is DEFAULT:
@@ -117,7 +123,7 @@ def is_default(ctx, param):
     return ctx.params.get(param.name) == param.process_value(ctx, param.get_default(ctx))
 
 
-def words_of(value):
+def words_of(value: object) -> list[str]:
     """An option's value as the words that give it again: -p's NAME VALUE pair is two."""
     return [str(v) for v in value] if isinstance(value, tuple) else [str(value)]
 
@@ -129,7 +135,7 @@ def _slurm_mode(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def input_options():
+def input_options() -> list[Callable]:
     """Options for the files a notebook reads and writes (INPUTS, FILES_LIMIT)."""
     return [
         click.option("--inputs", "inputs", multiple=True, metavar="PATH",
@@ -157,7 +163,7 @@ def _fail_fast(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def with_options(make_options):
+def with_options(make_options: Callable) -> Callable:
     """A decorator that applies a list of click options, first one on top."""
     def decorate(func):
         for option in reversed(make_options()):
@@ -166,7 +172,7 @@ def with_options(make_options):
     return decorate
 
 
-def server_options():
+def server_options() -> list[Callable]:
     """Options for sweeps over SSH servers (SERVERS, SERVERS_FILE, SSH, REMOTE_PYTHON, ...)."""
     return [
         click.option("--servers", type=int, default=0, show_default=True,
@@ -183,7 +189,7 @@ def server_options():
     ]
 
 
-def settings_of(options):
+def settings_of(options: dict) -> tuple[Settings, sweep.Servers]:
     """Settings and Servers from the CLI options."""
     settings = Settings(output=options["output"], jobs=options["jobs"], cell_timeout=options["cell_timeout"],
                         job_timeout=options["job_timeout"],
@@ -201,7 +207,7 @@ def settings_of(options):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jupyterstream")
-def main():
+def main() -> None:
     """Run one parameterized notebook over many values with GNU parallel, then collect.
 
     \b
@@ -227,37 +233,39 @@ def main():
 @sweep_options
 @with_options(request_options)
 @click.pass_context
-def preview(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def preview(ctx: click.Context, notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None,
+            rerun_ok: bool, inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Print the exact parallel command and per-job command lines; execute nothing. With --slurm on
     outside an allocation: the batch script `submit` would write, and the sweep it runs."""
     settings, where = settings_of(options)
     click.echo(f"# kernels: {kernels_said(settings)}")
 
     def step():
+        shown = settings
         if settings.slurm == "on" and slurm.allocation() is None:
-            _preview_submit(ctx, settings, request_of(options))
+            shown = _preview_submit(ctx, settings, request_of(options))
         sources, given = values_of(values, constants, pairs)
-        return sweep.preview(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
+        return sweep.preview(notebook, sources, shown, param, only, rerun_ok, where, inputs=inputs,
                              constants=given, only_group=only_group)
     _exit(step)
 
 
-def values_of(words, constants, pairs):
+def values_of(words: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...]) -> tuple[list, inline.Constants]:
     """The VALUES words as sources (files, ':::' groups) and the -p and --set constants (inline.py)."""
     return inline.split(words), inline.constants(list(constants) + inline.set_pairs(pairs))
 
 
 def _preview_submit(ctx, settings, request):
-    """Print the batch script, and set the settings to those its sweep will run with."""
+    """Print the batch script; return the settings its sweep will run with."""
     request = submitting.with_tasks(request, required=False)
     click.echo(f"# make submit writes {settings.output}/{submitting.SCRIPT} and submits it with sbatch:")
     click.echo(submitting.batch_script(request, run_command(ctx), settings.output, job_name(ctx.params["notebook"])), nl=False)
     allocation = request.allocation()
-    settings.srun, settings.jobs, settings.slurm = tuple(allocation.srun()), settings.jobs or str(allocation.tasks), "off"
     click.echo("# inside the job, the sweep runs each job as a job step:")
+    return replace(settings, srun=tuple(allocation.srun()), jobs=settings.jobs or str(allocation.tasks), slurm="off")
 
 
-def job_name(notebook):
+def job_name(notebook: str) -> str:
     """The Slurm job's name: the notebook's, so that squeue tells sweeps apart."""
     return f"jupyterstream-{Path(notebook).stem}"[:64]
 
@@ -266,7 +274,8 @@ def job_name(notebook):
 @sweep_options
 @with_options(request_options)
 @click.pass_context
-def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def submit(ctx: click.Context, notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None,
+           rerun_ok: bool, inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Submit the sweep to Slurm as one batch job: write OUTPUT/submit.sbatch (the same `run`, each
     job a job step on the allocation's nodes, then collect) and sbatch it. Prints the job id.
 
@@ -280,7 +289,8 @@ def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, con
     def step():
         request = submitting.with_tasks(request_of(options))
         sources, given = values_of(values, constants, pairs)
-        build_plan(notebook, sources, param, given)  # a bad notebook or values file is told now, not after the queue
+        # a bad notebook, values file or input is told now, not after the queue
+        sweep.prepare(notebook, sources, settings_of(options)[0], param, only, only_group, inputs, given)
         check_output(output)
         script = submitting.batch_script(request, run_command(ctx), output, job_name(notebook))
         job_id = submitting.submit(request, script, output)
@@ -294,7 +304,8 @@ def submit(ctx, notebook, values, param, only, only_group, rerun_ok, inputs, con
 
 @main.command()
 @sweep_options
-def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def plan(notebook: str, values: tuple[str, ...], output: str, param: tuple[str, ...], only: str | None, only_group: str | None, rerun_ok: bool,
+         inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Check and stage the jobs; print the ids of those to run, one a line (for parallel).
 
     \b
@@ -304,12 +315,11 @@ def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, co
     """
     def step():
         sources, given = values_of(values, constants, pairs)
-        the_plan = build_plan(notebook, sources, param, given)
         settings, _ = settings_of(dict(options, output=output))
-        found = staging.plan_inputs(notebook, the_plan.source, settings, inputs, the_plan)
+        prepared = sweep.prepare(notebook, sources, settings, param, only, only_group, inputs, given)
         check_output(output)
-        staging.stage_inputs(found, settings, sys.stderr)
-        for job in stage(the_plan, output, sweep.choose(the_plan, output, only, only_group), rerun_ok):
+        staging.stage_inputs(prepared.inputs, prepared.settings, sys.stderr)
+        for job in stage(prepared.plan, output, prepared.chosen, rerun_ok):
             click.echo(job.id)
         return 0
     _exit(step)
@@ -317,23 +327,19 @@ def plan(notebook, values, output, param, only, only_group, rerun_ok, inputs, co
 
 @main.command()
 @sweep_options
-def run(notebook, values, param, only, only_group, rerun_ok, inputs, constants, pairs, **options):
+def run(notebook: str, values: tuple[str, ...], param: tuple[str, ...], only: str | None, only_group: str | None, rerun_ok: bool,
+        inputs: tuple[str, ...], constants: tuple[tuple[str, str], ...], pairs: tuple[str, ...], **options: object) -> None:
     """Run every value not already ok with GNU parallel, then collect. Exit 1 if any run is not ok."""
     settings, where = settings_of(options)
 
     def step():
         sources, given = values_of(values, constants, pairs)
-        try:
-            return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs,
-                             constants=given, only_group=only_group)
-        finally:
-            if settings.warm and settings.sweep:
-                # this machine's, and their folders (each log kept in OUTPUT/logs/templates/); a server's ends when idle
-                stop_templates(settings.sweep, logs=os.path.join(settings.output, "logs", "templates"))
+        return sweep.run(notebook, sources, settings, param, only, rerun_ok, where, inputs=inputs, constants=given,
+                         only_group=only_group, template_logs=os.path.join(settings.output, "logs", "templates"))
     _exit(step)
 
 
-def kernels_said(settings):
+def kernels_said(settings: Settings) -> str:
     """What preview says about kernels: warm or cold, and how to switch."""
     if settings.warm:
         return ("warm: each job's kernel is forked from a template that has imported the notebook's imports "
@@ -348,7 +354,7 @@ def kernels_said(settings):
 @click.option("--cell-timeout", type=float, default=0, hidden=True)
 @click.option("--job-timeout", type=float, default=0, hidden=True)
 @with_options(lambda: server_options() + input_options())
-def check_servers(notebook, inputs, **options):
+def check_servers(notebook: str, inputs: tuple[str, ...], **options: object) -> None:
     """Check every server before a long sweep: ssh, Python, Jupyter, the kernel, the notebook's
     imports, rsync, cores. One line per host; exit 1 if any fails.
 
@@ -359,25 +365,25 @@ def check_servers(notebook, inputs, **options):
     from .notebook.params import read_notebook
 
     settings, where = settings_of(options)
-    settings.remote = True
+    settings = replace(settings, remote=True)
     if not where.remote:
         where.count = 10 ** 6
     def step():
         nb = read_notebook(notebook)
-        found = staging.plan_inputs(notebook, nb, settings, inputs)
-        hosts = sweep.check_servers(nb, where, settings, log=sys.stdout, keep_connections=True,
+        found, checked = staging.plan_inputs(notebook, nb, settings, inputs)
+        hosts = sweep.check_servers(nb, where, checked, log=sys.stdout, keep_connections=True,
                                     local=found.shipped)
         try:
-            staging.check_inputs(found, hosts, settings, sys.stdout)
+            staging.check_inputs(found, hosts, checked, sys.stdout)
         finally:
-            sweep.close_servers(settings, [h.login for h in hosts])
+            sweep.close_servers(checked, [h.login for h in hosts])
         return 0 if all(h.ok for h in hosts) else 1
     _exit(step)
 
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False))
-def inspect(notebook):
+def inspect(notebook: str) -> None:
     """Print the notebook's parameters (name, type, default, the comment on its line) and the
     environment variables it reads.
 
@@ -401,7 +407,7 @@ def inspect(notebook):
 @click.option("--watch", type=click.FloatRange(min=0.5), default=None, metavar="SECONDS",
               help="Collect again every SECONDS while runs are pending or running; the open report reloads "
                    "itself until the sweep is done (WATCH).")
-def collect(output, no_html, metric_tag, watch):
+def collect(output: str, no_html: bool, metric_tag: str | None, watch: float | None) -> None:
     """Collect OUTPUT's runs into master.ipynb, report.html, metrics.csv, runs.csv and changes.csv.
 
     \b

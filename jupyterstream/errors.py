@@ -1,7 +1,13 @@
 """Named errors. Each message says what happened, where, and what to do."""
 
+from __future__ import annotations
+from typing import TYPE_CHECKING
 
-def place(path, line):
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def place(path: str | Path, line: int | str | None) -> str:
     """Where a value came from, for a message: 'file:3', "':::' group 2, value 3" (a line that is
     words), or the path alone (a Python expression such as values[2]['k'], or a whole file)."""
     if isinstance(line, str):

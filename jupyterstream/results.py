@@ -5,10 +5,13 @@ The runs are those the collector reads (collect.py), so a running sweep reads as
 DataFrame has metrics.csv's and runs.csv's columns; pandas is needed only for the DataFrame.
 """
 
+from __future__ import annotations
+
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
@@ -19,11 +22,17 @@ from .errors import OutputError, SetupError
 from .report.sections import counts, metric_names
 from .runner.outcome import Status
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import pandas as pd
+    from nbformat import NotebookNode
+
 WAITING = (Status.PENDING.value, Status.RUNNING.value, Status.MISSING.value)
 NUMBERS = ("duration", "kernel_ready", "exit", "signal", "attempts", "cell", "output_bytes", "max_rss_mb", "cpu_s")
 
 
-def pandas():
+def pandas() -> ModuleType:
     """pandas, or a SetupError saying how to install it."""
     try:
         import pandas as pd
@@ -77,12 +86,12 @@ class Run:
         return f"<Run {self.id} {self.status}>"
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when the run finished cleanly."""
         return self.record.ok
 
     @property
-    def notebook(self):
+    def notebook(self) -> NotebookNode | None:
         """The executed notebook (nbformat), as far as a running or failed run got; None if none."""
         for name in (self.record.notebook, f"runs/.{self.id}.partial.ipynb", f"runs/{self.id}.ipynb"):
             if name and (self.output / name).is_file():
@@ -90,13 +99,13 @@ class Run:
         return None
 
     @property
-    def figures(self):
+    def figures(self) -> list[Figure]:
         """The figures it displayed, in order."""
         nb = self.notebook
         return [Figure(cell, mime, _decoded(mime, data)) for cell, mime, data in extract.figures(nb)] if nb else []
 
     @property
-    def error(self):
+    def error(self) -> RunError | None:
         """A RunError for a run that is not ok (None for ok, and for one still waiting or running)."""
         if self.ok or self.status in WAITING:
             return None
@@ -127,11 +136,11 @@ class Runs(Mapping):
     def __len__(self):
         return len(self._by_id)
 
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         """{status: number of runs}, ok first."""
         return counts(self.records)
 
-    def frame(self):
+    def frame(self) -> pd.DataFrame:
         """A pandas DataFrame: one row per run indexed by job id, metrics.csv's and runs.csv's columns."""
         pd = pandas()
         params = list(dict.fromkeys(k for r in self.records for k in (r.values or r.texts)))

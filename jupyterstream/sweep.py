@@ -1,5 +1,7 @@
 """A whole sweep: check, stage, run GNU parallel, collect. What the CLI's run and preview call."""
 
+from __future__ import annotations
+
 import json
 import os
 import secrets
@@ -22,12 +24,25 @@ from .atomic import write_atomic
 from .errors import SetupError
 from .launch import batchsize, buffers
 from .collect import failfast, triage
-from .launch.parallel import command_line, parallel_argv, parallel_cwd, parallel_env, shipping, ssh_calls_per_job
-from .launch.plan import build_plan, select, stage
+from .launch.inputs import Inputs
+from .launch.parallel import (Settings, command_line, parallel_argv, parallel_cwd, parallel_env, shipping,
+                              ssh_calls_per_job)
+from .launch.plan import Plan, build_plan, select, stage
 from .launch.ship import stage_ship
 from .launch.staging import plan_inputs, preview_lines, ready_inputs
 from .runner.status import is_done, untrusted
+from .runner.warm.control import stop_templates
 from .runner.warm.jobside import COLD_REASON_ENV
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from nbformat import NotebookNode
+
+    from .launch.servers import Host
+    from .runner.planned import Job
+    from .values.inline import Constants
 
 
 PREVIEW_JOBS = 20  # per-job lines a preview prints; the rest differ only by their id
@@ -46,12 +61,13 @@ class Servers:
     strict: bool = False
 
     @property
-    def remote(self):
+    def remote(self) -> bool:
         """True when the sweep goes over SSH."""
         return self.count > 0
 
 
-def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False, local=()):
+def check_servers(nb: NotebookNode, where: Servers, settings: Settings, log: TextIO = sys.stderr, keep_connections: bool = False,
+                  local: tuple | list = ()) -> list[Host]:
     """Preflight every host; print one line per host; return the Hosts. With keep_connections,
     the connections the check opened stay for the sweep (close them with close_servers). ``local``:
     the modules sent with the inputs (beside the notebook), which the hosts need not have."""
@@ -74,22 +90,42 @@ def check_servers(nb, where, settings, log=sys.stderr, keep_connections=False, l
     return hosts
 
 
-def close_servers(settings, logins):
+def close_servers(settings: Settings, logins: list[str]) -> None:
     """Close the shared ssh connections of a check or sweep (each once its running calls end)."""
     wrapper = Path(settings.output, "ssh-wrapper")
     if wrapper.exists():
         servers.close_connections(wrapper.resolve(), logins)
 
 
-def preview(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, out=sys.stdout,
-            inputs=(), constants=None, only_group=None):
-    """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
+@dataclass(frozen=True)
+class Prepared:
+    """The front half of a sweep, as plan, preview, run and submit all begin: the plan, its inputs,
+    the settings that say them and the sweep's id, and the jobs chosen."""
+
+    plan: Plan
+    inputs: Inputs
+    settings: Settings
+    chosen: list
+
+
+def prepare(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None,
+            only_group: str | None = None, inputs: tuple = (), constants: Constants | None = None) -> Prepared:
+    """Build the plan (a bad notebook or values file is told here), find its inputs, give the sweep an id
+    (the one ``settings`` has, else a new one) and choose its jobs (``only``, ``only_group``). Writes nothing."""
     plan = build_plan(notebook, values, param, constants)
-    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    chosen = choose(plan, settings.output, only, only_group)
+    found, settings = plan_inputs(notebook, plan.source, settings, inputs, plan)
+    settings = replace(settings, sweep=settings.sweep or new_sweep_id())
+    return Prepared(plan, found, settings, choose(plan, settings.output, only, only_group))
+
+
+def preview(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None, rerun_ok: bool = False,
+            where: Servers | None = None, out: TextIO = sys.stdout, inputs: tuple = (), constants: Constants | None = None,
+            only_group: str | None = None) -> int:
+    """Print the parallel command line a run would execute, then its per-job lines. Runs nothing."""
+    prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
+    plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
     todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
-    settings.sweep = settings.sweep or new_sweep_id()
-    allocation = slurm.place(settings)
+    allocation, settings = slurm.place(prepared.settings)
     size = batch_for(settings, len(todo))
     settings = replace(settings, batch=size or 1)
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
@@ -148,17 +184,26 @@ def _preview_ship(scratch, jobs):
         Path(scratch, "ship", job.id).mkdir(parents=True, exist_ok=True)
 
 
-def run(notebook, values, settings, param="state", only=None, rerun_ok=False, where=None, log=sys.stderr,
-        inputs=(), constants=None, view=None, only_group=None):
-    """Plan, stage, run every job that is not already ok, collect. Returns the exit status. ``view``
-    (progress.py) shows the progress; by default a line in place when ``log`` is a terminal.
-    ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
-    where = where or Servers()
-    plan = build_plan(notebook, values, param, constants)
-    found = plan_inputs(notebook, plan.source, settings, inputs, plan)
-    settings.sweep = settings.sweep or new_sweep_id()
-    chosen = choose(plan, settings.output, only, only_group)
-    allocation = slurm.place(settings)
+def run(notebook: str | Path, values: list, settings: Settings, param: str = "state", only: str | None = None, rerun_ok: bool = False,
+        where: Servers | None = None, log: TextIO = sys.stderr, inputs: tuple = (), constants: Constants | None = None,
+        view: progress.View | None = None, only_group: str | None = None, template_logs: str | None = None) -> int:
+    """Plan, stage, run every job that is not already ok, collect, then stop this machine's warm templates
+    of the sweep (each one's log kept in the folder ``template_logs``; a server's ends when idle). Returns
+    the exit status. ``view`` (progress.py) shows the progress; by default a line in place when ``log`` is
+    a terminal. ``only_group``: a failure group's key (ONLY_GROUP): run only the values of its runs."""
+    prepared = prepare(notebook, values, settings, param, only, only_group, inputs, constants)
+    settings = prepared.settings
+    try:
+        allocation, settings = slurm.place(settings)
+        return _sweep(prepared, settings, allocation, where or Servers(), rerun_ok, log, view)
+    finally:
+        if settings.warm:  # as Slurm's placement left it: it may have turned warm kernels off
+            stop_templates(settings.sweep, logs=template_logs)
+
+
+def _sweep(prepared, settings, allocation, where, rerun_ok, log, view):
+    """The sweep once prepared and placed: check, stage, GNU parallel, collect; the exit status."""
+    plan, found, chosen = prepared.plan, prepared.inputs, prepared.chosen
     check_tools(*(("rsync",) if shipping(settings) else ()))
     check_output(settings.output)
     draw_limit()  # a JUPYTERSTREAM_DRAW_TIMEOUT the collect would refuse is told before any job runs
@@ -173,7 +218,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
             ready_inputs(found, hosts, settings, log)
             _use_hosts(hosts, where, settings, log)
         else:
-            check_kernel(plan.source, notebook)
+            check_kernel(plan.source, plan.notebook)
             ready_inputs(found, [], settings, log)
         failfast.clear_note(settings.output)
         todo = stage(plan, settings.output, chosen, rerun_ok)
@@ -194,7 +239,7 @@ def run(notebook, values, settings, param="state", only=None, rerun_ok=False, wh
     return 0 if all(r.ok for r in runs if r.id in chosen_ids) else 1
 
 
-def choose(plan, output, only=None, only_group=None):
+def choose(plan: Plan, output: str | Path, only: str | None = None, only_group: str | None = None) -> list[Job]:
     """The jobs to consider: those ``only`` names, those of the failure group ``only_group`` (its key, as
     the last collect of ``output`` grouped its runs), or all of them (plan.select)."""
     group = (only_group, triage.members(output, only_group)) if only_group is not None else None
@@ -262,7 +307,7 @@ def _run_waves(settings, todo, log, lock, view):
         if _run_parallel(replace(settings, batch=1), first, log, lock, view or progress.view_for(None, log)):
             return True
         work = batchsize.earlier_work(settings.output, [j.id for j in first])
-        size = batchsize.choose(settings.batch, len(todo), slots, work) or 1
+        size = batchsize.size_of(settings.batch, len(todo), slots, work) or 1
     if not todo:
         return False
     if size > 1:
@@ -278,13 +323,12 @@ def batch_for(settings, count):
         return 1
     slots = batchsize.slots_of(settings.jobs)
     if settings.batch >= 1 or count <= slots * batchsize.BATCHES_PER_SLOT:
-        return batchsize.choose(settings.batch, count, slots, [])
-    return batchsize.choose(0, count, slots, batchsize.earlier_work(settings.output))
+        return batchsize.size_of(settings.batch, count, slots, [])
+    return batchsize.size_of(0, count, slots, batchsize.earlier_work(settings.output))
 
 
 def _run_parallel(settings, todo, log, lock, view):
     """Run parallel over the todo jobs, showing progress on ``view``; True when the user interrupted it."""
-    settings.sweep = settings.sweep or new_sweep_id()
     if shipping(settings):
         stage_ship(settings.output, [j.id for j in todo])
     tmpdir = buffers.folder(settings.output, settings.sweep)
@@ -324,7 +368,7 @@ def _stop_starting(process, counter, log):
         process.send_signal(signal.SIGHUP)
 
 
-def new_sweep_id():
+def new_sweep_id() -> str:
     """A sweep's id: the time it began (so ids sort in time order) and a random suffix."""
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 

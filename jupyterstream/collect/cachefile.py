@@ -7,14 +7,20 @@ is skipped, and a file of another name or version is ignored: it is only a cache
 rewritten whole, atomically, when it holds more than twice as many lines as live entries.
 """
 
+from __future__ import annotations
+
 import json
 import sys
 
 from ..atomic import write_atomic
 from ..errors import OutputError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def load(path, name, version):
+def load(path: str | Path, name: str, version: int | str) -> dict:
     """{key: entry} from the cache file at ``path``, or {} when it is missing or not this cache."""
     entries = {}
     try:
@@ -35,7 +41,7 @@ def load(path, name, version):
     return entries
 
 
-def save(path, name, version, old, new):
+def save(path: str | Path, name: str, version: int, old: dict, new: dict[str, dict]) -> None:
     """Bring the file from ``old`` (what load gave) to ``new``: append what changed, or rewrite it."""
     changed = [(k, v) for k, v in new.items() if old.get(k) is not v]
     removed = [(k, None) for k in old.keys() - new.keys()]

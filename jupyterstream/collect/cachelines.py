@@ -4,6 +4,8 @@ asked; the Writer spools what changed to a temporary file and, at the end, appen
 cache whole (atomically) from the old file and the spool. The file format is cachefile.py's.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
@@ -38,7 +40,7 @@ class Reader:
                 self.where.pop(key, None)
             offset += len(raw)
 
-    def line(self, key):
+    def line(self, key: str) -> bytes | None:
         """The raw line (bytes) of ``key``, or None."""
         offset = self.where.get(key)
         if offset is None:
@@ -46,7 +48,7 @@ class Reader:
         self.handle.seek(offset)
         return self.handle.readline()
 
-    def entry(self, key):
+    def entry(self, key: str) -> dict | None:
         """The entry of ``key`` (a dict), or None when there is none or its line is damaged."""
         raw = self.line(key)
         try:
@@ -55,13 +57,13 @@ class Reader:
             return None
         return entry if found == key and isinstance(entry, dict) else None
 
-    def starts(self, key, first, value):
+    def starts(self, key: str, first: str, value: str) -> bool:
         """True when the entry of ``key`` begins with the field ``first`` set to ``value`` (a string):
         a check that reads the line but parses none of it."""
         raw = self.line(key)
         return raw is not None and raw.startswith(_prefix(key, first, value))
 
-    def close(self):
+    def close(self) -> None:
         """Close the file (entries can no longer be read)."""
         if self.handle is not None:
             self.handle.close()
@@ -75,18 +77,18 @@ class Writer:
         self.spool = scratch_file(os.path.dirname(self.path) or ".")
         self.keys, self.offsets = [], array("q")   # every live key; its line in the spool, or -1: unchanged
 
-    def keep(self, key):
+    def keep(self, key: str) -> None:
         """``key``'s entry is unchanged (it stays as the reader found it)."""
         self.keys.append(key)
         self.offsets.append(-1)
 
-    def put(self, key, entry=None, line=None):
+    def put(self, key: str, entry: dict | None = None, line: bytes | None = None) -> None:
         """``key`` has a new entry (or its line as ``cachefile._line`` makes it, already encoded)."""
         self.keys.append(key)
         self.offsets.append(self.spool.tell())
         self.spool.write(line if line is not None else _line(key, entry).encode("utf-8"))
 
-    def close(self):
+    def close(self) -> None:
         """Append what changed and what went, or rewrite the file when stale lines would outnumber live
         ones; an error only leaves the old cache (the next collect renders more)."""
         try:
@@ -104,7 +106,7 @@ class Writer:
         finally:
             drop(self.spool)
 
-    def discard(self):
+    def discard(self) -> None:
         """Drop what was spooled, leaving the file as it was (a collect that stopped half-way)."""
         drop(self.spool)
 

@@ -1,5 +1,7 @@
 """Read one executed notebook's JSON and keep what the report needs: metrics, figures, errors."""
 
+from __future__ import annotations
+
 import ast
 import base64
 
@@ -7,20 +9,24 @@ from . import figspec
 from ..runner.outcome import Check
 from ..runner.record import MIME_TYPE, plain
 from ..runner.status import read_result
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SCRAP_PREFIX = "application/scrapbook.scrap."
 PAPERMILL_RECORD = "application/papermill.record+json"  # papermill 1.x: pm.record(name, value)
 FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
 
-def read_run(path, expected_sha256=None):
+def read_run(path: str | Path, expected_sha256: str | None = None) -> tuple:
     """Return (notebook dict, problem, size in bytes); problem is None, or (outcome.Check, why in words)
     when the notebook cannot be used as the run's result."""
     nb, check, size = read_result(path, expected_sha256)
     return nb, (None if check[0] is Check.WHOLE else check), size
 
 
-def metrics(nb, tag=None):
+def metrics(nb: dict, tag: str | None = None) -> dict:
     """Recorded values in cell order: our own MIME type, scrapbook's scraps, papermill 1.x's
     ``pm.record`` outputs and, when ``tag`` is given, the last expression of each code cell carrying
     that tag (named by that expression). Values no reader takes safely are kept as text (record.plain)."""
@@ -60,7 +66,7 @@ def _plain_value(text):
         return text
 
 
-def figures(nb):
+def figures(nb: dict) -> list:
     """[(cell_index, mime, payload)] for every figure a run displayed: an image (base64, or SVG
     text) or a chart library's spec (figspec says which outputs are figures, and their MIME type)."""
     found = []
@@ -72,7 +78,7 @@ def figures(nb):
     return found
 
 
-def figure_places(nb):
+def figure_places(nb: dict) -> list[dict]:
     """[{"cell", "index", "mime"}]: where each image is, so it can be read again when needed."""
     places, seen = [], {}
     for cell, mime, _ in figures(nb):
@@ -81,13 +87,13 @@ def figure_places(nb):
     return places
 
 
-def figure_data(nb, cell, index):
+def figure_data(nb: dict, cell: int, index: int) -> tuple | None:
     """The image data of the index-th figure of a cell, or None."""
     found = [f for f in figures(nb) if f[0] == cell]
     return found[index] if index < len(found) else None
 
 
-def svg_base64(text):
+def svg_base64(text: str) -> str:
     """SVG as base64 for an <img> tag, where its scripts never run."""
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 

@@ -9,6 +9,8 @@ the next sweep runs them. OUTPUT/fail-fast.json says which group stopped the swe
 removes it.
 """
 
+from __future__ import annotations
+
 import json
 import os
 
@@ -16,11 +18,15 @@ from ..atomic import write_atomic
 from ..errors import ArgumentError
 from ..runner.outcome import NOT_RUN, Status
 from .triage import record_key
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOTE = "fail-fast.json"
 
 
-def limit_of(value, name="FAIL_FAST"):
+def limit_of(value: bool | float | str | None, name: str = "FAIL_FAST") -> int:
     """How many failures of one group stop a sweep: ``value`` as a whole number of 1 or more; 0 (no
     limit) for None or "". Anything else is an ArgumentError that names ``name``."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -43,7 +49,7 @@ class Counter:
     def __init__(self, limit, stop):
         self.limit, self.stop, self.keys, self.counts, self.reached = limit, stop, {}, {}, None
 
-    def add(self, job_id, state, record=None):
+    def add(self, job_id: str, state: str, record: dict | None = None) -> None:
         """A job ended as ``state``; ``record`` is its status record of this sweep, when it has one. A job
         tried again (over SSH) counts once, as its last attempt ended."""
         before = self.keys.pop(job_id, None)
@@ -58,14 +64,14 @@ class Counter:
             self.stop()
 
 
-def write_note(output, sweep, counter, not_started):
+def write_note(output: str | Path, sweep: str, counter: Counter, not_started: int) -> None:
     """Say in OUTPUT/fail-fast.json which group stopped ``sweep`` and how many jobs it did not start."""
     note = {"sweep": sweep, "group": counter.reached, "limit": counter.limit,
             "failed": counter.counts.get(counter.reached, 0), "not_started": not_started}
     write_atomic(os.path.join(output, NOTE), json.dumps(note, indent=1) + "\n")
 
 
-def clear_note(output):
+def clear_note(output: str | Path) -> None:
     """A new sweep begins: an earlier sweep's note no longer applies."""
     try:
         os.unlink(os.path.join(output, NOTE))
@@ -73,7 +79,7 @@ def clear_note(output):
         pass
 
 
-def read_note(output):
+def read_note(output: str | Path) -> dict | None:
     """The note of the sweep that FAIL_FAST stopped, or None (none, or not one of ours)."""
     try:
         with open(os.path.join(output, NOTE), encoding="utf-8") as handle:
@@ -86,7 +92,7 @@ def read_note(output):
     return note
 
 
-def describe(note):
+def describe(note: dict) -> str:
     """The note in one sentence, for the summary and the report."""
     left = note["not_started"]
     return (f"The sweep stopped early (FAIL_FAST={note['limit']}): {note['limit']} runs failed as {note['group']}, "

@@ -5,6 +5,8 @@ for HTML, at one marker; a spec is parsed only when a figure is drawn. Nothing h
 code: a chart is read as data (plotly's JSON, a vega or vega-lite spec, bokeh's document JSON).
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
@@ -42,7 +44,7 @@ class Chart:
         self.key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def fingerprint(mime, data):
+def fingerprint(mime: str, data: dict | str) -> str:
     """The content hash a figure's files are named by (16 hex digits): of its text as the notebook
     holds it (base64 without line breaks, or the SVG source), so no image is decoded to name it; for a
     chart, the hash of its spec."""
@@ -52,14 +54,14 @@ def fingerprint(mime, data):
     return hashlib.sha256(f"{mime}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def kind_of(mime):
+def kind_of(mime: str) -> str:
     """'png', 'jpeg', 'svg', 'plotly', 'vega-lite', 'vega' or 'bokeh' for a figure's MIME type."""
     if mime in IMAGE_TYPES:
         return mime.split("/")[1].replace("svg+xml", "svg")
     return MIME_KIND.get(mime, mime)
 
 
-def figure_in(data, metadata=None):
+def figure_in(data: dict, metadata: dict | None = None) -> tuple | None:
     """(mime, payload) of the figure an output's data bundle holds, or None. A static image the
     library drew itself wins over its spec; a spec's MIME type is the kind's (KIND_MIME)."""
     for mime in IMAGE_TYPES:
@@ -80,7 +82,7 @@ def figure_in(data, metadata=None):
     return None
 
 
-def spec(mime, payload):
+def spec(mime: str, payload: dict | str) -> dict:
     """The chart's spec as JSON data: {kind-specific}; raise SpecError when it cannot be read."""
     kind = kind_of(mime)
     if kind in ("vega-lite", "vega") and isinstance(payload, (str, list)):

@@ -8,6 +8,8 @@ history file before it ran again: its status, metrics and figures are compared w
 The newest KEEP files are kept.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
@@ -16,6 +18,11 @@ from dataclasses import dataclass, field
 
 from ..atomic import drop, make_folder, scratch_file, write_streamed
 from ..runner.outcome import NOT_RUN, Status
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from .runs import Run
 
 HISTORY = "history"
 KEEP = 20
@@ -39,7 +46,7 @@ class Changes:
         return len(self.status) + len(self.metrics) + len(self.figures)
 
 
-def entry(run):
+def entry(run: Run) -> dict | None:
     """A run's history line as a dict, or None when it has no result (or no sweep we can name a file by)."""
     if run.state in NOT_RUN or not SAFE_SWEEP.fullmatch(run.sweep or ""):
         return None
@@ -55,7 +62,7 @@ class Recorder:
     def __init__(self, output):
         self.output, self.newest, self.spool = os.fspath(output), "", None
 
-    def add(self, run):
+    def add(self, run: Run) -> None:
         """One run of the collect."""
         line = entry(run)
         if line is None:
@@ -65,13 +72,13 @@ class Recorder:
         self.spool.write(json.dumps(line, ensure_ascii=False, allow_nan=True) + "\n")
         self.newest = max(self.newest, line["sweep"])
 
-    def close(self):
+    def close(self) -> None:
         """Drop what was taken in, writing nothing (the collect failed)."""
         if self.spool is not None:
             drop(self.spool)
             self.spool = None
 
-    def finish(self):
+    def finish(self) -> Changes:
         """Write OUTPUT/history/NEWEST.jsonl and return the Changes since the file before it."""
         if self.spool is None:
             return Changes()
@@ -98,7 +105,7 @@ def _compared(lines, before, changes):
         yield text
 
 
-def previous(folder, newest):
+def previous(folder: str | Path, newest: str) -> tuple[str, dict]:
     """(sweep, {job: line}) of the newest history file before ``newest``'s, or ("", {})."""
     names = sorted(n[:-len(".jsonl")] for n in _listing(folder) if n < f"{newest}.jsonl")
     if not names:
@@ -115,7 +122,7 @@ def previous(folder, newest):
     return names[-1], found
 
 
-def compare(then, now, changes):
+def compare(then: dict, now: dict, changes: Changes) -> None:
     """Add to ``changes`` what differs between a run's line before and now."""
     job, label = now["job"], now.get("label", now["job"])
     if then.get("status") != now["status"]:

@@ -16,6 +16,7 @@ from ..runner import status
 from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
 from ..runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
+from ..runner.planned import Job
 from ..errors import JupyterstreamError, OutputError
 from .joblog import read_joblog
 
@@ -57,7 +58,7 @@ class Run:
     cells: list = field(default_factory=list)     # [{"cell", "seconds", "cpu_s", "rss_mb", "grew_mb"}] per code cell
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True for a run that finished cleanly."""
         return self.state == "ok"
 
@@ -65,7 +66,7 @@ class Run:
 FIELDS = frozenset(f.name for f in fields(Run))
 
 
-def load_plan(output):
+def load_plan(output: "str | Path") -> dict:
     """The plan the sweep was staged from, or a clear error when there is none."""
     path = Path(output) / "plan.json"
     try:
@@ -76,7 +77,7 @@ def load_plan(output):
         raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
 
 
-def runs(output, plan, use_index=True, metric_tag=None, keys=None):
+def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None, keys: "dict | None" = None) -> list[Run]:
     """Return a Run for every planned job, re-reading only runs whose files changed (see ``each``).
     ``keys``, a dict, receives each run's file identity (what the report's own caches are keyed by)."""
     found = []
@@ -87,7 +88,7 @@ def runs(output, plan, use_index=True, metric_tag=None, keys=None):
     return found
 
 
-def each(output, plan, use_index=True, metric_tag=None):
+def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None) -> object:
     """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
     only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
@@ -100,18 +101,18 @@ def each(output, plan, use_index=True, metric_tag=None):
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
     try:
-        for job in plan["jobs"]:
-            logrow = log.get(job["id"])
-            key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
-            line = old.line(job["id"]) if old is not None else None
+        for job in map(Job.from_record, plan["jobs"]):
+            logrow = log.get(job.id)
+            key = _signature(output, job, logrow) + [job.id in queued, metric_tag, edited]
+            line = old.line(job.id) if old is not None else None
             run = _cached(line, key)
             if run is None:
-                run = summarize(output, job, logrow, job["id"] in queued, metric_tag, edited)
-                line = cachefile._line(job["id"], {"key": key, "run": vars(run)}).encode("utf-8")
+                run = summarize(output, job, logrow, job.id in queued, metric_tag, edited)
+                line = cachefile._line(job.id, {"key": key, "run": vars(run)}).encode("utf-8")
                 if new is not None and run.state not in TRANSIENT:
-                    new.put(job["id"], line=line)
+                    new.put(job.id, line=line)
             elif new is not None:
-                new.keep(job["id"])
+                new.keep(job.id)
             yield run, key, line
         if new is not None:
             new.close()
@@ -137,7 +138,7 @@ def _cached(line, key):
     return run_of(entry["run"])
 
 
-def run_of(fields_):
+def run_of(fields_: dict[str, object]) -> Run:
     """A Run whose fields are ``fields_`` (a dict as the index holds it), without a copy."""
     run = Run.__new__(Run)
     run.__dict__ = fields_
@@ -181,25 +182,27 @@ def _notebook_edited(plan):
 
 def _signature(output, job, logrow):
     stamps = []
-    for path in (status.path_for(output, job["id"]), Layout(output).run(job["id"])):
+    for path in (status.path_for(output, job.id), Layout(output).run(job.id)):
         try:
             info = os.stat(path)
             stamps.append([info.st_size, info.st_mtime_ns, info.st_ino])
         except OSError:
             stamps.append(None)
-    return [job.get("identity"), job.get("label"), stamps, logrow]
+    return [job.identity, job.label(), stamps, logrow]
 
 
-def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=False):
-    """Join one job's status record, executed notebook and joblog row; outcome.reconcile decides its status."""
-    run = Run(job["id"], job.get("label", job["id"]), job.get("texts", {}), values=job.get("values", {}))
+def summarize(output: "str | Path", job: Job, logrow: "dict | None" = None, queued: bool = False, metric_tag: "str | None" = None,
+              edited: bool = False) -> Run:
+    """Join one job's (a planned Job's) status record, executed notebook and joblog row; outcome.reconcile
+    decides its status."""
+    run = Run(job.id, job.label(), job.texts, values=job.values)
     try:
-        record = status.read(output, job["id"])
+        record = status.read(output, job.id)
     except ValueError as exc:
         _from_logrow(run, logrow)
         return _decided(run, reconcile(None, record_problem=str(exc)))
-    alive = _alive(output, job["id"], record)
-    if alive or (superseded(record, logrow) and stepped_aside(output, job["id"], logrow["sweep"])):
+    alive = _alive(output, job.id, record)
+    if alive or (superseded(record, logrow) and stepped_aside(output, job.id, logrow["sweep"])):
         # its runner runs on, or its last attempt found the value already ok and stepped aside: the
         # record speaks (a job logged since was another one, which left nothing)
         logrow = None
@@ -211,7 +214,7 @@ def summarize(output, job, logrow=None, queued=False, metric_tag=None, edited=Fa
             nb, check, run.output_bytes = status.read_result(os.path.join(output, record["notebook"]),
                                                              record.get("notebook_sha256"))
     outcome = reconcile(record, logrow=logrow, notebook=check,
-                        identity=job.get("identity"), queued=queued, alive=alive, edited=edited)
+                        identity=job.identity, queued=queued, alive=alive, edited=edited)
     _decided(run, outcome)
     if record is not None and run.state in status.FAILED:
         run.failure = {k: record.get(k) for k in ("cell_index", "ename", "evalue", "traceback")}
@@ -282,7 +285,7 @@ def _cell_source(nb, index):
     return ("".join(source) if isinstance(source, list) else str(source))[:SOURCE_LIMIT]
 
 
-def progress(output, job_id):
+def progress(output: "str | Path", job_id: str) -> dict:
     """{"cell", "cells"} from the notebook a running job saves after every cell, when it does."""
     try:
         with open(Layout(output).partial(job_id), "rb") as handle:

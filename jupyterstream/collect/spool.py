@@ -3,6 +3,8 @@ time from a temporary file of their index lines (collect.each). A collect of 5,0
 a run here; each Run is made again when it is asked for, and is not kept.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import weakref
@@ -10,6 +12,11 @@ from array import array
 
 from ..atomic import drop, scratch_file
 from .runs import run_of
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from .runs import Run
 
 
 class RunSpool:
@@ -21,12 +28,12 @@ class RunSpool:
         self.offsets = array("q", [0])
         weakref.finalize(self, drop, self.file)  # the spool lives as long as its caller keeps the runs
 
-    def add(self, line):
+    def add(self, line: bytes) -> None:
         """Keep one run, as its index line (bytes: [id, {"key", "run"}])."""
         self.file.write(line)
         self.offsets.append(self.offsets[-1] + len(line))
 
-    def entry(self, index):
+    def entry(self, index: int) -> tuple[Run, list]:
         """(Run, key) of the index-th run."""
         if index < 0:
             index += len(self)
@@ -38,7 +45,7 @@ class RunSpool:
         entry = json.loads(raw)[1]
         return run_of(entry["run"]), entry.get("key")
 
-    def entries(self):
+    def entries(self) -> Iterator:
         """(Run, key) of every run, in order."""
         return (self.entry(i) for i in range(len(self)))
 
@@ -53,7 +60,7 @@ class RunSpool:
     def __iter__(self):
         return (self.entry(i)[0] for i in range(len(self)))
 
-    def close(self):
+    def close(self) -> None:
         """Drop the spooled runs."""
         drop(self.file)
 
@@ -65,12 +72,12 @@ class ListedRuns:
     def __init__(self, runs, keys=None):
         self.runs, self.keys = list(runs), keys or {}
 
-    def entry(self, index):
+    def entry(self, index: int) -> tuple[Run, None]:
         """(Run, key) of the index-th run."""
         run = self.runs[index]
         return run, self.keys.get(run.id)
 
-    def entries(self):
+    def entries(self) -> Iterator:
         """(Run, key) of every run, in order."""
         return ((run, self.keys.get(run.id)) for run in self.runs)
 

@@ -5,6 +5,8 @@ Each group has a short key made of the same three things ('cell-error/KeyError/c
 failures by it and ONLY_GROUP names a group with it.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import re
@@ -13,6 +15,11 @@ from dataclasses import dataclass, field
 from ..atomic import write_atomic
 from ..errors import ArgumentError
 from ..runner.outcome import Status
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from .runs import Run
 
 # The classes, in the order the report lists them (each status outcome.reconcile decides maps onto one).
 CLASSES = {s.value: name for s, name in (
@@ -39,12 +46,12 @@ class Group:
     total: int = None   # runs in the group, when ``runs`` holds only the first few (tally.py)
 
     @property
-    def size(self):
+    def size(self) -> int:
         """How many runs failed this way."""
         return len(self.runs) if self.total is None else self.total
 
     @property
-    def title(self):
+    def title(self) -> str:
         """e.g. 'cell error: KeyError at cell 7 (12 runs)'."""
         what = CLASSES.get(self.kind, self.kind)
         if self.ename:
@@ -54,17 +61,17 @@ class Group:
         return f"{what} ({self.size} run{'s' if self.size != 1 else ''})"
 
     @property
-    def key(self):
+    def key(self) -> str:
         """The group's short key, e.g. 'cell-error/KeyError/cell-3' (see key_text)."""
         return key_text(self.kind, self.ename, self.cell)
 
     @property
-    def sample(self):
+    def sample(self) -> Run:
         """The run whose traceback stands for the group."""
         return self.runs[0]
 
 
-def groups(runs):
+def groups(runs: list) -> list:
     """Groups of not-ok runs, most runs first within the class order above."""
     found = {}
     for run in runs:
@@ -74,13 +81,13 @@ def groups(runs):
     return ordered(found.values())
 
 
-def key_of(run):
+def key_of(run: Run) -> tuple:
     """(status, error name, failing cell): what a not-ok run's group is."""
     fail = run.failure or {}
     return run.state, fail.get("ename") or "", fail.get("cell_index")
 
 
-def key_text(kind, ename="", cell=None):
+def key_text(kind: str, ename: str = "", cell: int | None = None) -> str:
     """A group's key: its class, the error's name (made safe for a command line) and 'cell-N', each
     part only when there is one. The same failure gives the same key in every sweep."""
     parts = [UNSAFE.sub("-", str(kind)).strip("-") or "unknown"]
@@ -92,28 +99,28 @@ def key_text(kind, ename="", cell=None):
     return "/".join(parts)
 
 
-def record_key(state, record):
+def record_key(state: str, record: dict | None) -> str:
     """The key of a job's failure from its status record (None when it holds none), as the sweep
     sees it when the job ends: what the collector will group it by."""
     record = record or {}
     return key_text(state, record.get("ename") or "", record.get("cell_index"))
 
 
-def ordered(groups):
+def ordered(groups: list[Group]) -> list[Group]:
     """Groups in the class order above, most runs first within a class."""
     order = list(CLASSES)
     return sorted(groups, key=lambda g: (order.index(g.kind) if g.kind in order else len(order),
                                          -g.size, g.ename, str(g.cell)))
 
 
-def save(output, groups, members):
+def save(output: str | Path, groups: list, members: dict) -> None:
     """Write OUTPUT/groups.json: the ``groups`` (in order) with ``members[(kind, ename, cell)]``, the
     ids of every run of each; what ONLY_GROUP picks from."""
     found = [{"key": g.key, "title": g.title, "runs": members.get((g.kind, g.ename, g.cell), [])} for g in groups]
     write_atomic(os.path.join(output, GROUPS_FILE), json.dumps({"groups": found}, indent=1) + "\n")
 
 
-def members(output, key, name="ONLY_GROUP"):
+def members(output: str | Path, key: str, name: str = "ONLY_GROUP") -> list[str]:
     """The ids of the runs of the group ``key`` at the last collect; an ArgumentError naming ``name`` and
     listing the keys there are when no group has it."""
     groups = _saved(output)

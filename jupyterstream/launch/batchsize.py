@@ -29,7 +29,7 @@ def slots_of(jobs):
     return int(text) if text.isdigit() and int(text) > 0 else os.cpu_count() or 1
 
 
-def choose(request, count, slots, work):
+def size_of(request, count, slots, work):
     """The batch size for ``count`` values on ``slots``: BATCH when given, else from ``work`` (seconds of
     each earlier value's own work); None when there is nothing to judge by yet (run a first wave)."""
     if request >= 1:

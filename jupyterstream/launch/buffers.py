@@ -9,17 +9,23 @@ OUTPUT's filesystem nor TMPDIR's, and only when there is none, to OUTPUT/.scratc
 line or two to parallel, so the buffers stay small. Over SSH too, parallel buffers on this machine.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import stat
 import tempfile
 
 from ..atomic import SCRATCH, make_folder
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MEMORY = ("XDG_RUNTIME_DIR", "/dev/shm")  # an environment variable naming a folder, or a folder
 
 
-def folder(output, sweep, make=True):
+def folder(output: str | Path, sweep: str, make: bool = True) -> str:
     """The buffer folder of sweep ``sweep`` writing to ``output`` (made with ``make``)."""
     base = _own_base(output, make)
     if base is None:
@@ -30,7 +36,7 @@ def folder(output, sweep, make=True):
     return path
 
 
-def remove(path):
+def remove(path: str | Path) -> None:
     """Remove a sweep's buffer folder once parallel has ended (OUTPUT/.scratch/ stays: the collector's)."""
     if os.path.basename(os.path.normpath(path)) != SCRATCH:
         shutil.rmtree(path, ignore_errors=True)

@@ -1,6 +1,8 @@
 """Checks made before a sweep starts, each failing with an error that says what to do: the tools,
 the output folder, the notebook's kernel, and the lock that keeps two sweeps out of one folder."""
 
+from __future__ import annotations
+
 import fcntl
 import os
 import shutil
@@ -11,9 +13,13 @@ from pathlib import Path
 from ..atomic import SCRATCH
 from ..errors import OutputError, SetupError
 from ..notebook.lang import kernel_name  # noqa: F401 (this module's API too)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
-def check_tools(*tools):
+def check_tools(*tools: str) -> None:
     """Raise SetupError unless each tool is on PATH and GNU parallel has a writable home."""
     for tool in ("parallel", *tools):
         if not shutil.which(tool):
@@ -30,7 +36,7 @@ def check_tools(*tools):
                          "or point PARALLEL_HOME at a folder that is")
 
 
-def check_output(output):
+def check_output(output: str | Path) -> None:
     """Raise OutputError unless OUTPUT can be created and written (and is no parallel template)."""
     if "{" in str(output) or "}" in str(output):
         raise OutputError(f"{output}: OUTPUT may not contain {{ or }}: GNU parallel would read them as "
@@ -45,7 +51,7 @@ def check_output(output):
                           "OUTPUT or make it writable") from None
 
 
-def check_kernel(nb, notebook):
+def check_kernel(nb: NotebookNode, notebook: str | Path) -> None:
     """Raise SetupError unless the notebook's kernel is installed here."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -68,17 +74,17 @@ class SweepLock:
     def __init__(self, cli, shared):
         self.cli, self.shared = cli, shared
 
-    def fileno(self):
+    def fileno(self) -> int:
         """The shared lock's descriptor: what parallel and its jobs inherit."""
         return self.shared.fileno()
 
-    def close(self):
+    def close(self) -> None:
         """Let go of both (parallel and jobs still running keep the shared one)."""
         self.cli.close()
         self.shared.close()
 
 
-def take_lock(output):
+def take_lock(output: str | Path) -> SweepLock:
     """Take the sweep's locks, or raise SetupError when another CLI sweep of OUTPUT is alive. A sweep
     whose CLI was killed no longer counts: each value is kept from running twice by its own job lock
     (runner/lock.py), which the jobs still running from that sweep hold."""

@@ -7,6 +7,8 @@ deepest folder holding both: the run folder then mirrors that root, and the kern
 notebook's folder inside it, so every relative path means what it means beside the notebook.
 """
 
+from __future__ import annotations
+
 import glob
 import itertools
 import os
@@ -17,6 +19,11 @@ from ..errors import InputsError
 from ..notebook.lang import language_of
 from ..runner.cells import import_targets, local_module, parsed, parsed_cells, targets_in, top_level
 from ..runner.rundir import files_text, size_text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+    from pathlib import Path
 
 # Inputs found in the code (not declared) may come to this much a host before the sweep asks for INPUTS.
 FOUND_LIMIT = 1_000_000_000
@@ -39,16 +46,16 @@ class Inputs:
     shipped: list = field(default_factory=list)  # names the notebook imports that the inputs hold (helpers)
 
     @property
-    def present(self):
+    def present(self) -> bool:
         """True when run folders get anything: files, or folders for the notebook to write into."""
         return bool(self.files or self.folders)
 
     @property
-    def total(self):
+    def total(self) -> int:
         """Bytes of every input file."""
         return sum(size for _, size in self.files)
 
-    def describe(self, sent=False):
+    def describe(self, sent: bool = False) -> str:
         """One line: what the runs get, how big, where it came from (and, with ``sent``, how it travels)."""
         named = [p for p in self.paths if p not in self.modules]
         how = [] if self.found and not named else [
@@ -73,13 +80,13 @@ class Inputs:
 PATHS_SHOWN = 10
 
 
-def shortened(paths):
+def shortened(paths: list[str]) -> str:
     """Paths for a message: the first few, then how many in all."""
     shown = ", ".join(paths[:PATHS_SHOWN])
     return shown + (f", ... ({len(paths)} in all)" if len(paths) > PATHS_SHOWN else "")
 
 
-def inputs_for(notebook, nb, declared, output, values=()):
+def inputs_for(notebook: str | Path, nb: NotebookNode, declared: list, output: str | Path, values: tuple | list[str] = ()) -> Inputs:
     """The Inputs of a sweep: ``declared`` paths (relative to the notebook's folder), or those found
     in its code and in ``values`` (the texts of the values file: a sweep over files names them there)."""
     folder = os.path.dirname(os.path.abspath(notebook))
@@ -120,7 +127,7 @@ def _value_texts(values):
                               and "\n" not in t and "\0" not in t))
 
 
-def found_in_code(texts, folder, skip):
+def found_in_code(texts: list, folder: str | Path, skip: str) -> list:
     """Paths (relative to ``folder``) of existing files and folders that ``texts`` (what the code
     names: see named_texts and local_modules) name; a glob pattern names the folder it searches
     (``data/*.csv``: ``data/``), or its matches beside the notebook (``*.csv``). Never the notebook's
@@ -154,7 +161,7 @@ def _named_paths(text, folder, skip):
 MATCHES_MAX = 1000  # of a pattern beside the notebook
 
 
-def write_folders(texts, folder, skip, written=()):
+def write_folders(texts: list, folder: str | Path, skip: str, written: set | tuple = ()) -> list:
     """Folders beside the notebook (relative to it) that the run writes into: the deepest folder that
     exists of a missing path the code names (``figures/`` for ``savefig("figures/AL.png")``), and
     the folder of each path that the code only ever writes to (``written``: see written_only).
@@ -174,7 +181,7 @@ def write_folders(texts, folder, skip, written=()):
     return sorted(dict.fromkeys(found))
 
 
-def written_only(nb):
+def written_only(nb: NotebookNode) -> set:
     """String literals of the notebook's Python code that appear only in the file a call writes:
     ``df.to_csv(f"output/{state}.csv")``, ``savefig("figures/AL.png")``, ``open(path, "w")``,
     ``Path("out.txt").write_text(...)``. Those paths are the run's output, not its input: a file
@@ -188,7 +195,7 @@ def written_only(nb):
     return {text for text, count in writes.items() if count >= uses.get(text, 0)}
 
 
-def local_modules(targets, folder, skip):
+def local_modules(targets: list, folder: str | Path, skip: str) -> tuple[list, list]:
     """(paths, literals): the modules beside the notebook (relative to ``folder``) that its code
     imports, and those that they import in turn (``x.py``, or an extension module, for ``import x``;
     the package folder ``x/``, one with ``__init__.py``, for ``import x.y``), and the string literals
@@ -224,7 +231,7 @@ MODULE_FILES_MAX = 500  # Python files of local modules read for what they impor
 MODULE_BYTES_MAX = 2_000_000
 
 
-def shipped_modules(targets, inputs):
+def shipped_modules(targets: list, inputs: list) -> list:
     """The top-level names the notebook imports that its inputs hold: a module beside it, or one in
     a folder it sends (``../src/`` holding ``mylib/``, for ``sys.path.append("../src")``). A host
     needs them from the inputs, not installed."""
@@ -247,7 +254,7 @@ def _python_files(path):
     return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n.endswith(".py"))
 
 
-def named_texts(nb):
+def named_texts(nb: NotebookNode) -> list:
     """Every text in the notebook's code that may name a file beside it: Python's string literals;
     in code that is not Python (an R or bash kernel, a cell that does not parse) its quoted strings;
     and in shell code (a bash kernel, IPython's ``!`` and ``%`` lines, ``%%bash`` cells) its words."""
@@ -287,7 +294,7 @@ def _parses(lines):
     return parsed("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))) is not None
 
 
-def string_literals(nb):
+def string_literals(nb: NotebookNode) -> list:
     """Every short one-line string constant in the notebook's code cells (f-strings give their parts)."""
     texts = []
     for code in parsed_cells(nb.cells):
@@ -350,7 +357,7 @@ UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6
          "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30}
 
 
-def parse_size(text):
+def parse_size(text: str) -> int:
     """Bytes from a size as a user writes it: 300MB, 1.5G, 2GiB, 500000 (0 or empty: no limit)."""
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text or "0"))
     if not found or found.group(2).lower() not in UNITS:

@@ -6,20 +6,27 @@ A file already there with the same size and modification time is kept, so a reru
 that did not change; files no longer among the inputs are removed.
 """
 
+from __future__ import annotations
+
 import errno
 import os
 import shutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from .inputs import Inputs
 
 CACHE = "input-files"
 CHUNK = 1 << 20
 
 
-def cache_folder(output):
+def cache_folder(output: str | Path) -> str:
     """Where this machine's copy of the inputs lives."""
     return os.path.join(output, CACHE)
 
 
-def mirror(inputs, output):
+def mirror(inputs: Inputs, output: str | Path) -> tuple[int, int]:
     """Bring OUTPUT/input-files/ to exactly the inputs' files; return (files copied, bytes copied)."""
     cache = cache_folder(output)
     wanted = {os.path.normpath(name): size for name, size in inputs.files}
@@ -60,7 +67,7 @@ def _prune(cache, wanted, folders=()):
             os.rmdir(folder)
 
 
-def copy_sparse(source, target):
+def copy_sparse(source: str | Path, target: str | Path) -> None:
     """Copy a file, leaving its holes as holes (a sparse file stays small on disk)."""
     with open(source, "rb") as src, open(target, "wb") as dst:
         size = os.fstat(src.fileno()).st_size
@@ -93,6 +100,6 @@ def _data_spans(fd, size):
         yield start, position
 
 
-def remove_cache(output):
+def remove_cache(output: str | Path) -> None:
     """Remove this machine's copy of the inputs (a sweep without inputs leaves none behind)."""
     shutil.rmtree(cache_folder(output), ignore_errors=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..atomic import SCRATCH
 from .mirror import cache_folder
+from ..runner.argv import RunOne, seconds
 from ..runner.outcome import TMPDIR_ENV
 from ..runner.rundir import FILES
 from .transfer import host_folder
@@ -43,9 +44,10 @@ RSYNC_OPTS = " ".join(["-rlDzR"] + [f'--include="/{name}/***"' for name in RESUL
                       + ['--exclude="*"'])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """What a sweep is run with; every field maps to a Makefile variable."""
+    """What a sweep is run with; every field maps to a Makefile variable. Frozen: each step that
+    decides a field (the inputs, Slurm, the sweep id) derives new Settings with dataclasses.replace."""
 
     output: str = "output"
     jobs: str = ""
@@ -76,68 +78,60 @@ def batch_size(settings):
     return settings.batch if settings.batch > 1 and not settings.remote else 1
 
 
-def show(path):
+def show(path: object) -> str:
     """A path as the user would type it: relative to the current folder when below it."""
     path, here = os.path.abspath(path), os.getcwd()
     return os.path.relpath(path, here) if path.startswith(here + os.sep) else path
 
 
-def seconds(value):
-    """Seconds as parallel reads them: no exponent (1e+06 is refused)."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
-
-
-def shipping(settings):
+def shipping(settings: Settings) -> bool:
     """True when jobs run in a work folder on each host and their files travel with rsync."""
     return settings.remote and not settings.shared_fs
 
 
-def not_an_option(path):
+def not_an_option(path: object) -> str:
     """A relative path that starts with '-' (OUTPUT=-dash), written so no command reads it as an option."""
     return f"./{path}" if path.startswith("-") else path
 
 
-def job_command(settings, placeholder="{}"):
+def job_command(settings: Settings, placeholder: str = "{}") -> list[str]:
     """The per-job command template; parallel puts a job id where ``placeholder`` stands."""
-    if shipping(settings):
-        # Inside each job's work folder on its host: everything is relative.
-        python, out = settings.remote_python, "."
-        run_one, config = "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
-    elif settings.remote:
-        # A shared filesystem: every host sees the same absolute paths.
-        python, out = settings.remote_python, os.path.abspath(settings.output)
-        run_one, config = RUN_ONE, NBCONVERT_CONFIG
-    else:
-        python = settings.python or show(sys.executable)
-        out = not_an_option(settings.output.rstrip("/") or ".")
-        run_one, config = show(RUN_ONE), show(NBCONVERT_CONFIG)
-    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
-    command = [*settings.srun, python, run_one, out, placeholder] + run_folder_options(settings)
-    if shipping(settings):
-        for name in SHIPPED:
-            command += ["--discard", name]
-    if settings.sweep:
-        command += ["--sweep", settings.sweep]
-    if settings.job_timeout:
-        command += ["--job-timeout", seconds(settings.job_timeout)]
-    if settings.memory_limit:
-        command += ["--memory-limit", str(settings.memory_limit)]
-    if settings.remote and settings.retries > 1:
-        command.append("--retryable-only")
-    if settings.warm:
-        command.append("--warm-kernels")
-    command += ["--", python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
+    python, out, run_one, config = _job_places(settings)
+    command = [python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+               "--config", config, "--ExecutePreprocessor.shutdown_kernel=immediate"]
     if settings.cell_timeout:
         # nbconvert takes whole seconds only
         command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
     # A batch's job (parallel's -X) gets one input word per value; nbconvert names each output after its input.
     partial = ".{notebook_name}.partial" if batch_size(settings) > 1 else f".{placeholder}.partial"
     command += ["--output-dir", f"{out}/runs", "--output", partial, f"{out}/inputs/{placeholder}.ipynb"]
-    return command
+    # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
+    return [*settings.srun, python, run_one] + run_one_arguments(settings, out, placeholder, command).words()
 
 
-def input_folder(settings):
+def _job_places(settings):
+    """(python, OUTPUT, run-one, nbconvert's config) as the job's host names them."""
+    if shipping(settings):
+        # Inside each job's work folder on its host: everything is relative.
+        return settings.remote_python, ".", "tool/bin/run-one", "tool/jupyterstream/runner/nbconvert_config.py"
+    if settings.remote:
+        # A shared filesystem: every host sees the same absolute paths.
+        return settings.remote_python, os.path.abspath(settings.output), RUN_ONE, NBCONVERT_CONFIG
+    python = settings.python or show(sys.executable)
+    return python, not_an_option(settings.output.rstrip("/") or "."), show(RUN_ONE), show(NBCONVERT_CONFIG)
+
+
+def run_one_arguments(settings: Settings, out: str, job_id: str, command: list[str]) -> RunOne:
+    """What run-one is told for one job (runner/argv.py writes it out): its run folder, what it discards
+    when it ends, its sweep, timeout and memory cap, and how it reports a failure another try would not mend."""
+    return RunOne(out, job_id, command, mirror=settings.notebook_folder or None,
+                  inputs=input_folder(settings) if settings.inputs else None, notebook_dir=settings.notebook_dir,
+                  files_limit=settings.files_limit, discard=list(SHIPPED) if shipping(settings) else [],
+                  sweep=settings.sweep, job_timeout=settings.job_timeout, memory_limit=settings.memory_limit,
+                  retryable_only=settings.remote and settings.retries > 1, warm_kernels=settings.warm)
+
+
+def input_folder(settings: Settings) -> str:
     """The folder a job links its inputs from, as the job's host names it."""
     if shipping(settings):
         return host_folder(settings.output)
@@ -146,18 +140,7 @@ def input_folder(settings):
     return cache_folder(settings.output.rstrip("/") or ".")
 
 
-def run_folder_options(settings):
-    """run-one's options for its run folder: the notebook's folder's path (mirrored in it), where the
-    inputs are and the notebook's folder among them, and the size limit of what a run brings home."""
-    options = ["--mirror", settings.notebook_folder] if settings.notebook_folder else []
-    if settings.inputs:
-        options += ["--inputs", input_folder(settings), "--notebook-dir", settings.notebook_dir]
-    if settings.files_limit:
-        options += ["--files-limit", str(settings.files_limit)]
-    return options
-
-
-def ssh_calls_per_job(settings):
+def ssh_calls_per_job(settings: Settings) -> int:
     """How many ssh calls parallel makes for one job over SSH (each starts the host's login shell):
     mkdir and rsync to send ship/ID/, the job, one rsync back, and for --cleanup one rm for the
     transferred and one for the returned path plus the work folder's rm -rf."""
@@ -166,7 +149,7 @@ def ssh_calls_per_job(settings):
     return 1 if settings.shared_fs else 2 + 1 + 1 + (1 + 1 + 1)
 
 
-def parallel_argv(settings, dry_run=False, tmpdir=None):
+def parallel_argv(settings: Settings, dry_run: bool = False, tmpdir: "str | None" = None) -> list[str]:
     """The full ``parallel`` argv (job ids come on stdin): options, then the job template. parallel
     buffers each job's output in ``tmpdir``, by default OUTPUT/.scratch/ (on this machine, also over
     SSH), never in TMPDIR: a notebook that fills TMPDIR would make parallel stop every job."""
@@ -197,19 +180,19 @@ def parallel_argv(settings, dry_run=False, tmpdir=None):
     return argv
 
 
-def parallel_cwd(settings):
+def parallel_cwd(settings: Settings) -> "str | None":
     """The folder parallel runs in: OUTPUT when files are shipped, else the current one."""
     return settings.output if shipping(settings) else None
 
 
-def parallel_env(environ=os.environ):
+def parallel_env(environ: object = os.environ) -> dict[str, str]:
     """The variables parallel is started with, besides the caller's: the TMPDIR the kernels get back.
     parallel's --tmpdir sets TMPDIR for every job it starts on this machine; run-one gives nbconvert
     and the kernel this one instead ("": none). A job over SSH never sees it and keeps its host's."""
     return {TMPDIR_ENV: environ.get("TMPDIR", "")}
 
 
-def command_line(argv, settings=None):
+def command_line(argv: list[str], settings: "Settings | None" = None) -> str:
     """One copy-pasteable shell line for an argv (with the cd, environment and input it runs with)."""
     line = shlex.join(argv)
     if settings is not None:

@@ -13,31 +13,13 @@ from ..values import inline
 from ..notebook import lang, params
 from ..runner import status
 from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
+from ..runner.planned import Job
 from ..atomic import write_atomic
 from ..errors import ArgumentError, ParameterError, ValuesError, place
 from ..values.typed import job_values
 
 SLUG_MAX = 48
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass
-class Job:
-    """One run: an id safe in file names and argv, its values, and its identity."""
-
-    id: str
-    line: int
-    texts: dict
-    values: dict
-    identity: str
-    constants: tuple = ()   # the names given to every job (-p): not part of its id or label
-
-    def label(self):
-        """A short human label: the value, or name=value pairs for several parameters."""
-        swept = {k: v for k, v in self.texts.items() if k not in self.constants}
-        if len(swept) == 1:
-            return next(iter(swept.values()))
-        return ", ".join(f"{k}={v}" for k, v in swept.items())
 
 
 @dataclass
@@ -54,7 +36,7 @@ class Plan:
     grid: str = ""
 
 
-def build_plan(notebook, values_files, param="state", constants=None):
+def build_plan(notebook: "str | Path", values_files: object, param: "str | tuple[str, ...]" = "state", constants: object = None) -> Plan:
     """Read and check the notebook and values file (or files, ':::' groups: their grid; see
     inline.read); return the Plan. Nothing is written. ``param`` names what one-column files and
     groups feed; ``constants`` (inline.Constants) go to every job."""
@@ -92,7 +74,7 @@ def _check_names(row, defaults, notebook, where):
         raise ParameterError(f"{place(*row.place(unknown, where))}: {exc}") from None
 
 
-def select(plan, only=None, group=None):
+def select(plan: Plan, only: "str | None" = None, group: "tuple[str, list] | None" = None) -> list[Job]:
     """The jobs ``--only`` names (a value, a label or a job id), or those of ``group`` (its key and the
     ids of its runs: ONLY_GROUP), or all of them."""
     if only is not None and group is not None:
@@ -113,7 +95,7 @@ def select(plan, only=None, group=None):
     return chosen
 
 
-def make_id(texts):
+def make_id(texts: dict[str, str]) -> str:
     """A file-safe id: the value itself when it is safe, else a slug plus a short hash."""
     joined = "_".join(texts.values())
     slug = UNSAFE.sub("-", joined).strip("-.")[:SLUG_MAX]
@@ -125,14 +107,14 @@ def make_id(texts):
     return f"{slug}-{digest}" if slug else f"job-{digest}"
 
 
-def notebook_hash(nb):
+def notebook_hash(nb: object) -> str:
     """Hash what decides a run's result: cell types and sources, and the kernel."""
     cells = [(c.cell_type, c.source) for c in nb.cells if not params.from_an_earlier_run(c)]
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     return _sha({"cells": cells, "kernel": kernel})
 
 
-def stage(plan, output, jobs=None, rerun_ok=False):
+def stage(plan: Plan, output: "str | Path", jobs: "list[Job] | None" = None, rerun_ok: bool = False) -> list[Job]:
     """Write plan.json (every job), an input notebook for each of ``jobs`` that still needs a run,
     and todo.txt (their ids, one a line: what parallel reads). Return those jobs."""
     output = Path(output)
@@ -157,13 +139,12 @@ def stage(plan, output, jobs=None, rerun_ok=False):
     return todo
 
 
-def plan_record(plan):
+def plan_record(plan: Plan) -> dict:
     """The plan as JSON-able data (what the collector reads back)."""
     return {
         "notebook": plan.notebook, "values_file": plan.values_file,
         "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256,
-        "jobs": [{"id": j.id, "line": j.line, "texts": j.texts, "values": params.jsonable(j.values),
-                  "identity": j.identity, "label": j.label()} for j in plan.jobs],
+        "jobs": [j.record(values=params.jsonable(j.values)) for j in plan.jobs],
     }
 
 

@@ -1,6 +1,8 @@
 """SSH servers: the sshloginfile, the one-word ssh wrapper parallel is given, and the preflight
 check that every host can run the notebook. GNU parallel does all the connecting."""
 
+from __future__ import annotations
+
 import json
 import os
 import re
@@ -11,6 +13,10 @@ from pathlib import Path
 
 from ..errors import SetupError, ValuesError
 from ..runner import cells
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 PROBE_TAG = "JUPYTERSTREAM-PROBE"
 SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15",
@@ -64,17 +70,17 @@ class Host:
     problems: list = field(default_factory=list)
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The login without its N/ job-slot prefix: what parallel's joblog calls the host."""
         return re.sub(r"^\d+/", "", self.login)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when the preflight found nothing missing."""
         return not self.problems
 
 
-def read_servers(path, count=None):
+def read_servers(path: str | Path, count: int | None = None) -> list[str]:
     """The first ``count`` sshlogins of a GNU parallel sshloginfile (comments and blanks skipped)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -111,7 +117,7 @@ exec {ssh} "$@"
 """
 
 
-def share_folder(folder=None):
+def share_folder(folder: str | Path | None = None) -> str:
     """The folder for this user's shared-connection sockets (made, mode 700, if missing)."""
     folder = folder or f"/tmp/jupyterstream-ssh-{os.getuid()}"
     try:
@@ -121,7 +127,7 @@ def share_folder(folder=None):
     return folder
 
 
-def write_ssh_wrapper(path, ssh, folder=None):
+def write_ssh_wrapper(path: str | Path, ssh: str, folder: str | Path | None = None) -> Path:
     """A one-word ssh command for parallel's --ssh: the user's SSH words, fail-fast options and a
     shared connection per host. (parallel's own --controlmaster is not used: with it, each host's
     first job pays for the connection; this way the preflight has already opened it.)"""
@@ -133,7 +139,7 @@ def write_ssh_wrapper(path, ssh, folder=None):
     return path
 
 
-def close_connections(wrapper, logins):
+def close_connections(wrapper: str | Path, logins: list[str]) -> None:
     """Ask each host's shared connection to close once its running calls end (ssh -O stop)."""
     for name in dict.fromkeys(Host(login).name for login in logins):
         if name == ":":
@@ -145,19 +151,20 @@ def close_connections(wrapper, logins):
             pass
 
 
-def notebook_imports(nb):
+def notebook_imports(nb: NotebookNode) -> list:
     """Top-level modules the notebook imports (cells with magics are read without those lines)."""
     return cells.imports(nb.cells)
 
 
-def probe_argv(logins_file, ssh_wrapper, remote_python, kernel, modules, timeout=60):
+def probe_argv(logins_file: str | Path, ssh_wrapper: str | Path, remote_python: str, kernel: str, modules: list[str],
+               timeout: float = 60) -> list[str]:
     """parallel --nonall: run the probe once on every host, each output line tagged with its host."""
     command = [remote_python, "-c", PROBE, kernel, *modules]
     return ["parallel", "--will-cite", "--nonall", "--tag", "--sshloginfile", str(logins_file),
             "--ssh", str(ssh_wrapper), "--timeout", str(timeout), *map(shlex.quote, command)]
 
 
-def check_hosts(logins, workdir, ssh, remote_python, kernel, modules):
+def check_hosts(logins: list[str], workdir: str | Path, ssh: str, remote_python: str, kernel: str, modules: list[str]) -> list[Host]:
     """Probe every host; return [Host] with the problems found on each."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -194,7 +201,7 @@ def _judge(host, stdout, stderr, remote_python, kernel):
     return host
 
 
-def describe(host):
+def describe(host: Host) -> str:
     """One line for a host: ok with its facts, or what is missing."""
     facts = host.facts
     if host.ok:
@@ -206,7 +213,7 @@ def describe(host):
     return f"{host.name:<20} FAILED  {'; '.join(host.problems)}"
 
 
-def slow_shells(hosts, calls_per_job):
+def slow_shells(hosts: list[Host], calls_per_job: int) -> str | None:
     """A warning naming the hosts whose login shell makes every job slower, or None."""
     slow = [h for h in hosts if (h.facts.get("login_shell_seconds") or 0) > SLOW_SHELL_SECONDS]
     if not slow:
@@ -218,7 +225,7 @@ def slow_shells(hosts, calls_per_job):
             "non-interactive shells: put  [ -z \"$PS1\" ] && return  at its top")
 
 
-def sshlogins(hosts, slots=""):
+def sshlogins(hosts: list[Host], slots: str = "") -> str:
     """sshloginfile lines for the hosts that passed, with a job-slot count (skips parallel's CPU probe)."""
     lines = []
     for host in hosts:

@@ -6,6 +6,8 @@ The runner is the whole ``jupyterstream/runner/`` folder plus the package's ``__
 only re-exports ``record`` for notebooks): what runs on a host is exactly that, nothing hand-picked.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 from pathlib import Path
@@ -17,7 +19,7 @@ from ..runner.rundir import FILES, manifest_path
 RUNNER_DIR = os.path.join(PACKAGE_DIR, "runner")
 
 
-def stage_tool(output):
+def stage_tool(output: str | Path) -> str:
     """Copy the runner into OUTPUT/tool/ (what `:` hosts run, and what ship/ links to)."""
     tool = Path(output) / "tool"
     shutil.rmtree(tool, ignore_errors=True)
@@ -29,7 +31,7 @@ def stage_tool(output):
     return tool
 
 
-def stage_ship(output, job_ids):
+def stage_ship(output: str | Path, job_ids: list[str]) -> None:
     """Make OUTPUT/ship/ID/{inputs/ID.ipynb, tool/...} for each job id, as hard links. Clear each job's
     files/ID/ (and the list of them) here: the return rsync adds to a folder, and a run's files must be
     its last run's only."""

@@ -7,12 +7,18 @@ What an allocation is comes from the variables Slurm sets in it (SLURM_JOB_ID, S
 nothing here starts a Slurm command except ``proctrack``, which asks scontrol once.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import SetupError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .parallel import Settings
 
 MODES = ("auto", "on", "off")
 # What SLURM=... may say, and the mode each means.
@@ -31,7 +37,7 @@ class Allocation:
     partition: str = ""
     mem_per_node: bool = False     # the job asked memory per node, which a step would take whole
 
-    def srun(self):
+    def srun(self) -> list[str]:
         """The words each job runs under: one task on one node, with only the resources it asks."""
         words = ["srun", "--exact", "-N1", "-n1"]
         if self.cpus_per_task:
@@ -42,13 +48,13 @@ class Allocation:
             words.append("--mem=0")
         return words
 
-    def facts(self):
+    def facts(self) -> dict:
         """What the manifest records of it."""
         return {"job_id": self.job_id, "nodes": self.nodes, "partition": self.partition, "tasks": self.tasks,
                 "cpus_per_task": self.cpus_per_task}
 
 
-def mode_of(word):
+def mode_of(word: str) -> str:
     """The mode auto, on or off that SLURM=... (or --slurm) means; ValueError for anything else."""
     mode = MODE_WORDS.get(str(word).strip().lower())
     if mode is None:
@@ -57,7 +63,7 @@ def mode_of(word):
     return mode
 
 
-def allocation(environ=None):
+def allocation(environ: dict | None = None) -> Allocation | None:
     """The allocation this process runs in, or None outside one (no SLURM_JOB_ID)."""
     env = os.environ if environ is None else environ
     job_id = env.get("SLURM_JOB_ID") or env.get("SLURM_JOBID")
@@ -68,7 +74,7 @@ def allocation(environ=None):
                       partition=env.get("SLURM_JOB_PARTITION", ""), mem_per_node=bool(env.get("SLURM_MEM_PER_NODE")))
 
 
-def tasks_of(env):
+def tasks_of(env: dict) -> int:
     """How many tasks the allocation has: SLURM_NTASKS, else the sum of SLURM_TASKS_PER_NODE
     ('2(x3),1' is 2+2+2+1), else one per node (SLURM_JOB_NUM_NODES)."""
     tasks = _integer(env.get("SLURM_NTASKS") or env.get("SLURM_NPROCS"))
@@ -79,7 +85,7 @@ def tasks_of(env):
     return sum(counts) or _integer(env.get("SLURM_JOB_NUM_NODES") or env.get("SLURM_NNODES")) or 1
 
 
-def decide(mode, environ=None):
+def decide(mode: str, environ: dict | None = None) -> Allocation | None:
     """The allocation to place jobs in for a mode, or None. SLURM=1 outside an allocation is an error."""
     mode = mode_of(mode)
     found = allocation(environ) if mode != "off" else None
@@ -90,7 +96,7 @@ def decide(mode, environ=None):
     return found
 
 
-def warm_refused(proctrack_type):
+def warm_refused(proctrack_type: str) -> str:
     """Why warm kernels cannot work under this process tracking, or '' when they can. A template outlives
     the job that started it; Slurm's cgroup tracking ends whatever a job step leaves when the step ends,
     so every job would start a template of its own, only to lose it."""
@@ -100,7 +106,7 @@ def warm_refused(proctrack_type):
     return ""
 
 
-def proctrack():
+def proctrack() -> str:
     """This cluster's ProctrackType (scontrol show config), or '' when scontrol cannot tell."""
     try:
         shown = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, timeout=30).stdout
@@ -117,21 +123,20 @@ def _integer(text):
         return 0
 
 
-def place(settings, environ=None):
-    """Decide whether a sweep's jobs run as Slurm job steps (settings.slurm: auto, on, off) and set
-    its settings so: the srun words, one job slot per task (unless JOBS says), warm kernels or why
-    not. Returns the Allocation, or None. Over SSH servers (SERVERS) Slurm is not used."""
+def place(settings: Settings, environ: dict[str, str] | None = None) -> tuple:
+    """Decide whether a sweep's jobs run as Slurm job steps (settings.slurm: auto, on, off). Returns
+    (the Allocation or None, the settings that say so: the srun words, one job slot per task unless JOBS
+    says, warm kernels or why not). Over SSH servers (SERVERS) Slurm is not used."""
     if settings.remote:
         if mode_of(settings.slurm) == "on":
             raise SetupError("SLURM=1 and SERVERS: choose one: Slurm places the jobs on the nodes of its "
                              "allocation, SERVERS sends them over SSH")
-        return None
+        return None, settings
     found = decide(settings.slurm, environ)
     if found is None:
-        return None
-    settings.srun = tuple(found.srun())
-    settings.jobs = settings.jobs or str(found.tasks)
+        return None, settings
+    settings = replace(settings, srun=tuple(found.srun()), jobs=settings.jobs or str(found.tasks))
     if settings.warm:
-        settings.cold_reason = warm_refused(proctrack())
-        settings.warm = not settings.cold_reason
-    return found
+        cold_reason = warm_refused(proctrack())
+        settings = replace(settings, cold_reason=cold_reason, warm=not cold_reason)
+    return found, settings

@@ -1,8 +1,11 @@
 """A sweep's inputs from plan to hosts: find them, copy them here once (read-only), send them to
 each SSH host once, and say what travels. What sweep.py and the CLI call around a sweep."""
 
+from __future__ import annotations
+
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from . import transfer
@@ -10,23 +13,31 @@ from .inputs import inputs_for
 from .mirror import cache_folder, mirror, remove_cache
 from .parallel import shipping
 from ..runner.rundir import files_text, size_text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+    from typing import TextIO
+    from .inputs import Inputs
+    from .parallel import Settings
+    from .plan import Plan
+    from .servers import Host
 
 SENT_LOG = "inputs-sent.tsv"  # one line per host and sweep: what its input rsync moved
 LISTED = 10                   # input files a preview names one by one
 
 
-def plan_inputs(notebook, nb, settings, declared=(), plan=None):
-    """The sweep's Inputs (declared, or found in the notebook's code and the plan's values); tell the
-    job command about them. Writes nothing."""
+def plan_inputs(notebook: str | Path, nb: NotebookNode, settings: Settings, declared: tuple = (), plan: Plan | None = None) -> tuple[Inputs,
+                Settings]:
+    """(the sweep's Inputs, declared or found in the notebook's code and the plan's values; the settings
+    that tell the job command about them). Writes nothing."""
     values = [text for job in plan.jobs for text in job.texts.values()] if plan is not None else []
     inputs = inputs_for(notebook, nb, list(declared), settings.output, values)
-    settings.inputs = inputs.present
-    settings.notebook_dir = inputs.notebook_dir
-    settings.notebook_folder = os.path.normpath(os.path.join(inputs.root, inputs.notebook_dir))
-    return inputs
+    return inputs, replace(settings, inputs=inputs.present, notebook_dir=inputs.notebook_dir,
+                           notebook_folder=os.path.normpath(os.path.join(inputs.root, inputs.notebook_dir)))
 
 
-def stage_inputs(inputs, settings, log):
+def stage_inputs(inputs: Inputs, settings: Settings, log: TextIO) -> None:
     """Bring this machine's read-only copy of the inputs (OUTPUT/input-files/) up to date."""
     if not inputs.present:
         remove_cache(settings.output)
@@ -38,13 +49,13 @@ def stage_inputs(inputs, settings, log):
           file=log, flush=True)
 
 
-def ready_inputs(inputs, hosts, settings, log):
+def ready_inputs(inputs: Inputs, hosts: list[Host], settings: Settings, log: TextIO) -> None:
     """Before the first job: this machine's copy up to date, then (over SSH) each host's."""
     stage_inputs(inputs, settings, log)
     send_inputs(hosts, settings, settings.sweep, log)
 
 
-def send_inputs(hosts, settings, sweep_id, log):
+def send_inputs(hosts: list[Host], settings: Settings, sweep_id: str, log: TextIO) -> list[transfer.Sent]:
     """Send the inputs to every host that passed the check, one rsync each, all at once; a host that
     cannot receive them is marked failed (and so left out)."""
     good = [h for h in hosts if h.ok]
@@ -63,7 +74,7 @@ def send_inputs(hosts, settings, sweep_id, log):
     return results
 
 
-def check_inputs(inputs, hosts, settings, log):
+def check_inputs(inputs: Inputs, hosts: list[Host], settings: Settings, log: TextIO) -> list[transfer.Sent]:
     """For `make check-servers`: what each host already has of the inputs and what sending costs."""
     print(inputs.describe(sent=True), file=log, flush=True)
     good = [h for h in hosts if h.ok]
@@ -78,7 +89,7 @@ def check_inputs(inputs, hosts, settings, log):
     return results
 
 
-def preview_lines(inputs, settings):
+def preview_lines(inputs: Inputs, settings: Settings) -> list[str]:
     """What a preview says about the inputs: the summary, then the first files with their sizes."""
     lines = [f"# {inputs.describe(sent=shipping(settings))}"]
     for name, size in inputs.files[:LISTED]:

@@ -4,6 +4,8 @@ type, with --slurm on: inside the allocation every job is a job step (launch/slu
 collects at its end. Submitting again runs only what is not ok, as `run` does.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import shlex
@@ -33,7 +35,7 @@ class Request:
     account: str = ""
     extra: str = ""         # SBATCH: more sbatch options, as one string
 
-    def directives(self, output):
+    def directives(self, output: str | Path) -> list[str]:
         """The #SBATCH lines of the batch script (its log goes to OUTPUT/slurm-JOBID.out)."""
         options = [f"--nodes={self.nodes}", f"--ntasks={self.tasks or self.nodes}"]
         options += [f"--cpus-per-task={self.cpus}"] if self.cpus else []
@@ -45,13 +47,13 @@ class Request:
         options += [f"--output={os.path.abspath(output)}/slurm-%j.out"]
         return [f"#SBATCH {option}" for option in options + extra_options(self.extra)]
 
-    def allocation(self):
+    def allocation(self) -> Allocation:
         """The allocation this request will get, as its job will see it (for preview)."""
         return Allocation(job_id="(to be submitted)", tasks=self.tasks or self.nodes, cpus_per_task=self.cpus,
                           nodes=f"{self.nodes} node{'s' if self.nodes != 1 else ''}", partition=self.partition)
 
 
-def extra_options(text):
+def extra_options(text: str) -> list[str]:
     """SBATCH='--mem=4G --mail-type END' as directives: a word starting with '-' begins one."""
     options = []
     for word in shlex.split(text or ""):
@@ -62,7 +64,7 @@ def extra_options(text):
     return options
 
 
-def with_tasks(request, required=True):
+def with_tasks(request: Request, required: bool = True) -> Request:
     """The request with TASKS filled in when not given: its nodes' CPUs (sinfo) divided by CPUS. When
     sinfo cannot tell: an error, or (not ``required``: a preview) one task per node."""
     if request.tasks:
@@ -75,7 +77,7 @@ def with_tasks(request, required=True):
     return request
 
 
-def cpus_per_node(partition=""):
+def cpus_per_node(partition: str = "") -> int:
     """The fewest CPUs of a node of the partition (the default one when not given), or 0."""
     argv = ["sinfo", "--noheader", "--format=%c"] + ([f"--partition={partition}"] if partition else [])
     try:
@@ -86,7 +88,7 @@ def cpus_per_node(partition=""):
     return min(counts) if counts else 0
 
 
-def batch_script(request, run_argv, output, name="jupyterstream"):
+def batch_script(request: Request, run_argv: list[str], output: str | Path, name: str = "jupyterstream") -> str:
     """The batch script's text: the directives, then the sweep run from the folder it was submitted from."""
     lines = ["#!/bin/bash", f"#SBATCH --job-name={shlex.quote(name)}", *request.directives(output),
              "# Written by jupyterstream submit. Submitting it again (make submit, or sbatch this file)",
@@ -95,7 +97,7 @@ def batch_script(request, run_argv, output, name="jupyterstream"):
     return "\n".join(lines) + "\n"
 
 
-def still_queued(output):
+def still_queued(output: str | Path) -> tuple[str, str] | None:
     """(job id, state) of the last job submitted for OUTPUT while Slurm still has it queued or running."""
     try:
         job_id = Path(output, JOB_FILE).read_text(encoding="utf-8").split()[0]
@@ -106,7 +108,7 @@ def still_queued(output):
     return (job_id, shown[0]) if shown and shown[0] in LIVE_STATES else None
 
 
-def submit(request, script, output):
+def submit(request: Request, script: str, output: str | Path) -> str:
     """Write the batch script into OUTPUT and sbatch it; return the job id. Refused while the last job
     for OUTPUT is still queued or running (the two would share OUTPUT)."""
     if not shutil.which("sbatch"):

@@ -7,6 +7,8 @@ Not parallel's --basefile: --cleanup (which every job needs) removes basefiles a
 rerun would send them all again, and --workdir ... refuses a relative --basefile.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import re
@@ -17,6 +19,10 @@ import time
 from dataclasses import dataclass
 
 from ..runner.rundir import files_text, size_text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HOST_CACHE = ".jupyterstream/input-files"
 # -S keeps holes as holes; --delete makes the host's copy exactly this machine's; -p keeps it read-only.
@@ -36,7 +42,7 @@ class Sent:
     seconds: float = 0.0
     error: str = ""
 
-    def describe(self, dry_run=False):
+    def describe(self, dry_run: bool = False) -> str:
         """One line for this host."""
         if self.error:
             return f"{self.host:<20} inputs FAILED: {self.error}"
@@ -50,17 +56,17 @@ class Sent:
                 f"({has} already there)")
 
 
-def cache_key(output):
+def cache_key(output: str | Path) -> str:
     """The name of a sweep's input folder on its hosts: this machine and OUTPUT, hashed."""
     return hashlib.sha256(f"{socket.gethostname()}:{os.path.abspath(output)}".encode()).hexdigest()[:16]
 
 
-def host_folder(output):
+def host_folder(output: str | Path) -> str:
     """The inputs' folder on a host, as a job there names it (run-one expands the ~)."""
     return f"~/{HOST_CACHE}/{cache_key(output)}"
 
 
-def rsync_argv(source, host, output, wrapper, dry_run=False):
+def rsync_argv(source: str, host: str, output: str | Path, wrapper: str | Path, dry_run: bool = False) -> list[str]:
     """The rsync that brings a host's copy of the inputs up to date with ``source``."""
     folder = f"{HOST_CACHE}/{cache_key(output)}"
     argv = RSYNC + (["--dry-run"] if dry_run else [])
@@ -72,7 +78,7 @@ def rsync_argv(source, host, output, wrapper, dry_run=False):
                    f"{source}/", f"{host}:{folder}/"]
 
 
-def send(source, hosts, output, wrapper, dry_run=False):
+def send(source: str, hosts: list[str], output: str | Path, wrapper: str | Path, dry_run: bool = False) -> list[Sent]:
     """Run one rsync per host, AT_ONCE hosts at a time; return a Sent for each host, in order."""
     results = []
     for first in range(0, len(hosts), AT_ONCE):

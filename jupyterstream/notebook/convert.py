@@ -1,6 +1,8 @@
 """A value's text converted to the type its parameter's default gives; inferred by papermill's
 command-line rules when the default gives no type."""
 
+from __future__ import annotations
+
 import ast
 
 from ..errors import ParameterError
@@ -20,7 +22,7 @@ INFERRED = "inferred"
 INFERENCE_RULE = "the value decides: an integer, a float, True/False, None, or else the text"
 
 
-def convert(name, text, default):
+def convert(name: str, text: str, default: object) -> object:
     """Convert a value's text to the type of the parameter's default (or infer one, see ``infer``)."""
     if default is FROM_ENVIRONMENT:
         return _environment_text(name, text)
@@ -46,7 +48,7 @@ def convert(name, text, default):
                          f"(its default in the notebook is {default!r})")
 
 
-def infer(text):
+def infer(text: str) -> bool | float | str | None:
     """papermill's rules for ``-p NAME TEXT``: exactly True, False or None; else an int; else a
     float; else the text itself (so '06' gives 6, '1_000' 1000 and 'nan' a float)."""
     if text in ("True", "False", "None"):
@@ -59,7 +61,7 @@ def infer(text):
     return text
 
 
-def type_name(default):
+def type_name(default: object) -> str:
     """What a parameter's values become: the default's type, or INFERRED when it gives none."""
     if default is FROM_ENVIRONMENT:
         return "str (environment)"

@@ -1,14 +1,21 @@
 """What ``jupyterstream inspect`` prints: a notebook's parameters (name, type, default, the comment on
 its line) and the environment variables it reads; papermill's ``--help-notebook``, typed our way."""
 
+from __future__ import annotations
+
 from . import lang, params
 from .convert import INFERENCE_RULE, INFERRED, type_name
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+    from pathlib import Path
 
 DEFAULT_WIDTH = 40  # a longer default is cut, so that the comments stay on screen
 HEADER = {"name": "name", "type": "type", "text": "default", "comment": "comment"}
 
 
-def parameters(nb, path):
+def parameters(nb: NotebookNode, path: str | Path) -> list[dict] | None:
     """Each parameter as {name, type, default, text, comment}; None when no cell is tagged 'parameters'."""
     index = params.find_parameters_cell(nb, path)
     if index is None:
@@ -23,7 +30,7 @@ def parameters(nb, path):
     return [dict(p, type=type_name(p["default"])) for p in found]
 
 
-def report(path):
+def report(path: str | Path) -> str:
     """The text ``jupyterstream inspect`` prints for the notebook at ``path``."""
     nb = params.read_notebook(path)
     lines = [f"{path}: kernel {lang.kernel_name(nb)} ({lang.language_of(nb)})"]
@@ -44,7 +51,7 @@ def report(path):
     return "\n".join(lines)
 
 
-def table(rows):
+def table(rows: list[dict]) -> list[str]:
     """Rows of {name, type, text, comment} as aligned text lines (the comment last, uncut)."""
     cells = [[row["name"], row["type"], _cut(row["text"]), row["comment"]] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(3)]

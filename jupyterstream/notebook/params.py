@@ -5,6 +5,8 @@ through the environment: its defaults are the variables it reads, its values sta
 injected cell goes at the top, as papermill puts it.
 """
 
+from __future__ import annotations
+
 import copy
 import json
 import math
@@ -18,13 +20,19 @@ from ..errors import NotebookError, ParameterError
 from .lang import PARAMETERS_TAG
 from .lang.python import NO_LITERAL, literal  # noqa: F401 (the Python notebook's literals, re-exported)
 from ..runner.outcome import META_KEY
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+    from pathlib import Path
+    from typing import TextIO
 
 INJECTED_TAG = "injected-parameters"
 ERROR_BANNER_TAG = "papermill-error-cell-tag"  # the cells papermill adds to a notebook whose run failed
 PAPERMILL_KEY = "papermill"
 
 
-def read_notebook(path):
+def read_notebook(path: str | Path) -> NotebookNode:
     """Read a notebook as nbformat 4, or raise NotebookError saying what is wrong with it."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -47,7 +55,7 @@ def read_notebook(path):
     return nb
 
 
-def parameters_cell(nb, path):
+def parameters_cell(nb: NotebookNode, path: str | Path) -> int:
     """Return the index of the one code cell tagged ``parameters``."""
     index = find_parameters_cell(nb, path)
     if index is None:
@@ -56,7 +64,7 @@ def parameters_cell(nb, path):
     return index
 
 
-def find_parameters_cell(nb, path):
+def find_parameters_cell(nb: NotebookNode, path: str | Path) -> int | None:
     """The index of the one code cell tagged ``parameters``, or None when no cell is tagged."""
     tagged = [i for i, c in enumerate(nb.cells) if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
     for index in tagged:
@@ -74,7 +82,7 @@ class EnvironmentReads(dict):
     environment variable it reads."""
 
 
-def read_defaults(nb, path, log=None):
+def read_defaults(nb: NotebookNode, path: str | Path, log: TextIO | None = None) -> EnvironmentReads | dict:
     """Return {name: default} from the parameters cell, read in the kernel's own language; a default
     that is not a literal maps to NO_LITERAL. With no parameters cell, EnvironmentReads (and a
     one-line warning on ``log``) when the language can tell what the notebook reads and it reads some."""
@@ -95,7 +103,7 @@ def read_defaults(nb, path, log=None):
     return EnvironmentReads((name, FROM_ENVIRONMENT) for name in names)
 
 
-def environment_reads(nb, path):
+def environment_reads(nb: NotebookNode, path: str | Path) -> list:
     """The environment variables the notebook's code reads by a constant name ([] when its language
     cannot tell)."""
     language = lang.for_notebook(nb, path)
@@ -104,7 +112,7 @@ def environment_reads(nb, path):
     return list(language.environment_reads([c.source for c in nb.cells if c.cell_type == "code"]))
 
 
-def check_names(names, defaults, path, values_file=None):
+def check_names(names: list, defaults: dict | EnvironmentReads, path: str | Path, values_file: str | Path | None = None) -> None:
     """Raise unless every name is a parameter of the notebook (or, with no parameters cell, an
     environment variable it reads)."""
     unknown = [n for n in names if n not in defaults]
@@ -120,7 +128,7 @@ def check_names(names, defaults, path, values_file=None):
                          f"{f' (from {values_file})' if values_file else ''}; its parameters cell defines: {known}")
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """A value as standard JSON allows it: non-finite floats become their text ('inf', 'nan')."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -131,7 +139,7 @@ def jsonable(value):
     return value
 
 
-def inject(nb, values, texts, extra_metadata=None):
+def inject(nb: NotebookNode, values: dict, texts: dict[str, str], extra_metadata: dict[str, str] | None = None) -> NotebookNode:
     """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
     top when it has none) and the values in its metadata, ours and papermill's; without the cells an
     earlier run added (from_an_earlier_run)."""
@@ -152,7 +160,7 @@ def inject(nb, values, texts, extra_metadata=None):
     return nb
 
 
-def from_an_earlier_run(cell):
+def from_an_earlier_run(cell: NotebookNode) -> bool:
     """True for a cell that an earlier run added to the notebook: its injected parameters, or
     papermill's error banners (papermill removes both before it runs a notebook again)."""
     tags = cell.get("metadata", {}).get("tags", [])

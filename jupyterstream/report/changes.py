@@ -4,19 +4,26 @@ Everything taken from a run stays a plain string here (the template escapes it);
 only from its own file in figures/ (named by its content hash), through ``escape.inside_href``.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
 
 from .escape import inside_href, text
 from .figures.gallery import figure_file
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from ..collect.history import Changes
 
 ROWS = 200                                   # rows of each table the page shows; changes.csv has them all
 HEADER = ["job", "name", "before", "after"]
 STATUS_NAME = "(status)"                     # in changes.csv's name column: no metric name is in brackets
 
 
-def csv_rows(changes):
+def csv_rows(changes: Changes) -> list:
     """changes.csv's rows after its header: status changes, metrics (largest change first), figures."""
     rows = [[job, STATUS_NAME, before, after] for job, _, before, after in changes.status]
     rows += [[job, name, _csv_value(before), _csv_value(after)] for job, _, name, before, after in changes.metrics]
@@ -25,12 +32,12 @@ def csv_rows(changes):
     return rows
 
 
-def figure_name(cell, index):
+def figure_name(cell: int, index: int) -> str:
     """How changes.csv names a figure: by the cell that drew it and its place among that cell's figures."""
     return f"(figure {index + 1 if isinstance(index, int) else index} of cell {cell})"
 
 
-def section(output, changes):
+def section(output: str | Path, changes: Changes) -> dict:
     """The section's data: the sweeps compared, then the first ROWS of each kind, and how many more."""
     return {"sweep": text(changes.sweep), "since": text(changes.since), "total": len(changes),
             "status": [(text(label), _anchor(job), text(before), text(after))

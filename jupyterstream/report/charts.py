@@ -6,10 +6,16 @@ far from it (years, say), where bars from zero would make every run look alike; 
 BARS_LIMIT runs. Every mark says on hover which run it is and its value; outliers link to their run.
 """
 
+from __future__ import annotations
+
 import math
 import statistics
 
 from .escape import esc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..collect.runs import Run
 
 BARS_LIMIT = 100
 SPAN_LIMIT = 1e307
@@ -20,7 +26,7 @@ MAD_CUTOFF = 3.5  # modified z-score above which a value is an outlier (Iglewicz
 BLUE, RED = "#3465a4", "#cc0000"
 
 
-def numeric(runs, name):
+def numeric(runs: list[Run], name: str) -> list:
     """[(label, value)] of the runs whose metric ``name`` is a number a float holds finitely; any
     other value (text, an integer past a float's range, NaN, a container) is left out, and so is a
     number beyond SPAN_LIMIT, where the distance between two values would overflow a float."""
@@ -32,13 +38,13 @@ def numeric(runs, name):
     return found
 
 
-def as_number(value):
+def as_number(value: object) -> float | None:
     """A metric value as the float a chart draws, or None when it is not one (see ``numeric``)."""
     number = finite_float(value)
     return number if number is not None and abs(number) <= SPAN_LIMIT else None
 
 
-def finite_float(value):
+def finite_float(value: object) -> float | None:
     """An int or float (not a bool) as a finite float, or None (NaN, infinities, ints past a float)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
@@ -49,7 +55,7 @@ def finite_float(value):
     return number if math.isfinite(number) else None
 
 
-def outliers(pairs):
+def outliers(pairs: list) -> list:
     """The pairs whose modified z-score (by the median absolute deviation) exceeds MAD_CUTOFF."""
     if len(pairs) < 5:
         return []
@@ -64,7 +70,7 @@ def outliers(pairs):
     return [(label, v) for label, v in pairs if abs(v - median) / scale > MAD_CUTOFF]
 
 
-def kind(pairs):
+def kind(pairs: list[tuple]) -> str:
     """'constant', 'dots', 'bars' or 'histogram': the picture ``pairs`` get."""
     values = [v for _, v in pairs]
     low, high = min(values), max(values)
@@ -76,7 +82,7 @@ def kind(pairs):
     return "dots" if low > 0 and low > high - low or high < 0 and -high > high - low else "bars"
 
 
-def chart(name, pairs, flagged, links=None):
+def chart(name: str, pairs: list, flagged: list, links: dict | None = None) -> str:
     """HTML for one metric: a sentence for a constant, else an SVG chart with a caption."""
     if not pairs:
         return ""
@@ -88,7 +94,7 @@ def chart(name, pairs, flagged, links=None):
     return _sorted(name, pairs, flagged, links, from_zero=picture == "bars")
 
 
-def number(value):
+def number(value: float) -> str:
     """A value as an axis, legend or label shows it: 14,652 or 18.4M rather than 1.8437e+07."""
     if abs(value) >= 1e6:
         for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
@@ -97,7 +103,7 @@ def number(value):
     return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
 
 
-def ticks(low, high, count=5):
+def ticks(low: float, high: float, count: int = 5) -> list:
     """Round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten)."""
     span = high - low or abs(high) or 1.0
     raw = span / count

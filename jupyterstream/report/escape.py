@@ -1,10 +1,16 @@
 """Text taken from a run, made safe for the report: HTML text, JSON inside a script element, links."""
 
+from __future__ import annotations
+
 import html
 import json
 import posixpath
 import re
 from urllib.parse import quote
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Control characters XML cannot hold (an inline SVG chart is XML); tab, newline and CR stay.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -14,23 +20,23 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def text(value):
+def text(value: list[int] | int | str) -> str:
     """A value as plain text: ANSI colour codes and XML-invalid characters replaced."""
     return CONTROL.sub("\ufffd", ANSI.sub("", str(value)))
 
 
-def esc(value):
+def esc(value: str) -> str:
     """Escape a value for HTML or SVG text and attributes (quotes included)."""
     return html.escape(text(value), quote=True)
 
 
-def script_json(data):
+def script_json(data: dict) -> str:
     """JSON for a <script type="application/json"> element that no value can break out of."""
     encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return re.sub("[<>&\u2028\u2029]", lambda m: SCRIPT_UNSAFE[m.group()], encoded)
 
 
-def inside_href(path):
+def inside_href(path: str | Path | None) -> str | None:
     """A relative link to ``path`` inside OUTPUT, percent-encoded; None when it would leave OUTPUT
     or name a scheme (``javascript:``, ``http:``, ``//host``)."""
     if not isinstance(path, str) or not path or "\\" in path or CONTROL.search(path) or ANSI.search(path):

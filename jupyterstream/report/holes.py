@@ -4,6 +4,8 @@ replaced by chunks read from a spool file while the page (or the notebook's JSON
 A marker holds a random nonce made for each collect, so no text taken from a run can forge one.
 """
 
+from __future__ import annotations
+
 import json
 import re
 import secrets
@@ -11,6 +13,10 @@ import secrets
 from markupsafe import Markup
 
 from ..atomic import drop, scratch_file
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 class Holes:
@@ -22,19 +28,19 @@ class Holes:
         # a raw marker is a JSON string standing for JSON text: it is replaced quotes and all
         self.pattern = re.compile(f'"@raw-{self.nonce}-([0-9]+)@"|@hole-{self.nonce}-([0-9]+)@')
 
-    def mark(self, spool):
+    def mark(self, spool: Spool) -> Markup:
         """A marker (markup) for the text of ``spool`` (a Spool: closed with the holes)."""
         self.fills.append(spool)
         return Markup(f"@hole-{self.nonce}-{len(self.fills) - 1}@")
 
-    def mark_raw(self, spool, brackets="[]"):
+    def mark_raw(self, spool: Spool, brackets: str = "[]") -> str:
         """A marker for JSON written as it is: ``spool``'s text (JSON values separated by commas)
         between ``brackets``. Put the marker where a JSON value goes; it is a string until filled."""
         self.fills.append(spool)
         self.brackets[len(self.fills) - 1] = brackets
         return f"@raw-{self.nonce}-{len(self.fills) - 1}@"
 
-    def expand(self, chunks, as_json=False):
+    def expand(self, chunks: list[str] | Iterator, as_json: bool = False) -> Iterator:
         """``chunks`` with each marker replaced by its text (JSON-string-escaped with ``as_json``, for
         a marker inside a JSON string; a raw marker's text as it is)."""
         for chunk in chunks:
@@ -57,15 +63,15 @@ class Holes:
         for text in self.fills[int(hole)].chunks():
             yield json.dumps(text, ensure_ascii=False)[1:-1] if as_json else text
 
-    def text(self, markup):
+    def text(self, markup: str | Markup) -> Markup:
         """``markup`` with its markers filled in, as one string (for small pages and the tests)."""
         return Markup("".join(self.expand([str(markup)])))
 
-    def value(self, marker):
+    def value(self, marker: str) -> list[dict]:
         """The JSON value a raw marker stands for (for the in-memory build and the tests)."""
         return json.loads("".join(self.expand([json.dumps(marker)], as_json=True)))
 
-    def close(self):
+    def close(self) -> None:
         """Drop every spool the markers stand for."""
         for spool in self.fills:
             spool.close()
@@ -79,17 +85,17 @@ class Spool:
         self.file = scratch_file(output, text=True)
         self.empty = True
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         """Add text."""
         self.file.write(text)
         self.empty = False
 
-    def chunks(self):
+    def chunks(self) -> Iterator[str]:
         """Everything written, in blocks of about 1 MB."""
         self.file.flush()
         self.file.seek(0)
         return iter(lambda: self.file.read(1 << 20), "")
 
-    def close(self):
+    def close(self) -> None:
         """Drop the text."""
         drop(self.file)

@@ -1,5 +1,7 @@
 """The manifest: what produced these results, and where hosts differ."""
 
+from __future__ import annotations
+
 import importlib.metadata
 import platform
 
@@ -7,7 +9,7 @@ import platform
 PACKAGES = ("jupyterstream", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client")
 
 
-def local_versions():
+def local_versions() -> dict:
     """Versions of Python and the key packages on the machine that collects."""
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -18,7 +20,7 @@ def local_versions():
     return versions
 
 
-def hosts(runs, checked):
+def hosts(runs: list, checked: dict | None) -> dict:
     """{host: {"python": version, ...}} from the runs' kernels and the preflight's facts."""
     found = {}
     for run in runs:
@@ -32,7 +34,7 @@ def hosts(runs, checked):
     return {host: {k: ", ".join(sorted(v - {""})) for k, v in entry.items()} for host, entry in found.items()}
 
 
-def drift(table):
+def drift(table: dict) -> list:
     """The columns whose value differs between hosts."""
     columns = {c for entry in table.values() for c in entry}
     # A host that was not checked has no entry for a package: that is not a difference.

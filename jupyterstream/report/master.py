@@ -13,18 +13,20 @@ import nbformat
 from markupsafe import Markup
 
 from .figures import gallery
-from . import pieces, render, sections
+from . import ledger, pieces, render, sections
 from .holes import Holes, Spool
 from ..collect.spool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
 from .tally import of as tally_of
+from ..runner.planned import Job
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
 SECTIONS = ("summary", "changes", "failures", "metrics", "runs", "gallery", "manifest")  # "changes": when there are
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
 
-def assemble(plan, source, tally, tags, output=None, checked=None, logs=frozenset(), also=None, notes=None):
+def assemble(plan: dict, source: object, tally: object, tags: list, output: object = None, checked: "dict | None" = None, logs: set = frozenset(),
+             also: object = None, notes: "dict | None" = None) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
@@ -61,7 +63,7 @@ def _ids(plan, source):
     """The run ids in order: the plan's own strings when the runs are the plan's."""
     jobs = plan.get("jobs")
     if jobs is not None and len(jobs) == len(source) and not isinstance(source, ListedRuns):
-        return (job["id"] for job in jobs)
+        return (Job.from_record(job).id for job in jobs)
     return (run.id for run in source)
 
 
@@ -84,19 +86,19 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes)
         charts.close()
     # A notebook runs no script: the whole ledger, not one page of it.
     whole = render.section("ledger", holes.mark(rows), total, total, render.LEDGER_COLUMNS, False)
-    return {"sections": html, "whole_ledger": whole, "data": '{"runs":[' + str(holes.mark(data)) + "]}",
+    return {"sections": html, "whole_ledger": whole, "data": ledger.data_head() + str(holes.mark(data)) + "]}",
             "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes,
             "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}
 
 
-def page(parts, refresh=None):
+def page(parts: dict[str, object], refresh: "int | None" = None) -> dict:
     """What render.page_chunks needs for report.html."""
     return {"title": parts["title"], "nav": parts["nav"],
             "sections": [parts["sections"][n] for n in SECTIONS if n in parts["sections"]],
             "data": parts["data"], "refresh": refresh, "holes": parts.get("holes")}
 
 
-def notebook(plan, parts):
+def notebook(plan: dict, parts: dict[str, object]) -> object:
     """The master notebook: one cell per section, its HTML as a text/html output (markers unfilled)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata.update({"jupyterstream": {"notebook": plan["notebook"], "values_file": plan["values_file"],
@@ -115,7 +117,7 @@ def notebook(plan, parts):
     return nb
 
 
-def notebook_chunks(plan, parts):
+def notebook_chunks(plan: dict, parts: dict[str, object]) -> object:
     """master.ipynb as a stream of JSON text, each marker filled from its spool. Plain JSON of a notebook
     the tests validate: nbformat.writes would copy and re-validate 5,000 rows of HTML on every collect."""
     encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
@@ -123,7 +125,8 @@ def notebook_chunks(plan, parts):
     yield "\n"
 
 
-def build(plan, runs, output=None, checked=None, keys=None):
+def build(plan: dict[str, str], runs: object, output: object = None, checked: "dict[str, dict] | None" = None,
+          keys: "dict | None" = None) -> dict[str, object]:
     """The parts of runs held in memory, every marker filled: {"sections", "whole_ledger", "json" (each
     run's ledger data), "data", "nav", "title"}. ``keys`` (each run's file identity, from the collector)
     lets unchanged runs reuse their rendered pieces."""
@@ -141,12 +144,12 @@ def build(plan, runs, output=None, checked=None, keys=None):
     return parts
 
 
-def build_master(plan, parts):
+def build_master(plan: dict[str, str], parts: dict[str, object]) -> object:
     """The master notebook of ``build``'s parts."""
     return notebook(plan, parts)
 
 
-def add_changes(parts, changes_html, count):
+def add_changes(parts: dict, changes_html: Markup, count: int) -> None:
     """Put the section "Changes since the last sweep" in the parts, after the summary."""
     parts["sections"]["changes"] = changes_html
     parts["nav"].insert(1, ("changes", "Changes", count))

@@ -8,6 +8,8 @@ collector's index and whether its log exists, with the gallery's mode. A run hol
 this machine could not draw yet (no browser) is rendered again until it is drawn.
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import json
@@ -17,8 +19,14 @@ from ..collect import cachelines
 from .figures import chartcells, drawn, gallery
 from . import render, sections
 from .escape import inside_href, script_json
+from .ledger import K
 from ..runner.layout import LOGS, Layout
 from ..runner.outcome import Status
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..collect.runs import Run
+    from ..collect.spool import ListedRuns, RunSpool
 
 CACHE = ".report-pieces.json"
 VERSION = 3
@@ -30,7 +38,7 @@ PARTS = frozenset(("row", "json", "tiles", "charts"))
 LIVE = frozenset(s.value for s in (Status.PENDING, Status.RUNNING, Status.KILLED))
 
 
-def tag(key, run, logs):
+def tag(key: list[str | list | bool | None], run: Run, logs: set) -> str | None:
     """What a run's cached pieces are valid for (its file identity ``key`` and whether it has a log), or
     None when they must be rendered each time (no key, or a live run)."""
     if key is None or run.state in LIVE:
@@ -53,7 +61,7 @@ class Pieces:
                                else 0 for i, t in zip(ids, tags))
         self.made = None
 
-    def prepare(self, source):
+    def prepare(self, source: ListedRuns | RunSpool) -> None:
         """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
         ListedRuns in the same order), before any of their tiles is rendered."""
         if self.output is None:
@@ -75,7 +83,7 @@ class Pieces:
             if not flag and any(place.get("sha") in retry for place in source.entry(index)[0].figures):
                 self.stale[index] = 1
 
-    def get(self, index, run):
+    def get(self, index: int, run: Run) -> dict:
         """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
         if not self.stale[index]:
             entry = self.reader.entry(run.id)
@@ -87,7 +95,7 @@ class Pieces:
             self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
         return entry
 
-    def close(self):
+    def close(self) -> None:
         """Bring the cache file up to date."""
         if self.writer is not None:
             self.writer.close()
@@ -98,9 +106,9 @@ class Pieces:
 def _render(output, run, thumbnailed, made, logged):
     row = sections.row(run)
     if logged:
-        row["L"] = inside_href(Layout().log(run.id))
+        row[K["log"]] = inside_href(Layout().log(run.id))
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
-    row["f"] = len(tiles)
+    row[K["figures"]] = len(tiles)
     html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
             for n, (cell, src, href, note, live) in enumerate(tiles)]
     # master.ipynb's charts of this run, as JSON text (its notebook is read only when it drew one)
@@ -109,7 +117,7 @@ def _render(output, run, thumbnailed, made, logged):
     return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html, "charts": charts}
 
 
-def logs(output):
+def logs(output: str | Path | None) -> set:
     """The names in OUTPUT/logs (one listing, not a stat per run)."""
     try:
         return {p.name for p in (Path(output) / LOGS).iterdir()} if output is not None else set()

@@ -1,5 +1,7 @@
 """Text taken from a run (values, messages, metric names) made safe for a terminal and a spreadsheet."""
 
+from __future__ import annotations
+
 import re
 
 # Escape sequences whole (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, two-byte `ESC x`), then
@@ -13,13 +15,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_LIMIT = 32_000
 
 
-def for_terminal(text):
+def for_terminal(text: str) -> str:
     """``text`` without escape sequences or control characters (newlines and tabs become spaces)."""
     text = ESCAPES.sub("", str(text))
     return CONTROLS.sub("", text.replace("\t", " ").replace("\n", " "))
 
 
-def for_csv(value):
+def for_csv(value: bool | float | str | None) -> str | float:
     """A CSV cell a spreadsheet shows as text: a text starting like a formula gets a leading single
     quote, as OWASP recommends; numbers we write as numbers (-1.5) are left as they are. Text over
     CELL_LIMIT characters is cut short, saying how long it was."""

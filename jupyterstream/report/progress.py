@@ -8,6 +8,8 @@ display updated in place in Jupyter. The per-job lines run-one prints pass throu
 so that they never tear the line that updates in place.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
@@ -20,6 +22,10 @@ from ..collect.joblog import COLUMNS, jobs_of
 from .plaintext import for_terminal
 from ..runner import status
 from ..runner.outcome import EXIT_CODES, Status
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 BY_EXIT = {code: name for name, code in EXIT_CODES.items()}
 WINDOW = 64  # jobs, after the last one that ended, whose records are read for "running"
@@ -35,18 +41,18 @@ class Snapshot:
     elapsed: float = 0.0
 
     @property
-    def done(self):
+    def done(self) -> int:
         """How many jobs ended (whatever their status)."""
         return sum(self.counts.values())
 
     @property
-    def eta(self):
+    def eta(self) -> float | None:
         """Seconds left at the pace so far, or None before the first job ends."""
         if not self.done or self.done >= self.total or not self.elapsed:
             return None
         return (self.total - self.done) * self.elapsed / self.done
 
-    def text(self):
+    def text(self) -> str:
         """'3/10 done: 2 ok, 1 failed (cell-error 1) · 2 running, longest CA 12 s · ETA 0:45'."""
         ok = self.counts.get(Status.OK.value, 0)
         failed = {s: n for s, n in sorted(self.counts.items()) if s != Status.OK.value}
@@ -61,7 +67,7 @@ class Snapshot:
         return " · ".join(parts)
 
 
-def clock(seconds):
+def clock(seconds: float) -> str:
     """Seconds as 0:45, 12:03 or 2:00:05."""
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
@@ -78,7 +84,7 @@ class Tracker:
         self.ended, self.offset, self.seen = {}, 0, {}
         self.on_end = on_end  # on_end(job_id, state, record) as each job ends (record: its own, of this sweep, or None)
 
-    def poll(self):
+    def poll(self) -> Snapshot:
         """A Snapshot of now."""
         self.check()
         counts = {}
@@ -86,7 +92,7 @@ class Tracker:
             counts[state] = counts.get(state, 0) + 1
         return Snapshot(len(self.order), counts, self._running(), time.time() - self.started)
 
-    def check(self):
+    def check(self) -> None:
         """Take in the jobs that ended since the last look (cheap: only new joblog rows are read)."""
         self._read_joblog()
 
@@ -164,16 +170,16 @@ class View:
     def __init__(self, stream=None, out=None):
         self.stream, self.out, self.lock = stream or sys.stderr, out or sys.stdout, threading.Lock()
 
-    def show(self, snapshot):
+    def show(self, snapshot: Snapshot) -> None:
         """Show how the sweep stands."""
 
-    def line(self, text):
+    def line(self, text: str) -> None:
         """A per-job line of run-one's."""
         with self.lock:
             self.out.write(text)
             self.out.flush()
 
-    def close(self, snapshot):
+    def close(self, snapshot: Snapshot) -> None:
         """The sweep's parallel has ended (or was stopped): show the last state."""
 
 
@@ -188,7 +194,7 @@ class Terminal(View):
         super().__init__(stream, out)
         self.shown, self.closed = "", False
 
-    def show(self, snapshot):
+    def show(self, snapshot: Snapshot) -> None:
         with self.lock:
             if not self.closed:
                 self._draw(snapshot.text())
@@ -199,7 +205,7 @@ class Terminal(View):
         self.stream.write(self.ERASE + self.shown)
         self.stream.flush()
 
-    def line(self, text):
+    def line(self, text: str) -> None:
         with self.lock:
             if self.shown and not self.closed:
                 self.stream.write(self.ERASE)
@@ -209,7 +215,7 @@ class Terminal(View):
             if self.shown and not self.closed:
                 self._draw(self.shown)
 
-    def close(self, snapshot):
+    def close(self, snapshot: Snapshot) -> None:
         with self.lock:
             if not self.closed:
                 self._draw(snapshot.text())
@@ -225,11 +231,11 @@ class Plain(View):
         super().__init__(stream, out)
         self.every, self.last, self.said = every, time.time(), None
 
-    def show(self, snapshot):
+    def show(self, snapshot: Snapshot) -> None:
         if time.time() - self.last >= self.every and snapshot.text() != self.said:
             self._say(snapshot)
 
-    def close(self, snapshot):
+    def close(self, snapshot: Snapshot) -> None:
         self._say(snapshot)
 
     def _say(self, snapshot):
@@ -250,13 +256,13 @@ class Notebook(View):
         start = "starting the sweep"
         self.handle = display({"text/plain": start, "text/html": f"<div>{start}</div>"}, raw=True, display_id=True)
 
-    def show(self, snapshot):
+    def show(self, snapshot) -> None:
         self.handle.update({"text/plain": snapshot.text(), "text/html": _html(snapshot)}, raw=True)
 
-    def line(self, text):
+    def line(self, text) -> None:
         pass
 
-    def close(self, snapshot):
+    def close(self, snapshot) -> None:
         self.show(snapshot)
 
 
@@ -267,13 +273,13 @@ def _html(snapshot):
             f"</progress> {html.escape(snapshot.text())}</div>")
 
 
-def in_kernel():
+def in_kernel() -> bool:
     """True when called inside a Jupyter kernel (an IPython shell with a kernel)."""
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
     return getattr(shell, "kernel", None) is not None
 
 
-def view_for(kind=None, stream=None):
+def view_for(kind: str | bool | None = None, stream: TextIO | None = None) -> View:
     """The view for ``kind`` ("terminal", "plain", "notebook", False: none); None picks by where it runs."""
     stream = stream or sys.stderr
     if kind is None:
@@ -289,7 +295,7 @@ def _isatty(stream):
         return False
 
 
-def follow(process, feed, tracker, view, tick=None):
+def follow(process: subprocess.Popen, feed: str, tracker: Tracker, view: View, tick: float | None = None) -> None:
     """Give parallel its job ids, pass its output through ``view`` and show progress until it ends.
     With ``tick`` (seconds, shorter than the view's interval), the jobs that ended are taken in that
     often (FAIL_FAST wants to know soon), and progress is still shown at the view's pace."""

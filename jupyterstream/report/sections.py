@@ -4,22 +4,30 @@ Everything taken from a run stays a plain string here; the templates escape it. 
 only by ``escape.inside_href`` (relative, inside OUTPUT) or as ``#run-ID`` anchors.
 """
 
+from __future__ import annotations
+
 import math
 import statistics
 import time
 
 from markupsafe import Markup
 
-from . import charts, manifest, tilemap
+from . import charts, ledger, manifest, tilemap
+from .ledger import K
 from .escape import inside_href, text
 from .tally import LIST_LIMIT, USED
 from ..runner.outcome import NOT_RUN
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..collect.runs import Run
+    from .tally import Member, Tally
 
 TRACE_LINES = 12
 CELL_ROWS = 8  # a run's panel lists its longest cells (and then the three that grew most)
 
 
-def counts(runs):
+def counts(runs: list[Run]) -> dict[str, int]:
     """{state: number of runs}, ok first."""
     result = {}
     for run in sorted(runs, key=lambda r: (not r.ok, r.state)):
@@ -27,7 +35,7 @@ def counts(runs):
     return result
 
 
-def metric_names(runs):
+def metric_names(runs: list[Run]) -> list:
     """Metric names in the order they first appear."""
     names = {}
     for run in runs:
@@ -35,12 +43,12 @@ def metric_names(runs):
     return list(names)
 
 
-def anchor(run):
+def anchor(run: Run | Member) -> str:
     """The page's link to one run's detail panel."""
     return f"#run-{run.id}"
 
 
-def summary(plan, tally, glance, notes=None):
+def summary(plan: dict, tally: Tally, glance: list, notes: dict | None = None) -> dict:
     """Counts, timings, failure groups, hosts and the metrics at a glance; whether FAIL_FAST stopped the sweep."""
     counted = tally.counts()
     waiting = sum(n for s, n in counted.items() if s in NOT_RUN)
@@ -58,24 +66,26 @@ def summary(plan, tally, glance, notes=None):
             "stopped": text((notes or {}).get("stopped") or "")}
 
 
-def row(run):
-    """One ledger row, as the page's script and the static table read it (short keys keep it small)."""
+def row(run: Run) -> dict:
+    """One ledger row, as the page's script and the static table read it (its keys: ledger.py)."""
     fail = run.failure or {}
-    data = {"i": run.id, "l": run.label, "s": run.state, "d": _round(run.duration), "k": _round(run.kernel_ready),
-            "M": _round(run.max_rss_mb), "C": _round(run.cpu_s), "h": run.host, "e": run.exit, "g": run.signal, "a": run.attempts or "",
-            "c": "" if fail.get("cell_index") is None else fail["cell_index"],
-            "o": round(run.output_bytes / 1000) if run.output_bytes else "", "n": inside_href(run.notebook),
-            "t": "" if run.ok else note(run), "p": run.texts, "r": progress_text(run)}
+    data = ledger.row(id=run.id, label=run.label, status=run.state, duration=_round(run.duration),
+                      kernel_ready=_round(run.kernel_ready), max_rss_mb=_round(run.max_rss_mb), cpu_s=_round(run.cpu_s),
+                      host=run.host, exit=run.exit, signal=run.signal, attempts=run.attempts or "",
+                      cell="" if fail.get("cell_index") is None else fail["cell_index"],
+                      output_kb=round(run.output_bytes / 1000) if run.output_bytes else "",
+                      notebook=inside_href(run.notebook), note="" if run.ok else note(run), parameters=run.texts,
+                      progress=progress_text(run))
     if run.metrics:
-        data["m"] = {k: _plain(v) for k, v in run.metrics.items()}
+        data[K["metrics"]] = {k: _plain(v) for k, v in run.metrics.items()}
     if fail.get("ename") or fail.get("traceback"):
-        data["x"] = error(run)
+        data[K["error"]] = error(run)
     if run.cells:
-        data["w"] = cell_rows(run.cells)
+        data[K["cells"]] = cell_rows(run.cells)
     return data
 
 
-def cell_rows(cells, limit=CELL_ROWS):
+def cell_rows(cells: list[dict], limit: int = CELL_ROWS) -> list[dict]:
     """The code cells that took the most time, then those whose memory grew most, for a run's panel."""
     plain = [{k: _round(c.get(k)) for k in ("cell", "seconds", "cpu_s", "grew_mb", "rss_mb")} for c in cells]
     slow = sorted(plain, key=lambda c: -(c["seconds"] or 0))[:limit]
@@ -83,7 +93,7 @@ def cell_rows(cells, limit=CELL_ROWS):
     return slow + grew
 
 
-def note(run):
+def note(run: Run) -> str:
     """The one line that says why a run is not ok."""
     fail = run.failure or {}
     if fail.get("ename"):
@@ -92,13 +102,13 @@ def note(run):
     return lines[-1][:300] if lines else ""
 
 
-def progress_text(run):
+def progress_text(run: Run) -> str:
     """'cell 7 of 12' for a running run that saves its notebook as it goes (shown 'running: cell 7 of 12')."""
     step = run.progress or {}
     return f"cell {step['cell']} of {step['cells']}" if step.get("cells") else ""
 
 
-def error(run):
+def error(run: Run) -> dict[str, str]:
     """The error of a failed run: name, value, the last traceback lines, the failing cell's source."""
     fail = run.failure or {}
     trace = [text(line) for line in (fail.get("traceback") or [])[-TRACE_LINES:]]
@@ -106,7 +116,7 @@ def error(run):
             "traceback": "\n".join(trace), "source": text(fail.get("source") or "")}
 
 
-def failures(groups):
+def failures(groups: list) -> list:
     """Each group: its title, values (linked to their runs), a sample error and the failing cell."""
     found = []
     for i, group in enumerate(groups):
@@ -120,7 +130,7 @@ def failures(groups):
     return found
 
 
-def metrics(tally):
+def metrics(tally: Tally) -> list:
     """Per metric: a chart (or one line when constant), a tile map for states, its outliers."""
     found, wanted = [], []
     for name in tally.names:
@@ -141,7 +151,7 @@ def metrics(tally):
     return found
 
 
-def resources(tally):
+def resources(tally: Tally) -> list:
     """Each run's duration, peak memory and CPU seconds, charted as a metric is (when two runs or more have it)."""
     found, wanted = [], [(name, tally.resource(name)) for name in USED]
     wanted = [(name, pairs, charts.outliers(pairs)) for name, pairs in wanted if len(pairs) >= 2]
@@ -159,14 +169,14 @@ def _glance(name, pairs):
             "median": charts.number(statistics.median(values)), "high": charts.number(values[-1])}
 
 
-def metric_table(tally):
+def metric_table(tally: Tally) -> tuple[list, list, int]:
     """(names, rows, more) of the metrics table: the first runs that recorded something."""
     names = list(tally.names)
     rows = [(label, f"#run-{ident}", [_cell(found.get(n, "")) for n in names]) for label, ident, found in tally.table]
     return [text(n) for n in names], rows, tally.tabled - len(rows)
 
 
-def manifest_table(plan, tally, checked):
+def manifest_table(plan: dict, tally: Tally, checked: dict | None) -> dict:
     """The plan's hashes, local versions, and per host what it ran, with differences flagged."""
     table = manifest.hosts(sorted(tally.pythons), checked)
     columns = sorted({c for entry in table.values() for c in entry})

@@ -6,11 +6,18 @@ few runs of each failure group (and one whole run as the group's sample), and th
 metrics table: a few dozen bytes a run.
 """
 
+from __future__ import annotations
+
 from array import array
 from collections import namedtuple
 
 from . import charts, tilemap
 from ..collect import figspec, triage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..collect.runs import Run
+    from ..collect.spool import ListedRuns
 
 LIST_LIMIT = 50      # runs named per failure group
 METRIC_ROWS = 200    # rows of the all-values metrics table
@@ -31,7 +38,7 @@ class Tally:
         self.states_only = True
         self.used = {}   # "duration (s)", "peak memory (MB)", "CPU (s)" -> (labels, floats): charted beside the metrics
 
-    def add(self, run, label=None, ident=None):
+    def add(self, run: Run, label: str | None = None, ident: str | None = None) -> None:
         """Count one run. ``label`` and ``ident`` are the plan's own strings for it (so that keeping them
         costs a reference, not a copy); by default the run's."""
         label, ident = label or run.label, ident or run.id
@@ -95,29 +102,29 @@ class Tally:
             group.runs.append(Member(ident, label, run.notebook))
 
     @property
-    def figures(self):
+    def figures(self) -> int:
         """How many figures the runs hold."""
         return sum(self.kinds.values())
 
-    def counts(self):
+    def counts(self) -> dict:
         """{state: number of runs}, ok first, then by name."""
         return {state: self.states[state] for state in sorted(self.states, key=lambda s: (s != "ok", s))}
 
-    def ordered_groups(self):
+    def ordered_groups(self) -> list:
         """The failure groups, in triage order."""
         return triage.ordered(self.groups.values())
 
-    def numeric(self, name):
+    def numeric(self, name: str) -> list:
         """[(label, value)] of metric ``name``, as charts.numeric gives it."""
         labels, numbers = self.values.get(name, ((), ()))
         return list(zip(labels, numbers))
 
-    def resource(self, name):
+    def resource(self, name: str) -> list:
         """[(label, value)] of one of USED: each run's duration, peak memory or CPU seconds."""
         labels, numbers = self.used.get(name, ((), ()))
         return list(zip(labels, numbers))
 
-    def links(self, labels):
+    def links(self, labels: list) -> dict:
         """{label: '#run-ID'} of the first run of each of ``labels``."""
         wanted, found = set(labels), {}
         for label, ident in self.pairs():
@@ -125,12 +132,12 @@ class Tally:
                 found[label] = f"#run-{ident}"
         return found
 
-    def states_map(self):
+    def states_map(self) -> bool:
         """True when the runs' values are US state codes (tilemap.applies)."""
         return self.total > 1 and self.states_only
 
 
-def of(runs):
+def of(runs: list[Run] | ListedRuns) -> Tally:
     """A Tally of runs in memory."""
     runs = list(runs)
     tally = Tally(lambda: ((run.label, run.id) for run in runs))

@@ -3,6 +3,8 @@
 No map data: the layout below is the common 12 x 8 tile grid (Alaska top left, Hawaii bottom left).
 """
 
+from __future__ import annotations
+
 from .charts import number
 from .escape import esc
 
@@ -24,13 +26,13 @@ TILE, GAP = 30, 3
 COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
 
-def applies(labels):
+def applies(labels: list[str]) -> bool:
     """True when every swept value is a US state code (the 50 states and DC)."""
     labels = list(labels)
     return len(labels) > 1 and all(label in STATES for label in labels)
 
 
-def tilemap(name, pairs, links=None):
+def tilemap(name: str, pairs: list[tuple], links: dict[str, str] | None = None) -> str:
     """An inline SVG map of ``pairs`` [(state, value)], five colour steps and a legend."""
     values = [v for _, v in pairs]
     low, high = min(values), max(values)

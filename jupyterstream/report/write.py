@@ -17,9 +17,10 @@ from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING
+from ..runner.planned import Job
 
 
-def collect(output, html=True, metric_tag=None, refresh=None):
+def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = None, refresh: "int | None" = None) -> RunSpool:
     """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
     file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
     pending or running. The runs are read once and counted (tally.py), then read back once more from the
@@ -35,12 +36,12 @@ def collect(output, html=True, metric_tag=None, refresh=None):
 def _collect(output, plan, html, metric_tag, refresh):
     slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
     plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
-    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
-    tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
+    jobs, logs, runs, tags = [Job.from_record(j) for j in plan["jobs"]], pieces.logs(output), RunSpool(output), []
+    tally = Tally(lambda: ((job.label(), job.id) for job in jobs))
     kept = history.Recorder(output)
     for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
         runs.add(line)
-        tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
+        tally.add(run, jobs[index].label(), jobs[index].id)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     tables = Tables(tally, output)
@@ -73,7 +74,7 @@ def _notes(output):
     return {"stopped": failfast.describe(stopped)} if stopped else {}
 
 
-def render_html(page):
+def render_html(page: object) -> object:
     """report.html as a stream of text (see render.page_chunks)."""
     return page_chunks(page)
 
@@ -89,12 +90,12 @@ class Tables:
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
 
-    def add(self, run):
+    def add(self, run: object) -> None:
         """One run's row of each table."""
         self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
         self.runs_writer.writerow(_safe(runs_row(run)))
 
-    def write(self, output):
+    def write(self, output: "str | Path") -> None:
         """Write both files (each atomically)."""
         try:
             write_streamed(output / "metrics.csv", self.metrics.chunks())
@@ -102,13 +103,13 @@ class Tables:
         finally:
             self.close()
 
-    def close(self):
+    def close(self) -> None:
         """Drop the spooled rows."""
         self.metrics.close()
         self.runs.close()
 
 
-def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
+def watch(output: "str | Path", every: int, metric_tag: "str | None" = None, log: object = None, sleep: object = time.sleep) -> RunSpool:
     """Collect every ``every`` seconds while runs are pending or running, then once more; the runs."""
     while True:
         runs = collect(output, metric_tag=metric_tag, refresh=max(1, round(every)))
@@ -120,7 +121,7 @@ def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
         sleep(every)
 
 
-def metrics_csv(runs):
+def metrics_csv(runs: object) -> str:
     """One row per run: its job id, the values its kernel received (``params.NAME``), its status and
     each recorded metric (``metrics.NAME``), so every header is unique and says what it is. Containers
     are JSON; text a spreadsheet would evaluate is neutralised (plaintext.for_csv)."""
@@ -129,12 +130,12 @@ def metrics_csv(runs):
     return _csv([metrics_header(params, names)] + [metrics_row(run, params, names) for run in runs])
 
 
-def metrics_header(params, names):
+def metrics_header(params: list, names: list) -> list[str]:
     """metrics.csv's header."""
     return ["job", *(f"params.{p}" for p in params), "status", *(f"metrics.{n}" for n in names)]
 
 
-def metrics_row(run, params, names):
+def metrics_row(run: object, params: list, names: list) -> list:
     """One run's row of metrics.csv."""
     return [run.id, *(_received(run, p) for p in params), run.state, *(_cell(run.metrics.get(n)) for n in names)]
 
@@ -143,12 +144,12 @@ RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "ex
                "cell", "error", "message", "output_bytes", "notebook", "kernel", "max_rss_mb", "cpu_s"]
 
 
-def runs_csv(runs):
+def runs_csv(runs: object) -> str:
     """The run table as CSV (text a spreadsheet would evaluate is neutralised)."""
     return _csv([RUNS_HEADER] + [runs_row(run) for run in runs])
 
 
-def runs_row(run):
+def runs_row(run: object) -> list:
     """One run's row of runs.csv."""
     fail = run.failure
     return [run.id, run.label, run.state, _cell(run.duration), _cell(run.kernel_ready), run.host,
@@ -158,7 +159,7 @@ def runs_row(run):
             _cell(run.max_rss_mb), _cell(run.cpu_s)]
 
 
-def summary(output, runs):
+def summary(output: "str | Path", runs: object) -> str:
     """A few lines for the terminal: counts, the runs that failed, and where the report is. Text from
     the runs is shown without escape sequences or control characters."""
     tally = counts(runs)

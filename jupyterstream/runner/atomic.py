@@ -1,13 +1,20 @@
 """Write files so that a reader sees the old content or the new, never half of it (job side)."""
 
+from __future__ import annotations
+
 import os
 import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 UMASK = os.umask(0)
 os.umask(UMASK)
 
 
-def replace_file(path, data, durable=True):
+def replace_file(path: str | Path, data: bytes, durable: bool = True) -> None:
     """Write bytes to a temporary file beside ``path``, flush them to disk, then rename over ``path``.
 
     Raises OSError (and leaves no temporary file) when the folder is missing, unwritable or full.
@@ -15,7 +22,7 @@ def replace_file(path, data, durable=True):
     replace_with(path, lambda handle: handle.write(data), "wb", durable)
 
 
-def replace_with(path, write, mode="wb", durable=True):
+def replace_with(path: str | Path, write: Callable, mode: str = "wb", durable: bool = True) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path`` (opened with ``mode``), flush it,
     then rename it over ``path``: a reader sees the old file or the new one, never half of it.
 

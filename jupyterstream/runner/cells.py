@@ -4,14 +4,20 @@ Standard library only: the job side (warm kernels' templates) and the planner (t
 the inputs a notebook names) read cells the same way, from nbformat nodes or plain JSON dicts.
 """
 
+from __future__ import annotations
+
 import ast
 import functools
 import importlib.machinery
 import keyword
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def parsed_cells(cells):
+def parsed_cells(cells: list[dict]) -> list:
     """A Parsed for each code cell that parses; lines that are IPython magics or shell escapes
     (``%``, ``!``) are left out first."""
     found = []
@@ -100,14 +106,14 @@ def _chain(func):
 
 
 @functools.lru_cache(maxsize=2048)
-def parsed(source):
+def parsed(source: bytes | str) -> Parsed | None:
     """The Parsed of some Python source, or None when it cannot be read (see parse_python).
     Remembered: the planner reads the same cells for several things. Callers must not change it."""
     tree = parse_python(source)
     return None if tree is None else Parsed(tree)
 
 
-def parse_python(source):
+def parse_python(source: bytes | str) -> object:
     """The ast tree of some Python source, or None when it is not Python that can be read (a syntax
     error, a NUL character, or nesting too deep for the parser, which runs out of memory on it)."""
     try:
@@ -116,12 +122,12 @@ def parse_python(source):
         return None
 
 
-def imports(cells):
+def imports(cells: list[dict]) -> list:
     """Top-level modules the cells import, in order, each once (jupyterstream itself left out)."""
     return list(dict.fromkeys(top_level(target) for target in import_targets(cells)))
 
 
-def import_targets(cells):
+def import_targets(cells: list[dict]) -> list:
     """What the cells import, in order, each once, as a template preloads it: ``a.b`` for
     ``import a.b``, and ``a.b:c`` for ``from a.b import c`` (``c`` is loaded as the submodule
     ``a.b.c`` when ``a.b`` has no such name, as Python does). A call that imports the module a string
@@ -130,7 +136,7 @@ def import_targets(cells):
     return targets_in(parsed_cells(cells))
 
 
-def targets_in(codes):
+def targets_in(codes: list) -> list:
     """import_targets of parsed code (a module's, say): a list of Parsed."""
     names = _bound_names(codes)
     targets = []
@@ -183,12 +189,12 @@ def _literal_module(call):
     return given[0].value if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts) else None
 
 
-def top_level(target):
+def top_level(target: str) -> str:
     """The top-level package of an import target: ``a`` of ``a.b`` and of ``a.b:c``."""
     return target.split(":")[0].split(".")[0]
 
 
-def local_module(name, folder):
+def local_module(name: str, folder: str | Path) -> str | None:
     """What of ``folder`` a Python looking there imports as ``name`` (``name/`` for a package with
     ``__init__.py``, ``name.py``, or an extension module), or None."""
     package = os.path.join(folder, name)

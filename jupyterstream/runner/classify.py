@@ -3,6 +3,8 @@ notebook and the failure the preprocessor described in it) and what run-one itse
 it received, the job timeout). Statuses are outcome.Status; standard library only.
 """
 
+from __future__ import annotations
+
 import re
 import signal
 
@@ -21,7 +23,7 @@ SIGNALLED = "signal"  # the failure kind the preprocessor records when nbconvert
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def failure_status(kind, ename, cell_index):
+def failure_status(kind: str, ename: str, cell_index: int | None) -> Status:
     """The status of an execution failure, from the exception's class name and the error's name."""
     if kind == "CellExecutionError":
         return Status.STOPPED_EARLY if ename == "SystemExit" else Status.CELL_ERROR
@@ -32,7 +34,7 @@ def failure_status(kind, ename, cell_index):
     return Status.JOB_ERROR
 
 
-def classify(code, nb, stopped_by=None, timed_out=False, log_tail="", partial=""):
+def classify(code: int, nb: dict | None, stopped_by: str | None = None, timed_out: bool = False, log_tail: str = "", partial: str = "") -> dict:
     """The status-record fields of an attempt: its status, and what to tell about it."""
     meta = (nb or {}).get("metadata", {}).get(META_KEY, {})
     failure = meta.get("failure") or {}
@@ -101,7 +103,7 @@ def _signal_name(number):
         return f"signal {number}"
 
 
-def memory_verdict(record, limit=0, oom_killed=False):
+def memory_verdict(record: dict, limit: int = 0, oom_killed: bool = False) -> None:
     """Say in the record's message when memory ended the run: a MemoryError under MEMORY_LIMIT (``limit``
     bytes), or a dead kernel while this machine's out-of-memory killer killed a process."""
     cell, peak = record.get("cell_index"), record.get("max_rss_mb")

@@ -9,18 +9,20 @@ ok result made under that same token, by another job of the same rerun.
 Standard library only.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import time
-from types import SimpleNamespace
 
 from . import status
 from .lock import JobLock
 from .outcome import Status, exit_code
+from .planned import Job as Planned
 from .reaper import kill_leftovers
 
 
-def enter(job, host):
+def enter(job, host: str) -> tuple[JobLock | None, int | None]:
     """Take the job's lock, waiting for its holder (at most the job timeout); return (lock, None)
     when this job may go on, else (None, its exit code)."""
     lock = JobLock(job.output, job.id)
@@ -38,10 +40,10 @@ def enter(job, host):
     return lock, None
 
 
-def already_ok(job, identity, rerun=None):
+def already_ok(job, identity: str | None, rerun: str | None = None) -> bool:
     """True (and say so) when the value is ok with this identity (and, for a rerun, was made by this
     rerun): nothing is left for this job."""
-    if not status.is_done(job.output, SimpleNamespace(id=job.id, identity=identity)):
+    if not status.is_done(job.output, Planned(job.id, identity=identity)):
         return False
     if rerun is not None and (status.read(job.output, job.id) or {}).get("rerun") != rerun:
         return False

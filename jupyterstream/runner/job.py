@@ -1,13 +1,14 @@
 """One job, as GNU parallel runs it through bin/run-one: nbconvert plus a status record.
 
-    run-one OUTPUT JOB_ID [--job-timeout S] [--attempts N] -- jupyter nbconvert --execute ...
+    run-one OUTPUT JOB_ID [--job-timeout S] [--attempts N] ... -- jupyter nbconvert --execute ...
+
+(every option, and how the planner writes them: runner/argv.py).
 
 Standard library only, so that it runs on an SSH host that has only Python and Jupyter.
 Whatever happens, the job leaves OUTPUT/runs/JOB_ID.ipynb (complete or partial, when nbconvert
 got as far as a kernel) and, written last, OUTPUT/status/JOB_ID.json. Exit codes: outcome.EXIT_CODES.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ import threading
 import time
 
 from . import exclusive, reaper, resources, status
+from .argv import parse as parse_argv
 from .reaper import kill_leftovers
 from .atomic import replace_file
 from .classify import ANSI, classify, memory_verdict
@@ -34,9 +36,9 @@ from .stopping import stop_child, watch_hangup
 
 
 
-def main(argv=None, started=None):
+def main(argv: "list[str] | None" = None, started: "float | None" = None) -> int:
     """Run one job (or, given several ids, a batch of them: runner/batch.py) and return its exit code."""
-    args = _parse(argv)
+    args = parse_argv(sys.argv[1:] if argv is None else argv)
     _sweeps_tmpdir()
     reaper.become_subreaper()
     jobs = [make_job(args, job_id, started) for job_id in args.job_ids]
@@ -85,43 +87,6 @@ def _sweeps_tmpdir():
     tempfile.tempdir = None  # read again on the next gettempdir()
 
 
-def _parse(argv):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    split = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(prog="run-one", description=__doc__.split("\n\n")[0])
-    parser.add_argument("output")
-    # Several ids make a batch: one nbconvert runs them in turn, each as its own job (runner/batch.py).
-    parser.add_argument("job_ids", nargs="+", metavar="JOB_ID")
-    parser.add_argument("--job-timeout", type=float, default=0)
-    parser.add_argument("--cwd", help="the folder the kernel runs in (default: the notebook's own folder, "
-                                      "as the plan recorded it); over SSH, the job's own work folder")
-    parser.add_argument("--discard", action="append", default=[], metavar="FOLDER",
-                        help="remove FOLDER when the job ends (over SSH: the files sent with the job, so "
-                             "that only its results go back)")
-    parser.add_argument("--inputs", help="the folder holding this host's copy of the notebook's inputs, "
-                                         "linked into the run folder")
-    parser.add_argument("--notebook-dir", default=".", help="the notebook's folder inside --inputs")
-    parser.add_argument("--mirror", help="the notebook's folder, its whole path as the planning machine names it: "
-                                         "the kernel works in that path inside the run folder, so that '..' "
-                                         "walks up through folders named as they are beside the notebook "
-                                         "(default: the folder the plan recorded, when it is on this host)")
-    parser.add_argument("--files-limit", type=int, default=0, help="bytes of files a run may bring home")
-    parser.add_argument("--memory-limit", type=int, default=0,
-                        help="bytes of address space the kernel and each process it starts may have (MEMORY_LIMIT)")
-    parser.add_argument("--attempts", type=int, default=3, help="tries when the kernel cannot start")
-    parser.add_argument("--sweep", default="", help="the sweep this attempt belongs to (kept in the status record)")
-    parser.add_argument("--retryable-only", action="store_true",
-                        help="exit 0 when the notebook itself failed (a cell error, timeout or sys.exit), so that "
-                             "parallel's --retries only repeats failures another host may not have")
-    parser.add_argument("--warm-kernels", action="store_true",
-                        help="fork the kernel from a template that has the notebook's imports loaded (runner/warm/)")
-    args = parser.parse_args(argv[:split])
-    args.command = argv[split + 1:]
-    if not args.command:
-        parser.error("give the nbconvert command after --")
-    return args
-
-
 class Job:
     """One job's files, child process and signal handling."""
 
@@ -136,7 +101,7 @@ class Job:
         self.token = f"{job_id}-{os.getpid()}-{random.getrandbits(48):x}"
         self.lock, self.base, self.env = None, {}, {}
 
-    def run(self, attempts):
+    def run(self, attempts: int) -> int:
         """Execute, retrying a kernel that cannot start, and record the outcome."""
         verdict = self.prepare()
         if verdict is not None:
@@ -295,7 +260,7 @@ class Job:
         oom_killed = None not in (after, self.oom_kills) and after > self.oom_kills
         memory_verdict(record, self.memory_limit, oom_killed)
 
-    def release(self):
+    def release(self) -> None:
         """Let the next job of this value run (nbconvert, if it outlived us, still holds the lock)."""
         if self.lock is not None:
             self.lock.close()

@@ -8,6 +8,8 @@ cell that finished; on a failure it saves it once more with the failure describe
 nbconvert fail as usual. What the failure means is decided in ``classify``.
 """
 
+from __future__ import annotations
+
 import gc
 import json
 import os
@@ -26,7 +28,7 @@ from .outcome import CWD_ENV, META_KEY, PARTIAL_ENV, SIGNAL_EXIT, Status
 class KeepPartialExecutePreprocessor(ExecutePreprocessor):
     """nbconvert's ExecutePreprocessor, plus a partial notebook saved as it goes and on failure."""
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(self, nb: dict, resources: dict | None = None, km: object = None) -> tuple:
         """Execute ``nb``, saving it before each code cell; on any failure save it, then re-raise."""
         self._js_nb, self._js_cell = nb, None
         name = ((resources or {}).get("metadata") or {}).get("name")
@@ -55,7 +57,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
         batchside.leave(name)
         return result
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: dict, resources: dict, index: int) -> tuple:
         """Save what ran so far and which cell runs now; note when the kernel was first ready (and cap
         it at MEMORY_LIMIT then), and each code cell's time, CPU and memory growth."""
         if self._js_cell is None:
@@ -116,7 +118,7 @@ class KeepPartialExecutePreprocessor(ExecutePreprocessor):
             _remove(tmp)
 
 
-def describe(exc, nb, cell_index):
+def describe(exc: object, nb: dict, cell_index: int) -> dict:
     """What an execution failure was: its kind, status, the failing cell, the error name and message."""
     kind = type(exc).__name__
     failure = {"kind": kind, "cell_index": cell_index, "ename": getattr(exc, "ename", None) or kind,

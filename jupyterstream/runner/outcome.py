@@ -6,6 +6,8 @@ The job side (run-one, the preprocessor) and the collector import it; nothing el
 Standard library only.
 """
 
+from __future__ import annotations
+
 import enum
 import typing
 
@@ -37,12 +39,12 @@ class Status(str, enum.Enum):
         return self.value
 
     @property
-    def waiting(self):
+    def waiting(self) -> bool:
         """True for a run that may still run in this sweep: pending or running (WAITING)."""
         return self.value in WAITING
 
     @property
-    def not_run(self):
+    def not_run(self) -> bool:
         """True for a run with no result yet that is no failure: waiting, or missing (NOT_RUN)."""
         return self.value in NOT_RUN
 
@@ -60,12 +62,12 @@ FAILED = tuple(s for s in EXIT_CODES if s != Status.OK.value)
 NOT_RETRYABLE = tuple(EXIT_CODES[s.value] for s in (Status.CELL_ERROR, Status.CELL_TIMEOUT, Status.STOPPED_EARLY))
 
 
-def env_can_hold(text):
+def env_can_hold(text: str) -> bool:
     """True when an environment variable can hold ``text`` (see ENV_LIMIT): the planner and the job ask."""
     return "\0" not in text and len(text.encode("utf-8", "surrogatepass")) < ENV_LIMIT
 
 
-def exit_code(status):
+def exit_code(status: Status) -> int:
     """The exit code of run-one for a recorded status."""
     return EXIT_CODES[Status(status).value]
 
@@ -124,8 +126,8 @@ class Outcome(typing.NamedTuple):
     message: str = ""
 
 
-def reconcile(record, *, logrow=None, notebook=None, identity=None, queued=False, alive=None, edited=False,
-              record_problem=None):
+def reconcile(record: dict | None, *, logrow=None, notebook=None, identity=None, queued: bool = False, alive=None, edited: bool = False,
+              record_problem=None) -> Outcome:
     """The outcome of one run from everything known about it.
 
     ``record``: its status record (a dict) or None; ``record_problem``: why the record is unusable.
@@ -146,7 +148,7 @@ def reconcile(record, *, logrow=None, notebook=None, identity=None, queued=False
     return _with_notebook(outcome, notebook) if notebook else outcome
 
 
-def superseded(record, logrow):
+def superseded(record: dict | None, logrow: dict | None) -> bool:
     """True when the joblog's last attempt of a job is newer than its status record (or it has none):
     that attempt left nothing here, and the record says nothing about it."""
     # Sweep ids start with the time they began, so an older record sorts before the joblog's sweep.
@@ -202,7 +204,7 @@ def _lost(logrow, record):
     return Outcome(Status.KILLED, f"the job ended (exit {code}, signal {signal_}) without recording a result")
 
 
-def host_of(logrow):
+def host_of(logrow: dict) -> str:
     """The host as parallel names it; ':' is this machine."""
     host = logrow.get("Host", "")
     return "" if host == ":" else host

@@ -10,11 +10,17 @@ kernels it forked for other jobs are spared: it is not the job's to end (it ends
 Standard library only; ctypes is imported only where prctl exists.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import time
+from typing import TYPE_CHECKING
 
 from .outcome import TEMPLATE_MODULE, TOKEN_ENV
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -36,18 +42,18 @@ def _prctl():
 PRCTL = _prctl()
 
 
-def become_subreaper():
+def become_subreaper() -> bool:
     """Make this process the reaper of its orphaned descendants; True when that worked."""
     return bool(PRCTL) and PRCTL(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
-def die_with_parent_hook():
+def die_with_parent_hook() -> Callable[[], None]:
     """A ``preexec_fn`` that makes the child die (SIGKILL) when this process dies."""
     parent = os.getpid()
     return lambda: die_with_parent(parent)
 
 
-def die_with_parent(parent):
+def die_with_parent(parent: int) -> None:
     """Make this process die (SIGKILL) when ``parent`` does; exit now if it is already gone."""
     if PRCTL:
         PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
@@ -55,7 +61,7 @@ def die_with_parent(parent):
         os._exit(137)
 
 
-def descendants(pid, spare=None):
+def descendants(pid: int, spare: Callable[[int], bool] | None = None) -> list[int]:
     """PIDs of every live process below ``pid``, from /proc; with ``spare(pid)``, a process it
     spares is left out, and so is everything below it."""
     children = {}
@@ -74,7 +80,7 @@ def descendants(pid, spare=None):
     return found
 
 
-def end_descendants():
+def end_descendants() -> int:
     """SIGKILL and reap every process below this one; return how many were ended."""
     ended = set()
     for _ in range(ROUNDS):
@@ -92,7 +98,7 @@ def end_descendants():
     return len(ended)
 
 
-def is_template(pid):
+def is_template(pid: int) -> bool:
     """True when ``pid`` is a warm-kernel template (its command line runs TEMPLATE_MODULE)."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
@@ -101,7 +107,7 @@ def is_template(pid):
         return False
 
 
-def kill_leftovers(token, variable=TOKEN_ENV):
+def kill_leftovers(token: str, variable: str = TOKEN_ENV) -> int:
     """SIGKILL every process whose environment carries this job's token (in ``variable``); return how many."""
     needle = f"\0{variable}={token}\0".encode()
     killed = 0

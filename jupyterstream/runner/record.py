@@ -10,6 +10,8 @@ values and arrays) are kept as they are; a value no chart or JSON reader can tak
 deeper than MAX_DEPTH. The collector applies the same rule to whatever a notebook holds.
 """
 
+from __future__ import annotations
+
 import json
 import math
 
@@ -17,7 +19,7 @@ MIME_TYPE = "application/vnd.jupyterstream.metric+json"
 MAX_DEPTH = 50
 
 
-def record(name, value, display=True):
+def record(name: bytes | int | str | None, value: object, display: bool = True) -> dict:
     """Record ``value`` under ``name`` in this run's notebook; returns the payload."""
     if not isinstance(name, str) or not name:
         raise TypeError("record(name, value): name must be a non-empty string")
@@ -31,7 +33,7 @@ def record(name, value, display=True):
     return payload
 
 
-def plain(value, strict=False, depth=0):
+def plain(value: object, strict: bool = False, depth: int = 0) -> object:
     """``value`` as plain JSON that any reader takes safely (see the module's docstring). numpy
     scalars are unwrapped. Any other object is refused with TypeError when ``strict``, else its type
     name is kept as text."""

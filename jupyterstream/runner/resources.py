@@ -9,6 +9,8 @@ is their user and system CPU seconds, summed. Per cell, ``sample`` reads the ker
 files (two small reads) at each cell's start and end.
 """
 
+from __future__ import annotations
+
 import os
 import resource
 import time
@@ -23,12 +25,12 @@ reported = None
 children_cpu_before = 0.0
 
 
-def from_rusage(usage):
+def from_rusage(usage: resource.struct_rusage) -> dict:
     """The status record's figures of an rusage: ``max_rss_mb`` (ru_maxrss is in KiB) and ``cpu_s``."""
     return {"max_rss_mb": round(usage.ru_maxrss * 1024 / MB, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
 
 
-def kernel_usage():
+def kernel_usage() -> dict:
     """What the kernel (gone by now) used: the stand-in's report for a warm kernel, else this process's
     reaped children (nbconvert's only child is its kernel)."""
     if reported:
@@ -45,14 +47,14 @@ def start_value():
     children_cpu_before = from_rusage(resource.getrusage(resource.RUSAGE_CHILDREN))["cpu_s"]
 
 
-def limit_kernel(pid, limit=None):
+def limit_kernel(pid: int, limit: int | None = None) -> None:
     """Cap the address space of the kernel ``pid`` (and so of what it starts) at MEMORY_LIMIT, if set."""
     limit = limit if limit is not None else int(os.environ.get(LIMIT_ENV) or 0)
     if limit > 0 and pid:
         resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
 
 
-def sample(pid):
+def sample(pid: int) -> dict | None:
     """The kernel's CPU seconds and resident memory in MB now, from /proc (None when it is gone)."""
     if os.environ.get(SAMPLE_ENV) == "0":
         return None
@@ -68,7 +70,7 @@ def sample(pid):
             "rss_mb": resident * os.sysconf("SC_PAGE_SIZE") / MB}
 
 
-def cell_figures(index, before, after):
+def cell_figures(index: int, before: dict | None, after: dict | None) -> dict | None:
     """One cell's figures from the samples at its start and its end: wall and CPU seconds, memory growth."""
     if not before or not after:
         return None
@@ -77,7 +79,7 @@ def cell_figures(index, before, after):
             "rss_mb": round(after["rss_mb"], 1), "grew_mb": round(after["rss_mb"] - before["rss_mb"], 1)}
 
 
-def oom_kills():
+def oom_kills() -> int | None:
     """How many processes this machine's out-of-memory killer has killed since boot (None if unknown)."""
     try:
         with open("/proc/vmstat", encoding="ascii") as handle:
@@ -89,6 +91,6 @@ def oom_kills():
     return None
 
 
-def gigabytes(megabytes):
+def gigabytes(megabytes: float) -> str:
     """A size in MB as the messages say it: '3.9 GB', '300 MB'."""
     return f"{megabytes / 1000:.1f} GB" if megabytes >= 1000 else f"{megabytes:.0f} MB"

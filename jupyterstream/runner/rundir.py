@@ -17,12 +17,18 @@ inputs, so a run that writes a file of the same name replaces its link, never th
 Standard library only: this runs on SSH hosts too.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import shutil
 import stat
 
 from .atomic import replace_file
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 WORK = ".work"
 FILES = "files"
@@ -47,7 +53,7 @@ class RunFolder:
         self.refused = False  # its files were over the limit and stayed behind
         self.linked = {}      # each input linked in -> (size, mtime) when it was linked
 
-    def make(self, planned=None):
+    def make(self, planned: str | None = None) -> str:
         """Make a fresh run folder with every input linked at its place; return the kernel's folder.
         Without --mirror, ``planned`` (the notebook's folder as the plan recorded it) is mirrored when
         it is a folder of this host: a hand-written pipeline on the machine that planned the sweep."""
@@ -73,13 +79,13 @@ class RunFolder:
                 self.linked[original] = _stamp(original)
         return self.cwd
 
-    def written_through(self):
+    def written_through(self) -> list:
         """Inputs that changed while the run ran: only root can write through a link to a read-only
         file, and every run on this host reads that copy."""
         return [os.path.relpath(os.path.join(self.base, os.path.relpath(path, self.inputs)), self.cwd)
                 for path, stamp in self.linked.items() if _stamp(path) != stamp]
 
-    def bring_home(self, record):
+    def bring_home(self, record: dict[str, str]) -> dict:
         """Move what the run wrote to OUTPUT/files/JOB_ID/ (nothing at all past the limit), list it in
         ``record``, and remove the run folder."""
         if not os.path.isdir(self.root):
@@ -159,13 +165,13 @@ class RunFolder:
         _fail(record, note)
 
 
-def manifest_path(output, job_id):
+def manifest_path(output: str | Path, job_id: str) -> str:
     """The file that names every file a run brought home, one JSON object a line, when its status
     record names only the first LISTED (absent otherwise)."""
     return os.path.join(output, "status", f"{job_id}.files.jsonl")
 
 
-def kernel_folder(root, notebook_dir, mirror=None):
+def kernel_folder(root: str | Path, notebook_dir: str, mirror: str | None = None) -> tuple[str, str]:
     """The kernel's folder in the run folder ``root`` and the inputs' root above it (``notebook_dir``
     is the notebook's folder below that root). With ``mirror``, the notebook's folder's whole path, the
     kernel's folder is that path below ``root``; without it, ``notebook_dir`` below ``root``."""
@@ -204,19 +210,19 @@ def _stamp(path):
     return info.st_size, info.st_mtime_ns
 
 
-def file_name(relative):
+def file_name(relative: str) -> str:
     """A written file's name under files/JOB_ID/: its path from the kernel's folder, with each
     leading '..' (a file written above that folder) spelled UP."""
     parts = relative.split(os.sep)
     return "/".join(UP if part == os.pardir else part for part in parts)
 
 
-def files_text(count):
+def files_text(count: int) -> str:
     """1 file, 2 files."""
     return f"{count} file" + ("" if count == 1 else "s")
 
 
-def size_text(size):
+def size_text(size: int) -> str:
     """Bytes as a short text: 812 B, 1.5 kB, 200.0 MB."""
     for unit in ("B", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":

@@ -3,6 +3,8 @@
 Standard library only: this module also runs on SSH hosts that have only Python and Jupyter.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -12,28 +14,34 @@ from .atomic import replace_file
 from .layout import Layout
 from .outcome import EXIT_CODES, FAILED, RECORDED  # noqa: F401 (re-exported for the collector)
 from .outcome import Check, Status, reconcile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .planned import Job
 
 SCHEMA = 1
 
 
-def host_name():
+def host_name() -> str:
     """The host a job runs on, as its status record names it: the Slurm node inside a job step
     (SLURMD_NODENAME: several nodes may share one machine's name), else this machine's name."""
     return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 
 
-def path_for(output, job_id):
+def path_for(output: str | Path, job_id: str) -> str:
     """Where the status record of a job lives."""
     return Layout(output).status(job_id)
 
 
-def write(output, job_id, record):
+def write(output: str | Path, job_id: str, record: dict) -> None:
     """Write a status record atomically (temporary file in the same folder, then rename)."""
     text = json.dumps(dict(record, schema=SCHEMA), indent=1, ensure_ascii=True, default=repr) + "\n"
     replace_file(path_for(output, job_id), text.encode("utf-8"))
 
 
-def read(output, job_id):
+def read(output: str | Path, job_id: str) -> dict | None:
     """Return a job's status record, None if there is none; raise ValueError if it is corrupt."""
     try:
         with open(path_for(output, job_id), encoding="utf-8") as handle:
@@ -63,7 +71,7 @@ def _shape_problem(record):
     return None
 
 
-def still_running(output, job_id):
+def still_running(output: str | Path, job_id: str) -> int | None:
     """The pid of this job's runner when it is still alive on this machine (say, an orphan of a sweep
     that was killed), else None: such a job must not be started a second time."""
     try:
@@ -76,7 +84,7 @@ def still_running(output, job_id):
     return pid if still_running_pid(pid, job_id) else None
 
 
-def still_running_pid(pid, job_id):
+def still_running_pid(pid: int, job_id: str) -> bool:
     """True when ``pid`` is a live run-one process of this job on this machine."""
     try:
         with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
@@ -86,13 +94,13 @@ def still_running_pid(pid, job_id):
     return b"run-one" in command and job_id.encode() in command
 
 
-def is_done(output, job):
+def is_done(output: str | Path, job: Job) -> bool:
     """True when the job already ran ok with this notebook and these values, and its executed notebook
     is still the one its record vouches for (not re-saved, truncated or removed)."""
     return why_not_done(output, job) is None
 
 
-def why_not_done(output, job):
+def why_not_done(output: str | Path, job: Job) -> str | None:
     """None when the job is done (see is_done); else why it must run, in words."""
     try:
         record = read(output, job.id)
@@ -106,7 +114,7 @@ def why_not_done(output, job):
     return f"{outcome.status}: {outcome.message}" if outcome.message else str(outcome.status)
 
 
-def untrusted(output, job):
+def untrusted(output: str | Path, job: Job) -> str | None:
     """Why the ok result of a job (with this identity) can no longer be trusted, or None: say, its
     notebook was re-saved, truncated or removed after the run. Such a job must run again."""
     try:
@@ -127,7 +135,7 @@ def _judged(output, job, record):
     return reconcile(record, notebook=check, identity=job.identity)
 
 
-def read_result(path, expected_sha256=None, parse=True):
+def read_result(path: str | Path, expected_sha256: str | None = None, parse: bool = True) -> tuple:
     """Read a run's executed notebook: (notebook dict or None, (Check, detail), size in bytes). With
     ``expected_sha256`` it must be exactly those bytes; ``parse=False`` skips reading its JSON."""
     try:
@@ -151,7 +159,7 @@ def read_result(path, expected_sha256=None, parse=True):
     return nb, (Check.WHOLE, ""), len(data)
 
 
-def runner_alive(record):
+def runner_alive(record: dict) -> bool | None:
     """Whether the runner a record names is alive: True or False, or None when that cannot be told
     from here (another host, no pid)."""
     pid = record.get("pid")

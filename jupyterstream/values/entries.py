@@ -1,16 +1,22 @@
 """A YAML or JSON values file's content as rows: a list of mappings (one job each), or a mapping
 of lists, a grid of every combination (a single value there is the same in every job)."""
 
+from __future__ import annotations
+
 from . import grid
 from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq, kind_of, plain
 from .rows import Row, check_duplicates, check_name
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SHAPES = ("write a list of mappings, one job each (- {state: AL, year: 1990}), or a mapping of lists, "
           "a grid of every combination (state: [AL, CA])")
 
 
-def rows_of(path, tree):
+def rows_of(path: str | Path, tree: Map | Scalar | Seq) -> list[Row]:
     """The rows a YAML/JSON file's content stands for."""
     if isinstance(tree, Seq):
         return _entries(path, tree)
@@ -51,7 +57,7 @@ def _row(path, line, pairs):
     return Row(line, texts, typed, places)
 
 
-def readings(node):
+def readings(node: Map | Scalar | Seq) -> tuple:
     """A node's text (a list or mapping as its Python literal) and its value as the file types it."""
     if isinstance(node, Scalar):
         return node.text, node.value

@@ -4,6 +4,8 @@ The order is stable and documented: the lists in the order given (files on the c
 YAML/JSON mapping), the last one varying fastest: (a, 1), (a, 2), (b, 1), (b, 2).
 """
 
+from __future__ import annotations
+
 import itertools
 import math
 
@@ -13,7 +15,7 @@ from .rows import Row
 GRID_LIMIT = 1_000_000  # jobs; beyond this a sweep is a mistake in the values, not a plan
 
 
-def combine(where, axes):
+def combine(where: str, axes: list[list]) -> list[Row]:
     """Every combination of one row from each of ``axes`` (lists of rows), merged into one row each."""
     count = math.prod(len(axis) for axis in axes)
     if count > GRID_LIMIT:
@@ -32,7 +34,7 @@ def _merge(parts):
     return Row(parts[0].line, texts, typed, places)
 
 
-def of_files(paths, per_file):
+def of_files(paths: list, per_file: list[list]) -> list[Row]:
     """The grid of several values files' rows; each value keeps its own file and line."""
     owner = {}
     for path, rows in zip(paths, per_file):
@@ -46,7 +48,7 @@ def of_files(paths, per_file):
     return combine(" × ".join(map(str, paths)), axes)
 
 
-def describe(rows):
+def describe(rows: list[Row]) -> str:
     """A grid's shape for people: 'states.txt (51) × years.txt (3)', each file with its count of rows."""
     names_of = {}
     for name, (file, _) in rows[0].places.items():

@@ -7,6 +7,8 @@ type of the parameter's default (``06`` stays "06" for a str). A message names t
 value: "':::' group 2, value 3: ...".
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import keyword
@@ -34,12 +36,12 @@ class Group:
     def __str__(self):
         return f"{GROUP!r} group {self.number}"
 
-    def shown(self):
+    def shown(self) -> str:
         """The group as the command line had it, shortened: '::: AL CA ... (51 values)'."""
         more = f" ... ({len(self.words)} values)" if len(self.words) > SHOWN else ""
         return " ".join((GROUP,) + self.words[:SHOWN]) + more
 
-    def rows(self, name):
+    def rows(self, name: str) -> list[Row]:
         """One row per word, each knowing its place ("value 3")."""
         rows, seen = [], {}
         for number, word in enumerate(self.words, start=1):
@@ -71,7 +73,7 @@ class Values:
     grid: str = ""
 
 
-def split(words):
+def split(words: list[str]) -> list:
     """The command line's VALUES words as sources: files (Path) before any ':::', then a Group per
     ':::' and a Path per file after a '::::' (as GNU parallel reads them)."""
     sources, mode, groups = [], "files", 0
@@ -100,7 +102,7 @@ def _check_not_empty(mode, sources, groups):
                           f"({FILES} states.txt), or leave the {FILES!r} out")
 
 
-def read(sources, param="state"):
+def read(sources: list | Values | Path, param: tuple[str, ...] | str = "state") -> Values:
     """The Values of a values file, of several sources (files and Groups: their grid), or of a
     ready-made Values (Python's, see pyvalues.py), which is returned as it is."""
     if isinstance(sources, Values):
@@ -166,7 +168,7 @@ class Constants:
     source: str = "-p"
 
 
-def constants(pairs, source="-p"):
+def constants(pairs: list[tuple], source: str = "-p") -> Constants:
     """Constants from (name, text) pairs; a name must be an identifier and may come once."""
     texts, places = {}, {}
     for name, text in pairs:
@@ -180,7 +182,7 @@ def constants(pairs, source="-p"):
     return Constants(texts, {}, places, source)
 
 
-def set_pairs(words, source="--set"):
+def set_pairs(words: list[str], source: str = "--set") -> list[tuple]:
     """(name, text) pairs of NAME=VALUE words (what make's P='k=2 alpha=0.5' passes)."""
     pairs = []
     for word in words:
@@ -191,7 +193,7 @@ def set_pairs(words, source="--set"):
     return pairs
 
 
-def with_constants(row, given, where):
+def with_constants(row: Row, given: Constants, where: str) -> Row:
     """``row`` with the constants added, each value keeping its own place; refuses a name both give."""
     if not given.texts:
         return row

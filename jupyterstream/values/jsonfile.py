@@ -5,6 +5,8 @@ the grid and each of its lists) are walked here, noting the line each value star
 value inside them is left to the fast C scanner: an entry's line stands for all its keys.
 """
 
+from __future__ import annotations
+
 import bisect
 import json
 import json.decoder
@@ -12,6 +14,10 @@ import re
 
 from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CLOSE = {"[": "]", "{": "}"}
 
@@ -32,7 +38,7 @@ class _Refused(Exception):
     """Something JSON's scanner accepts and a values file does not (NaN, a repeated key)."""
 
 
-def load(path, text):
+def load(path: str | Path, text: str) -> Map | Seq:
     """The file's JSON value as nodes."""
     reader = _Reader(path, text)
     node, end = reader.value(_skip(text, 0), walk=2)
@@ -67,11 +73,11 @@ class _Reader:
         self.scan = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_Int, parse_float=_Float,
                                      parse_constant=_refuse_constant).scan_once
 
-    def line_at(self, index):
+    def line_at(self, index: int) -> int:
         """The 1-based line of a character index."""
         return bisect.bisect_right(self.starts, index)
 
-    def value(self, index, walk=0):
+    def value(self, index: int, walk: int = 0) -> tuple:
         """The node that starts at ``index``, and the index after it; ``walk`` levels of it are
         walked here (an object's values one level less than an array's items: a grid's lists)."""
         if walk > 0 and self.text[index:index + 1] in CLOSE:
@@ -88,7 +94,7 @@ class _Reader:
             raise self.error(index, "nested too deeply to be a values file: flatten it") from None
         return node(value, self.line_at(index)), end
 
-    def container(self, index, walk):
+    def container(self, index: int, walk: int) -> tuple:
         """An array or object walked item by item, each item's line noted."""
         opener, line, items, seen = self.text[index], self.line_at(index), [], set()
         index = _skip(self.text, index + 1)
@@ -105,7 +111,7 @@ class _Reader:
             index = _skip(self.text, index)
         return (Seq(items, line) if opener == "[" else Map(items, line)), index + 1
 
-    def key(self, index, seen):
+    def key(self, index: int, seen: set) -> tuple[Scalar, int]:
         """An object's key (a Scalar), once only, and the index of its value after the colon."""
         if self.text[index:index + 1] != '"':
             raise self.error(index, "not valid JSON: expected a quoted key or the end of the object here")
@@ -116,18 +122,18 @@ class _Reader:
         seen.add(text)
         return Scalar(text, text, line), self.expect(_skip(self.text, index), ":")
 
-    def expect(self, index, char):
+    def expect(self, index: int, char: str) -> int:
         """The index after ``char`` (and any space after it), which must be at ``index``."""
         if self.text[index:index + 1] != char:
             raise self.error(index, f"not valid JSON: expected {char!r} here")
         return _skip(self.text, index + 1)
 
-    def error(self, index, problem):
+    def error(self, index: int, problem: str) -> ValuesError:
         """A ValuesError at the line of ``index``."""
         return ValuesError(self.path, self.line_at(index), problem)
 
 
-def node(value, line):
+def node(value: object, line: int) -> Seq | Scalar | Map:
     """A scanned JSON value as a node on ``line``."""
     if isinstance(value, _Pairs):
         return Map([(Scalar(k, k, line), node(v, line)) for k, v in value], line)

@@ -4,6 +4,8 @@ A scalar keeps two readings: its text as written (what a CSV field would hold, f
 default gives the type) and its value as the file types it (for a parameter whose default gives none).
 """
 
+from __future__ import annotations
+
 class _Node:
     """A node with slots: a values file of 100,000 entries makes nearly a million of them."""
 
@@ -38,7 +40,7 @@ class Map(_Node):
     __slots__ = ("pairs", "line")
 
 
-def plain(node):
+def plain(node: Map | Scalar | Seq) -> object:
     """A node as plain Python data, typed as the file types it."""
     if isinstance(node, Scalar):
         return node.value
@@ -47,6 +49,6 @@ def plain(node):
     return {key.value: plain(value) for key, value in node.pairs}
 
 
-def kind_of(node):
+def kind_of(node: Scalar) -> str:
     """What a node is, in words for an error message."""
     return {Scalar: "a single value", Seq: "a list", Map: "a mapping"}[type(node)]

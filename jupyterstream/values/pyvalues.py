@@ -7,6 +7,8 @@ message names a value by the Python expression that reaches it: values[2], value
 values.iloc[3]['k'], parameters['k'].
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import math
@@ -22,7 +24,7 @@ SHAPES = ("give a values file's path, a list of values for `param`, a list of di
           "of lists (a grid of every combination) or a pandas DataFrame (a row a job)")
 
 
-def read(values, param="state"):
+def read(values: object, param: str = "state") -> Values:
     """What inline.read takes: a path or a list of paths as they are, anything else as Values."""
     if isinstance(values, (str, os.PathLike)):
         return values
@@ -40,7 +42,7 @@ def read(values, param="state"):
     raise ArgumentError(f"values: a {type(values).__name__} cannot be values: {SHAPES}")
 
 
-def constants(parameters):
+def constants(parameters: dict | None) -> Constants:
     """Constants (inline.Constants) from the ``parameters`` dict: given to every job."""
     if parameters is None:
         return Constants(source="parameters")

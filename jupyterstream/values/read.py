@@ -1,6 +1,8 @@
 """Read values files: one value a line (.txt and others), a table with a header (.csv, .tsv), or
 YAML/JSON (.yaml, .yml, .json); several files make a grid of every combination of their rows."""
 
+from __future__ import annotations
+
 import contextlib
 import csv
 import gc
@@ -18,7 +20,7 @@ BOM = "\ufeff"
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
-def read_values(paths, param="state"):
+def read_values(paths: list[Path] | Path, param: list[str] | str = "state") -> list[Row]:
     """Return the rows of a values file, or the grid (every combination) of several files' rows.
 
     One-column files feed the parameters ``param`` names (one name, several separated by spaces, or a

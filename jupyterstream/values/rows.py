@@ -1,9 +1,15 @@
 """A values file's rows (one job's parameter texts each) and the checks every kind of file shares."""
 
+from __future__ import annotations
+
 import keyword
 from dataclasses import dataclass, field
 
 from ..errors import ValuesError, place
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -19,11 +25,11 @@ class Row:
     typed: dict = field(default_factory=dict)
     places: dict = field(default_factory=dict)
 
-    def place(self, name, path):
-        """The (file, line) the value of ``name`` came from; ``path`` for a row of one plain file."""
+    def place(self, name: str, path: object) -> tuple:
+        """The (file, line) the value of ``name`` came from; ``path`` (its str()) for a row of one plain file."""
         return self.places.get(name, (str(path), self.line))
 
-    def origin(self, path):
+    def origin(self, path: str | Path) -> str:
         """Where the whole row came from, for a message: 'line 3', or 'a.txt:3 × b.txt:1' for a grid."""
         spots = list(dict.fromkeys(self.places.values()))
         if len({file for file, _ in spots}) <= 1 and not any(isinstance(line, str) or not line for _, line in spots):
@@ -31,13 +37,13 @@ class Row:
         return " × ".join(place(file, line) for file, line in spots)
 
 
-def check_name(name, where):
+def check_name(name: str, where: str) -> None:
     """Raise unless ``name`` can be a Python parameter name."""
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValuesError(where, None, f"{name!r} is not a valid parameter name: use a Python identifier that is not a keyword")
 
 
-def check_duplicates(path, rows, what="each value (or row) may appear once"):
+def check_duplicates(path: str | Path, rows: list[Row], what: str = "each value (or row) may appear once") -> None:
     """Raise at the first row whose texts repeat an earlier row's."""
     seen = {}
     for row in rows:

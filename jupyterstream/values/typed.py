@@ -5,14 +5,22 @@ a YAML or JSON value keeps the file's own type only where the default gives none
 literal), and a list or mapping is accepted only where the default is one.
 """
 
+from __future__ import annotations
+
 from ..notebook import params
 from ..errors import ParameterError, ValuesError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from ..notebook.params import EnvironmentReads
+    from .rows import Row
 
 CONTAINERS = (list, tuple, set, dict)
 TYPES = (str, int, float, bool) + CONTAINERS  # defaults that give a type; others take the text as it is
 
 
-def job_values(row, defaults, where, check=None):
+def job_values(row: Row, defaults: dict | EnvironmentReads, where: str, check: Callable | None = None) -> dict:
     """A row's values, each converted to its parameter's type, then given to ``check`` (the kernel
     language's writer, which refuses what that language cannot hold); an error names file and line."""
     values = {}

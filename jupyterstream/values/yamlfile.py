@@ -6,12 +6,18 @@ PyYAML's own loaders follow YAML 1.1, where `no` is False, `07` is 7 but `08` is
 notebook default gives no type; the others convert the text exactly as a CSV field.
 """
 
+from __future__ import annotations
+
 import re
 
 import yaml
 
 from ..errors import ValuesError
 from .nodes import Map, Scalar, Seq
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 REPEAT_LIMIT = 100_000  # aliases can make a small YAML file stand for an enormous one
 
@@ -26,7 +32,7 @@ MAKE = {"null": lambda t: None, "true": lambda t: True, "false": lambda t: False
         "inf": lambda t: float(t.replace(".", "", 1)), "nan": lambda t: float("nan")}
 
 
-def core_value(text):
+def core_value(text: str) -> bool | float | str | None:
     """A plain YAML scalar's value by the YAML 1.2 core schema; text that is nothing else stays text."""
     match = CORE.fullmatch(text)
     return MAKE[match.lastgroup](text) if match else text
@@ -39,14 +45,14 @@ STR_TAG, SEQ_TAG, MAP_TAG = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "se
 class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # libyaml's parser when PyYAML has it
     """PyYAML's parser without its YAML 1.1 typing: every scalar is text, plain ones are marked."""
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool] | bool) -> str:
         """Tag a plain untagged scalar as ours; everything else as BaseLoader does."""
         if kind is yaml.ScalarNode and implicit[0]:
             return PLAIN_TAG
         return super().resolve(kind, value, implicit)
 
 
-def load(path, text):
+def load(path: str | Path, text: str) -> Map | Scalar | Seq | None:
     """The file's single YAML document as nodes (None when it is empty)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -77,7 +83,7 @@ class _YamlWalk:
     def __init__(self, path):
         self.path, self.seen, self.open, self.repeats = path, set(), set(), 0
 
-    def node(self, node):
+    def node(self, node: object) -> Map | Scalar | Seq:
         """One YAML node (and what it holds) as a Scalar, Seq or Map."""
         line, key = node.start_mark.line + 1, id(node)
         if key in self.seen:
@@ -98,7 +104,7 @@ class _YamlWalk:
         finally:
             self.open.discard(key)
 
-    def scalar(self, node, line):
+    def scalar(self, node: object, line: int) -> Scalar:
         """A scalar: plain ones typed by the YAML 1.2 core schema, quoted or !!str ones text."""
         if node.tag == PLAIN_TAG:
             return Scalar(node.value, core_value(node.value), line)
@@ -107,7 +113,7 @@ class _YamlWalk:
                               "plainly (3, true) or quoted to keep it as text ('3')")
         return Scalar(node.value, node.value, line)
 
-    def mapping(self, node, line):
+    def mapping(self, node: object, line: int) -> Map:
         """A mapping whose keys are scalars, each key once."""
         pairs, seen = [], set()
         for key_node, value_node in node.value:

@@ -33,7 +33,7 @@ def test_collect_mid_sweep_shows_running_and_pending_runs_then_fills_in(tmp_path
             sweep.wait()
     calls = []
     real = collector.summarize
-    monkeypatch.setattr(collector, "summarize", lambda *a, **k: calls.append(a[1]["id"]) or real(*a, **k))
+    monkeypatch.setattr(collector, "summarize", lambda *a, **k: calls.append(a[1].id) or real(*a, **k))
     assert {r.state for r in collect(output, html=False)} == {"ok"}
     calls.clear()
     collect(output, html=False)

@@ -21,22 +21,31 @@ A default of None or NO_LITERAL gives no type: values for it are inferred from t
 A notebook's language is its kernelspec's (or language_info's) language.
 """
 
+from __future__ import annotations
+
 import importlib
 
 from ...errors import NotebookError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import ModuleType
+
+    from nbformat import NotebookNode
 
 MODULES = {"python": "python", "r": "r", "bash": "bash"}
 PARAMETERS_TAG = "parameters"  # the tag of the cell that holds the defaults, in every language
 
 
-def language_of(nb):
+def language_of(nb: NotebookNode) -> str:
     """The language a notebook's kernel speaks, lower case ('python' when it says nothing)."""
     meta = nb.get("metadata", {})
     name = meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get("name") or "python"
     return str(name).lower()
 
 
-def kernel_name(nb):
+def kernel_name(nb: NotebookNode) -> str:
     """The kernel a notebook asks for, resolved as jupyter_client's kernel manager does: no name
     is the native kernel, and so is 'python' (which Jupyter and papermill run as 'python3')."""
     from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
@@ -45,7 +54,7 @@ def kernel_name(nb):
     return NATIVE_KERNEL_NAME if name == "python" else name
 
 
-def for_notebook(nb, path):
+def for_notebook(nb: NotebookNode, path: str | Path) -> ModuleType:
     """The module that reads and writes the parameters of ``nb``'s language."""
     name = language_of(nb)
     if name not in MODULES:

@@ -7,17 +7,23 @@ The injected cell exports each scalar, so the programs a bash notebook runs see 
 as they already see them in the environment the job gave the kernel.
 """
 
+from __future__ import annotations
+
 import re
 import shlex
 
 from ...errors import NotebookError, ParameterError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ASSIGNMENT = re.compile(r"""\s*(?:(declare|typeset|export|readonly|local)((?:\s+-\w+)*)\s+)?
                             ([A-Za-z_][A-Za-z0-9_]*)=(.*)""", re.VERBOSE)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def read_defaults(source, path):
+def read_defaults(source: str, path: str | Path) -> dict:
     """Return {name: default} from a bash parameters cell: each default its text, an int for
     ``declare -i``, a list of texts for an array; read-only variables are left out."""
     defaults = {}
@@ -77,7 +83,7 @@ def _expands(raw):
     return any(char in "$`" and quote != "'" for _, char, quote in _scan(raw))
 
 
-def cell_source(values):
+def cell_source(values: dict) -> str:
     """The injected cell: one exported assignment of a quoted value per parameter, nothing else (and
     first, for values that are text, the removal of any attribute that would evaluate them)."""
     lines = ["# Parameters injected by jupyterstream"]
@@ -114,7 +120,7 @@ def _as_text(value):
     raise ParameterError(f"{value!r} ({type(value).__name__}) cannot be a bash value: give it as text")
 
 
-def quote(text):
+def quote(text: str) -> str:
     """Bash source for exactly ``text`` that expands nothing: in single quotes (each ``'`` as ``'\\''``)
     when it is printable ASCII, else in ``$'...'`` with every other byte as ``\\xHH``."""
     if "\x00" in text:

@@ -2,6 +2,8 @@
 assignment form), describe them, find what the notebook reads from the environment, and write an
 injected cell of literals."""
 
+from __future__ import annotations
+
 import ast
 import math
 
@@ -9,15 +11,19 @@ from ...errors import NotebookError, ParameterError
 from . import python_environment, python_source
 from . import PARAMETERS_TAG
 from .python_source import NO_LITERAL  # noqa: F401 (re-exported: the default that is no literal)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def read_defaults(source, path):
+def read_defaults(source: str, path: str | Path) -> dict:
     """Return {name: default} from a parameters cell's source; a default that is not a literal maps
     to NO_LITERAL. A name assigned twice keeps its last value, as Python would."""
     return {b.name: b.value for b in _bindings(source, path)}
 
 
-def describe(source, path):
+def describe(source: str, path: str | Path) -> list[dict]:
     """Each parameter as {name, default, text, comment}: its default, that default's source text and
     the comment on its line, in the order the cell first assigns them."""
     tree, python, written = _parse(source, path)
@@ -31,7 +37,7 @@ def describe(source, path):
     return list(found.values())
 
 
-def environment_reads(sources):
+def environment_reads(sources: list[str]) -> list:
     """The environment variables the code cells ``sources`` read by a constant name, first seen first;
     cells that are not valid Python are skipped (running them shows the error)."""
     trees = []
@@ -57,7 +63,7 @@ def _parse(source, path):
                             f"would run it: {getattr(exc, 'msg', exc)}{where}; fix the cell") from None
 
 
-def literal(value):
+def literal(value: object) -> str:
     """Return Python source that evaluates to ``value``; never anything but a literal."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
@@ -83,7 +89,7 @@ def _has_non_finite(value):
     return False
 
 
-def cell_source(values):
+def cell_source(values: dict) -> str:
     """The injected cell: one assignment of a literal per parameter, never anything else."""
     lines = ["# Parameters injected by jupyterstream"] + [f"{k} = {literal(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"

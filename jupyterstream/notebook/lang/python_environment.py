@@ -2,6 +2,8 @@
 ``os.environ["x"]``, ``os.environ.get("x")``, ``os.getenv("x")``, ``"x" in os.environ``, also
 through ``import os as o`` and ``from os import environ, getenv``."""
 
+from __future__ import annotations
+
 import ast
 
 ENVIRON_METHODS = ("get", "setdefault", "pop")
@@ -21,7 +23,7 @@ class _Aliases:
                         getattr(self, alias.name).add(alias.asname or alias.name)
 
 
-def reads(trees):
+def reads(trees: list) -> list:
     """The names read from the environment by constant, over several parsed cells, first seen first."""
     nodes = [node for tree in trees for node in ast.walk(tree)]
     aliases = _Aliases(nodes)

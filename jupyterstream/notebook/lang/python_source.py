@@ -1,6 +1,8 @@
 """Python cells read the way IPython runs them (magics and shell escapes turned into Python), every
 simple assignment bound to its names, and the comments inspect shows beside them."""
 
+from __future__ import annotations
+
 import ast
 import functools
 import io
@@ -25,7 +27,7 @@ class Binding:
     end: int
 
 
-def transform(source):
+def transform(source: str) -> str:
     """The cell as the Python IPython would run (``!ls`` and ``%env`` become calls)."""
     return _transformer().transform_cell(source)
 
@@ -37,7 +39,7 @@ def _transformer():
     return TransformerManager()
 
 
-def parse(source):
+def parse(source: str) -> tuple[object, str, str]:
     """(ast.Module, the Python IPython runs, the cell's own text of it) of a cell; a Python-bodied
     cell magic is read as its body. Raises SyntaxError (or ValueError for a NUL character), also for
     code nested too deeply for Python's parser (which raises MemoryError or RecursionError)."""
@@ -61,7 +63,7 @@ def _parse(source):
     return _parse(body) if body is not None else (tree, python, source)
 
 
-def as_written(binding, python, source):
+def as_written(binding: Binding, python: str, source: str) -> tuple:
     """(text, comment) of a binding as the cell has it: ``!ls`` rather than the call IPython turns it
     into, and the comment IPython leaves inside that call; comment None when the line is plain Python."""
     lines = source.splitlines()
@@ -86,7 +88,7 @@ def _cell_magic_body(tree):
     return body if magic in PYTHON_BODY_MAGICS else None
 
 
-def bindings(tree, source):
+def bindings(tree: object, source: str) -> list:
     """Every name the cell's top-level simple assignments bind, in order."""
     found = []
     for node in tree.body:
@@ -142,7 +144,7 @@ def _literal(node):
         return NO_LITERAL
 
 
-def comments(source):
+def comments(source: str) -> dict:
     """{line number: the text of the comment on that line}."""
     found = {}
     try:

@@ -6,12 +6,18 @@ Written back, an int is ``10L``, a float a double, a list ``c(...)`` when its it
 and ``list(...)`` otherwise. Strings are escaped down to ASCII, so no value is ever read as code.
 """
 
+from __future__ import annotations
+
 import math
 import re
 
 from ...errors import ParameterError
 from . import r_syntax
 from .python import NO_LITERAL
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ASSIGN = ("<-", "=", "<<-")
 SYNTACTIC = re.compile(r"(?:[A-Za-z]|\.[A-Za-z._]|\.$)[A-Za-z0-9._]*\Z")
@@ -21,7 +27,7 @@ SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
 INT_MAX = 2**31 - 1
 
 
-def read_defaults(source, path):
+def read_defaults(source: str, path: str | Path) -> dict:
     """Return {name: default} from an R parameters cell; a default that is not a literal maps to
     NO_LITERAL."""
     defaults = {}
@@ -44,7 +50,7 @@ def _assignment(statement):
     return name, r_syntax.literal(rest)
 
 
-def cell_source(values):
+def cell_source(values: dict) -> str:
     """The injected cell: one assignment of an R literal per parameter, never anything else."""
     lines = ["# Parameters injected by jupyterstream"]
     for name, value in values.items():
@@ -55,7 +61,7 @@ def cell_source(values):
     return "\n".join(lines) + "\n"
 
 
-def assignment(name, source):
+def assignment(name: str, source: str) -> str:
     """``name <- source``; a name R cannot read bare goes in backquotes, or (when it is not printable
     ASCII, which backquotes cannot escape) through ``base::assign`` with the name as a string."""
     if SYNTACTIC.match(name) and name not in RESERVED:
@@ -65,7 +71,7 @@ def assignment(name, source):
     return f"base::assign({string(name)}, {source})"
 
 
-def literal(value):
+def literal(value: object) -> str:
     """R source that evaluates to ``value``; never anything but a literal."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -105,7 +111,7 @@ def _vector(items):
     return ("c(" if simple else "list(") + ", ".join(literal(item) for item in items) + ")"
 
 
-def string(text):
+def string(text: str) -> str:
     """A double-quoted R string holding exactly ``text``, in printable ASCII only."""
     out = []
     for char in text:

@@ -4,10 +4,16 @@ Only literals are understood (strings, numbers, TRUE/FALSE, NULL, Inf/NaN, ``c(.
 of literals); anything else is "not a literal", which the caller reports as such.
 """
 
+from __future__ import annotations
+
 import math
 import re
 
 from ...errors import NotebookError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TOKEN = re.compile(r"""
     (?P<space>[ \t\f\r]+|\#[^\n]*)
@@ -27,7 +33,7 @@ NAMED = {"TRUE": True, "T": True, "FALSE": False, "F": False, "NULL": None,
 NOT_LITERAL = object()
 
 
-def tokens(source, path):
+def tokens(source: str, path: str | Path) -> list[tuple]:
     """[(kind, text, line)] of an R source, comments and blanks left out."""
     found, line, at = [], 1, 0
     while at < len(source):
@@ -42,7 +48,7 @@ def tokens(source, path):
     return found
 
 
-def statements(toks):
+def statements(toks: list[tuple]) -> list[list]:
     """Split tokens into top-level statements, the way R's parser ends one at a newline or ';'."""
     result, current, depth = [], [], 0
     for kind, text, line in toks:
@@ -64,7 +70,7 @@ def _continues(token):
     return kind == "op" and (text in CONTINUES or text.startswith("%") and len(text) > 1)
 
 
-def unquote(text):
+def unquote(text: str) -> str:
     """The value of an R string literal (or a backquoted name)."""
     body, out, at = text[1:-1], [], 0
     while at < len(body):
@@ -86,7 +92,7 @@ def unquote(text):
     return "".join(out)
 
 
-def number(text):
+def number(text: str) -> float:
     """The value of an R number: ``10L`` is an int, ``10`` and ``1.5`` are floats (R's doubles)."""
     if text.endswith("i"):
         return NOT_LITERAL
@@ -96,7 +102,7 @@ def number(text):
     return int(value) if integer and value.is_integer() else value
 
 
-def literal(toks):
+def literal(toks: list[tuple]) -> object:
     """The Python value of a whole token list that is one R literal, else NOT_LITERAL."""
     try:
         value, end = _value(toks, 0)

@@ -6,6 +6,8 @@ never a run's HTML or JavaScript: altair's HTML output becomes the vega-lite spe
 bokeh figure (its output is a script) is carried by its drawing alone.
 """
 
+from __future__ import annotations
+
 import base64
 import os
 import re
@@ -14,13 +16,18 @@ import nbformat
 
 from . import drawn
 from ...collect import extract, figspec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from ...collect.runs import Run
 
 SPEC_TYPES = re.compile(rf"{re.escape(figspec.PLOTLY)}|{figspec.VEGALITE.pattern}|{figspec.VEGA.pattern}")
 VERSION = re.compile(r"/v(\d+)(?:[.\d]*)\.json$")
 CHARTS = frozenset(figspec.KIND_MIME.values())
 
 
-def run_outputs(output, run, images):
+def run_outputs(output: str | Path, run: Run, images: bool) -> list:
     """display_data outputs of one run's charts (its notebook read once, only when it drew one);
     ``images`` adds each drawing. The collector caches them with the run's other pieces (pieces.py)."""
     places = [p for p in run.figures if p.get("mime") in CHARTS]

@@ -9,6 +9,8 @@ What cannot be drawn raises RenderError with the reason, and the gallery shows a
 that cannot be drawn.
 """
 
+from __future__ import annotations
+
 import asyncio
 import atexit
 import json
@@ -42,7 +44,7 @@ class RenderError(Exception):
         self.lasting = lasting
 
 
-def static_png(kind, spec):
+def static_png(kind: str, spec: dict) -> bytes:
     """PNG bytes of a chart (``kind`` as figspec.kind_of says, ``spec`` as figspec.spec reads it);
     RenderError when it cannot be drawn here."""
     draw = {"vega-lite": _vega, "vega": _vega, "plotly": _plotly, "bokeh": _bokeh}.get(kind)
@@ -57,7 +59,7 @@ def static_png(kind, spec):
         raise RenderError(_reason(exc)) from None
 
 
-def prepare(kind):
+def prepare(kind: str) -> None:
     """Start the renderer ``kind`` needs, once per process; RenderError(lasting=False) saying what
     to install or fix when it cannot start here."""
     start = {"vega-lite": _vl_convert, "vega": _vl_convert, "plotly": _start_kaleido, "bokeh": _check_chromium}
@@ -69,7 +71,7 @@ def prepare(kind):
         raise RenderError(_reason(exc), lasting=False) from None
 
 
-def browser():
+def browser() -> str:
     """The Chromium charts are drawn with: BROWSER_PATH when set (kaleido reads it too), else the
     first of BROWSERS on PATH, else one kaleido downloaded; RenderError(lasting=False) naming the fix."""
     named = os.environ.get("BROWSER_PATH")
@@ -85,7 +87,7 @@ def browser():
     return found
 
 
-def stalled(kind, why):
+def stalled(kind: str, why: str) -> str:
     """The reason given when ``kind``'s renderer did not get ready (``why``: "within 45 s", or how
     its process ended), saying what to check."""
     if kind not in NEEDS_BROWSER:

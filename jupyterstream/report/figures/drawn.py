@@ -8,6 +8,8 @@ as KEY.retry when this machine is (no browser, one that does not start: drawn ag
 collect, once it is fixed). Each drawing has a time limit (drawpool.py).
 """
 
+from __future__ import annotations
+
 import base64
 import os
 from pathlib import Path
@@ -20,7 +22,7 @@ FOLDER = "figures"
 ONCE_MORE = "it is tried once more at the next collect"
 
 
-def draw_all(output, charts, workers=None):
+def draw_all(output: str | Path, charts: list[Chart], workers: int | None = None) -> dict[str, tuple]:
     """{key: ("image/png", base64) or draw.RenderError} for every Chart, drawing only what the
     cache does not hold, in parallel (one process a core by default)."""
     folder = Path(output) / FOLDER
@@ -43,13 +45,13 @@ def draw_all(output, charts, workers=None):
     return result
 
 
-def read(output, key):
+def read(output: str | Path, key: str) -> bytes:
     """The drawing of a chart: PNG bytes, a draw.RenderError saying why there is none, or None
     when it was not drawn yet."""
     return _cached(Path(output) / FOLDER, key, raw=True)
 
 
-def awaiting(output):
+def awaiting(output: str | Path) -> set:
     """Keys of the charts that could not be drawn for a reason of this machine's (KEY.retry): they
     are drawn again at the next collect."""
     try:

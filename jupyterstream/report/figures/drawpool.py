@@ -15,6 +15,8 @@ next collect. What fails after is the spec's, but a drawing stopped at the limit
 have met a busy machine: drawn.py gives it one more chance.
 """
 
+from __future__ import annotations
+
 import base64
 import json
 import os
@@ -32,6 +34,10 @@ from pathlib import Path
 from . import draw
 from ...errors import JupyterstreamError
 from ...runner import reaper
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LIMIT = 45
 LIMIT_ENV = "JUPYTERSTREAM_DRAW_TIMEOUT"  # seconds one drawing may take
@@ -47,7 +53,7 @@ class TimedOut(draw.RenderError):
         super().__init__(f"drawing it took longer than {seconds:g} s, so it was stopped", lasting=False)
 
 
-def limit():
+def limit() -> int:
     """Seconds one drawing may take: $JUPYTERSTREAM_DRAW_TIMEOUT, else LIMIT."""
     text = os.environ.get(LIMIT_ENV, "").strip()
     if not text:
@@ -62,7 +68,7 @@ def limit():
     return seconds
 
 
-def draw_each(jobs, workers, seconds=None):
+def draw_each(jobs: list[tuple], workers: int, seconds: float | None = None) -> Iterator:
     """Yield (key, PNG bytes or draw.RenderError) for each (key, kind, spec) of ``jobs``, drawn by
     up to ``workers`` processes, none given more than ``seconds`` (default ``limit()``) for one."""
     seconds = limit() if seconds is None else seconds
@@ -154,7 +160,7 @@ class Worker:
                                         cwd=self.scratch)
         self.job, self.ready, self.started, self.gone, self.buffer = None, False, 0.0, False, bytearray()
 
-    def give(self, job):
+    def give(self, job: tuple[str, str, dict]) -> None:
         """Send the worker a (key, kind, spec) and start its clock."""
         self.job, self.ready, self.started = job, False, time.monotonic()
         try:
@@ -163,7 +169,7 @@ class Worker:
         except OSError:  # it died: the end of its answers says so
             pass
 
-    def answer(self):
+    def answer(self) -> bytes | None:
         """Read what the worker wrote: PNG bytes or a RenderError once it answered, else None."""
         data = os.read(self.process.stdout.fileno(), 1 << 20)
         self.gone = self.gone or not data
@@ -180,7 +186,7 @@ class Worker:
                 made = draw.RenderError(message["error"], lasting=message["lasting"])
         return made
 
-    def end(self):
+    def end(self) -> None:
         """SIGKILL the worker and every process that carries its token; remove its TMPDIR."""
         # again until none is found: a browser may fork while we look, and one that is still dying
         # may write into the TMPDIR we are about to remove
@@ -208,7 +214,7 @@ def _remove(folder):
         time.sleep(0.02)
 
 
-def serve():
+def serve() -> None:
     """A worker's life: draw each job read from stdin, answering on stdout (see the module's docstring)."""
     reaper.die_with_parent(int(os.environ.get(PARENT_ENV) or os.getppid()))
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")

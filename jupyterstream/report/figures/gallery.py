@@ -16,6 +16,8 @@ image; a chart that could not be drawn is a tile with a note that says why. Besi
 chart gets an opener page (figures/KEY.html, viewer.py) that the tile links as "interactive".
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import io
@@ -28,6 +30,11 @@ from . import drawn, sanitize, viewer
 from ...collect import extract, figspec
 from ...collect.figspec import fingerprint  # noqa: F401 (this module's API too)
 from ...atomic import make_folder, write_bytes
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from ...collect.runs import Run
 
 FULL_LIMIT = 200
 THUMB_WIDTH = 160
@@ -39,12 +46,12 @@ POOL_FIGURES = 24  # fewer new figures than this are made in this process: start
 CHARTS = figspec.CHARTS
 
 
-def thumbnails(runs):
+def thumbnails(runs: list[Run]) -> bool:
     """True when the runs hold more than FULL_LIMIT figures: the gallery shows thumbnails."""
     return sum(len(run.figures) for run in runs) > FULL_LIMIT
 
 
-def run_tiles(output, run, thumbnailed, made=None):
+def run_tiles(output: str | Path, run: Run, thumbnailed: bool, made: dict[str, set] | None = None) -> list:
     """[(cell, src, href, note, live)] of one run's figures (see ``tile``); ``made`` is ``listing(output)``;
     a chart that could not be drawn has no picture, and a note that says why; ``live`` links the page
     that opens a chart interactive (viewer.py), when it has one."""
@@ -80,7 +87,7 @@ def _note(output, place):
     return f"{figspec.kind_of(place['mime'])} figure, cell {place['cell']}: could not render: {why}"
 
 
-def draw_charts(output, runs):
+def draw_charts(output: str | Path, runs: list[Run] | Iterator) -> None:
     """Draw every chart of ``runs`` not drawn yet (figures/KEY.png, or KEY.err saying why not): each
     distinct spec once, on every core; and write the page that opens it interactive (KEY.html)."""
     made, keys, wanted = listing(output)["full"], set(), {}
@@ -106,7 +113,7 @@ def _wanted(key, kind, made):
     return not {f"{key}.png", f"{key}.err"} & made or (viewer.opens(kind) and f"{key}.html" not in made)
 
 
-def tile(output, mime, data, thumbnails):
+def tile(output: str | Path, mime: str, data: dict | str, thumbnails: bool) -> tuple:
     """(src, href) of one figure output: a data URI and no link at full size; with ``thumbnails``,
     the thumbnail's and the full image's files (made here when missing). (None, None) for bad data,
     and for a chart with no drawing."""
@@ -155,7 +162,7 @@ def _ext(mime):
     return "png" if mime in CHARTS else EXTENSIONS.get(mime)
 
 
-def figure_file(mime, sha):
+def figure_file(mime: str, sha: str) -> str | None:
     """Where a figure's own file is kept, relative to OUTPUT (figures/SHA.png; a chart's drawing), or None."""
     ext = _ext(mime)
     return f"{FIGURES}/{sha}.{ext}" if ext and isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{16}", sha) else None
@@ -172,7 +179,7 @@ def _linked(place, made):
     return (f"{THUMBS}/{thumb}" if thumb in made["thumbs"] else None), f"{FIGURES}/{full}"
 
 
-def listing(output):
+def listing(output: str | Path) -> dict[str, set]:
     """The names in figures/ and figures/thumbs/ (one listing, not a stat per figure)."""
     found = {}
     for key, folder in (("full", FIGURES), ("thumbs", THUMBS)):
@@ -183,7 +190,7 @@ def listing(output):
     return found
 
 
-def make_missing(output, runs, workers=None, thumbs=True):
+def make_missing(output: str | Path, runs: list[Run] | Iterator, workers: int | None = None, thumbs: bool = True) -> None:
     """Write the figures and thumbnails of ``runs`` not yet on disk, each distinct figure once, in a
     process pool when it pays (``pool_size``; ``workers`` overrides it). Without ``thumbs``, only the
     full images: a page that embeds its figures keeps them so that a later sweep's report can show
@@ -211,7 +218,7 @@ def make_missing(output, runs, workers=None, thumbs=True):
         list(pool.map(_make_for_run, tasks, chunksize=-(-len(tasks) // (4 * workers))))
 
 
-def pool_size(figures):
+def pool_size(figures: int) -> int:
     """Worker processes for ``figures`` new figures: 1 (no pool) for fewer than POOL_FIGURES, on one
     core, or when the other processes already keep every core busy (the load average, less this one)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -6,6 +6,8 @@ here: no <script>, no event handlers, no <foreignObject>, no animation that coul
 reference outside the file (only ``#fragment`` links and ``data:image`` rasters), no DTD subset.
 """
 
+from __future__ import annotations
+
 import re
 import xml.etree.ElementTree as ET
 
@@ -25,7 +27,7 @@ class UnsafeSvg(ValueError):
     """The figure is not SVG we can clean (not XML, an internal DTD, or not an <svg>)."""
 
 
-def clean_svg(source):
+def clean_svg(source: str) -> bytes:
     """The SVG text ``source`` rebuilt from allowed elements and attributes, as UTF-8 bytes."""
     if isinstance(source, bytes):
         source = source.decode("utf-8", "replace")

@@ -13,6 +13,8 @@ data, never a run's HTML or JavaScript, and posts it into the viewer's frame (op
 of a run is ever in report.html: its gallery only links the opener.
 """
 
+from __future__ import annotations
+
 import base64
 import functools
 import hashlib
@@ -23,6 +25,10 @@ from pathlib import Path
 from .. import render
 from ..escape import esc, script_json
 from ...atomic import make_folder, write_bytes
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...collect.figspec import Chart
 
 FOLDER = "figures"
 LIBRARIES = {"plotly": "plotly", "vega-lite": "vega", "vega": "vega", "bokeh": "bokeh"}  # chart kind -> viewer
@@ -34,17 +40,17 @@ OPENER_CSP = ("default-src 'none'; script-src {script}; style-src 'unsafe-inline
               "img-src 'self' data:; base-uri 'none'; form-action 'none'")
 
 
-def opens(kind):
+def opens(kind: str) -> bool:
     """True when charts of this kind can be opened interactive (a package here ships its library)."""
     return kind in LIBRARIES and _version(PACKAGES[LIBRARIES[kind]]) is not None
 
 
-def opener_name(key):
+def opener_name(key: str) -> str:
     """The opener page of the chart with this cache key, relative to OUTPUT."""
     return f"{FOLDER}/{key}.html"
 
 
-def write_openers(output, charts):
+def write_openers(output: str | Path, charts: list[Chart]) -> None:
     """Write the opener of each chart that has none yet (and the viewers they need, once)."""
     folder = Path(output) / FOLDER
     done = set()
@@ -59,7 +65,7 @@ def write_openers(output, charts):
             done.add(chart.key)
 
 
-def opener_page(kind, spec, viewer):
+def opener_page(kind: str, spec: dict, viewer: str) -> str:
     """The opener's HTML: the spec as JSON data, the sandboxed viewer frame, our opener.js by hash."""
     script = render.static("opener.js")
     csp = OPENER_CSP.format(script=_hash(script))
@@ -86,7 +92,7 @@ def _viewer(folder, library):
     return name
 
 
-def viewer_page(library, code):
+def viewer_page(library: str, code: str) -> str:
     """A viewer's HTML: the library's code and viewer.js, each allowed by its hash, no network."""
     boot = render.static("viewer.js")
     csp = VIEWER_CSP.format(scripts=f"{_hash(code)} {_hash(boot)}")

@@ -6,10 +6,11 @@
   var source = document.getElementById("ledger-data");
   if (!source) { return; }
   var data = JSON.parse(source.textContent);
+  // The row's keys by name, and the columns' keys in order: the table in report/ledger.py, emitted into the page.
+  var K = data.ledger.keys, keys = data.ledger.columns;
   var runs = data.runs, byId = {}, PAGE = 25;
-  var keys = ["l", "s", "d", "k", "M", "C", "h", "e", "g", "a", "c", "o", "n", "t"];
   var state = { status: "", host: "", text: "", key: null, down: false, page: 0 };
-  runs.forEach(function (run) { byId[run.i] = run; });
+  runs.forEach(function (run) { byId[run[K.id]] = run; });
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -39,18 +40,18 @@
   var controls = document.getElementById("ledger-controls");
   var status = el("select"), host = el("select"), search = el("input"), info = el("span");
   var prev = el("button", "◀ previous"), next = el("button", "next ▶");
-  options(status, "every status", distinct("s"));
-  options(host, "every host", distinct("h"));
+  options(status, "every status", distinct(K.status));
+  options(host, "every host", distinct(K.host));
   search.type = "search"; search.placeholder = "filter: value, error, parameter…";
   [status, host, search, prev, info, next].forEach(function (n) { controls.appendChild(n); });
   var more = document.getElementById("ledger-more");
   if (more) { more.hidden = true; }
 
   function matches(run) {
-    if (state.status && run.s !== state.status) { return false; }
-    if (state.host && run.h !== state.host) { return false; }
+    if (state.status && run[K.status] !== state.status) { return false; }
+    if (state.host && run[K.host] !== state.host) { return false; }
     if (!state.text) { return true; }
-    var hay = [run.l, run.s, run.h, run.t, run.r, JSON.stringify(run.p || {})].join(" ").toLowerCase();
+    var hay = [run[K.label], run[K.status], run[K.host], run[K.note], run[K.progress], JSON.stringify(run[K.parameters] || {})].join(" ").toLowerCase();
     return hay.indexOf(state.text) >= 0;
   }
   function compare(a, b) {
@@ -62,9 +63,9 @@
   }
   function cell(run, key) {
     var td = el("td");
-    if (key === "n") { if (run.n) { td.appendChild(link("notebook", run.n)); } }
-    else if (key === "l") { td.appendChild(link(run.l, "#run-" + run.i)); }
-    else if (key === "s") { td.textContent = run.r ? run.s + ": " + run.r : run.s; td.className = "js-" + run.s; }
+    if (key === K.notebook) { if (run[K.notebook]) { td.appendChild(link("notebook", run[K.notebook])); } }
+    else if (key === K.label) { td.appendChild(link(run[K.label], "#run-" + run[K.id])); }
+    else if (key === K.status) { td.textContent = run[K.progress] ? run[K.status] + ": " + run[K.progress] : run[K.status]; td.className = "js-" + run[K.status]; }
     else { td.textContent = run[key] === null || run[key] === undefined ? "" : String(run[key]); }
     return td;
   }
@@ -79,7 +80,7 @@
       var tr = el("tr");
       keys.forEach(function (key) { tr.appendChild(cell(run, key)); });
       tr.addEventListener("click", function (event) {
-        if (event.target.tagName !== "A") { open(run.i); }
+        if (event.target.tagName !== "A") { open(run[K.id]); }
       });
       fresh.appendChild(tr);
     });
@@ -140,26 +141,26 @@
     var close = el("button", "close ✕", "js-close");
     close.addEventListener("click", function () { panel.hidden = true; });
     panel.appendChild(close);
-    panel.appendChild(el("h2", run.l));
-    panel.appendChild(el("p", run.s + (run.r ? ": " + run.r : "") + (run.d !== null ? ", " + run.d + " s" : "") +
-      (typeof run.M === "number" ? ", peak memory " + run.M + " MB" : "") + (typeof run.C === "number" ? ", CPU " + run.C + " s" : "") +
-      (run.h ? ", on " + run.h : ""), "js-" + run.s));
-    if (run.t) { panel.appendChild(el("p", run.t)); }
+    panel.appendChild(el("h2", run[K.label]));
+    panel.appendChild(el("p", run[K.status] + (run[K.progress] ? ": " + run[K.progress] : "") + (run[K.duration] !== null ? ", " + run[K.duration] + " s" : "") +
+      (typeof run[K.max_rss_mb] === "number" ? ", peak memory " + run[K.max_rss_mb] + " MB" : "") + (typeof run[K.cpu_s] === "number" ? ", CPU " + run[K.cpu_s] + " s" : "") +
+      (run[K.host] ? ", on " + run[K.host] : ""), "js-" + run[K.status]));
+    if (run[K.note]) { panel.appendChild(el("p", run[K.note])); }
     var links = el("p");
-    if (run.n) { links.appendChild(link("notebook", run.n)); links.appendChild(document.createTextNode(" ")); }
-    if (run.L) { links.appendChild(link("log", run.L)); }
+    if (run[K.notebook]) { links.appendChild(link("notebook", run[K.notebook])); links.appendChild(document.createTextNode(" ")); }
+    if (run[K.log]) { links.appendChild(link("log", run[K.log])); }
     panel.appendChild(links);
-    pairs("Parameters", run.p);
-    pairs("Metrics", run.m);
-    cells(run.w);
-    if (run.x) {
+    pairs("Parameters", run[K.parameters]);
+    pairs("Metrics", run[K.metrics]);
+    cells(run[K.cells]);
+    if (run[K.error]) {
       panel.appendChild(el("h3", "Error"));
-      panel.appendChild(el("p", run.x.ename + ": " + run.x.evalue));
-      if (run.x.source) { panel.appendChild(el("p", "The failing cell:")); panel.appendChild(el("pre", run.x.source, "js-source")); }
-      if (run.x.traceback) { panel.appendChild(el("pre", run.x.traceback)); }
+      panel.appendChild(el("p", run[K.error].ename + ": " + run[K.error].evalue));
+      if (run[K.error].source) { panel.appendChild(el("p", "The failing cell:")); panel.appendChild(el("pre", run[K.error].source, "js-source")); }
+      if (run[K.error].traceback) { panel.appendChild(el("pre", run[K.error].traceback)); }
     }
-    for (var n = 0; n < (run.f || 0); n += 1) {
-      var shown = document.getElementById("fig-" + run.i + "-" + n);  // the gallery's own tile of it
+    for (var n = 0; n < (run[K.figures] || 0); n += 1) {
+      var shown = document.getElementById("fig-" + run[K.id] + "-" + n);  // the gallery's own tile of it
       if (!shown) { continue; }
       if (!panel.querySelector("h3.js-figures")) { panel.appendChild(el("h3", "Figures", "js-figures")); }
       panel.appendChild(shown.cloneNode(true)).removeAttribute("id");

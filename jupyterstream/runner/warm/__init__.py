@@ -6,6 +6,8 @@ Jupyter are ``manager`` (loaded by nbconvert through nbconvert_config.py) and ``
 the template); nothing else in runner/ imports them.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -15,6 +17,10 @@ import tempfile
 from ..outcome import TEMPLATE_MODULE, WARM_DIR_ENV, WARM_IDLE_ENV  # noqa: F401 (TEMPLATE_MODULE: control's)
 from ..reaper import is_template
 from ..status import host_name
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IDLE_SECONDS = 5.0        # a template with no kernel and no request for this long ends (jobs follow each other within a second)
 KEEP_SECONDS = 3600.0     # an ended template's folder (its log) is removed this long after, by the next template started
@@ -26,7 +32,7 @@ class NotWarm(Exception):
     """Why a job runs with a cold kernel (the message goes into its status record)."""
 
 
-def base_folder():
+def base_folder() -> str:
     """The folder that holds every template's socket: private to this user (mode 700)."""
     path = os.environ.get(WARM_DIR_ENV) or os.path.join(tempfile.gettempdir(), f"jupyterstream-warm-{os.getuid()}")
     try:
@@ -41,7 +47,7 @@ def base_folder():
     return path
 
 
-def key_folder(sweep, python, kernel, modules):
+def key_folder(sweep: str, python: list[str], kernel: str, modules: list) -> str:
     """The folder of the template for this sweep, kernel interpreter (argv list) and import list, on
     this host (Slurm nodes that share one machine's TMPDIR each keep a template of their own); a new
     one says which sweep made it (SWEEP_FILE), so that the sweep's end can remove it."""
@@ -66,7 +72,7 @@ def key_folder(sweep, python, kernel, modules):
     raise NotWarm(f"the template folder {path} vanished as it was made, three times")
 
 
-def sweep_of(folder):
+def sweep_of(folder: str | Path) -> str:
     """The sweep whose job made this template folder, or None."""
     try:
         with open(os.path.join(folder, SWEEP_FILE), encoding="utf-8") as handle:
@@ -75,7 +81,7 @@ def sweep_of(folder):
         return None
 
 
-def idle_seconds():
+def idle_seconds() -> float:
     """How long a template waits with nothing to do before it ends."""
     try:
         return max(float(os.environ.get(WARM_IDLE_ENV, IDLE_SECONDS)), 0.5)
@@ -83,7 +89,7 @@ def idle_seconds():
         return IDLE_SECONDS
 
 
-def template_pids(sweep=None):
+def template_pids(sweep: str | None = None) -> list[int]:
     """Pids of the live templates of this user (of one sweep when given), from their info files."""
     pids = []
     try:

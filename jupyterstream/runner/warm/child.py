@@ -4,6 +4,8 @@ Imported by the template before it forks (ipykernel and IPython come with it), s
 from modules already in memory.
 """
 
+from __future__ import annotations
+
 import atexit
 import ctypes
 import os
@@ -35,7 +37,7 @@ COMPANIONS = {"matplotlib": ("matplotlib.backends.backend_agg", "PIL.PngImagePlu
 PRELOADED = []
 
 
-def preload_startup(modules):
+def preload_startup(modules: list[str]) -> None:
     """Import what a kernel's start-up imports, and the parts of ``modules`` a first run loads."""
     tops = dict.fromkeys(top_level(target) for target in modules)
     PRELOADED[:] = tops
@@ -51,7 +53,7 @@ OPENMP_RUNTIMES = ("libgomp", "libiomp", "libomp")  # GNU's, Intel's and LLVM's,
 OPENMP_SETTERS = ("omp_set_num_threads",)
 
 
-def become_kernel(request, fds, nbconvert, reply, sockets, descriptors):
+def become_kernel(request, fds, nbconvert, reply, sockets, descriptors) -> None:
     """Run the kernel of ``request`` in this forked child, telling ``reply`` (the asking job's
     connection) once its ports are bound, and ending when the process of the pidfd ``nbconvert``
     ends; never returns (leaves by os._exit)."""
@@ -180,7 +182,7 @@ def _run_kernel(argv, reply):
     return 0
 
 
-def forget_shadowed(names):
+def forget_shadowed(names: list[str]) -> None:
     """Forget each preloaded module that this kernel's import path finds elsewhere first, such as a
     module beside the notebook in its working folder (IPython puts that just before site-packages,
     where the template, which has no working folder on its path, found an installed one of the same

@@ -4,6 +4,8 @@ Standard library only: the CLI calls ``stop_templates`` at the end of a sweep, a
 kernel manager calls ``connect`` when it starts a kernel.
 """
 
+from __future__ import annotations
+
 import errno
 import fcntl
 import json
@@ -15,9 +17,13 @@ import time
 from ..outcome import WARM_DIR_ENV
 from . import (KEEP_SECONDS, START_SECONDS, TEMPLATE_MODULE, NotWarm, base_folder, is_template, sweep_of, template_pids,
                wire)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def connect(folder, python, sweep, modules, env):
+def connect(folder: str, python: list[str], sweep: str, modules: list[str], env: dict) -> socket.socket:
     """A connection to the template in ``folder`` (started with the interpreter argv ``python``
     first when there is none)."""
     path = os.path.join(folder, "sock")
@@ -32,7 +38,7 @@ def connect(folder, python, sweep, modules, env):
     return conn
 
 
-def stop_templates(sweep, wait=10.0, logs=None):
+def stop_templates(sweep: str, wait: float = 10.0, logs: str | None = None) -> int:
     """Ask this user's templates of a sweep to end (each once its running kernels end); wait up to
     ``wait`` seconds for them to be gone, then remove the sweep's template folders (remove_folders).
     Returns how many were asked."""
@@ -45,7 +51,7 @@ def stop_templates(sweep, wait=10.0, logs=None):
     return stopped
 
 
-def remove_folders(sweep, logs=None):
+def remove_folders(sweep: str, logs: str | Path | None = None) -> int:
     """Remove the folders this sweep's jobs made for templates, each once no template runs there and
     no job holds its lock, its log first copied into the folder ``logs`` (as SWEEP-NAME.log); then the
     folder that holds them, unless another sweep's are in it (or JUPYTERSTREAM_WARM_DIR named it).
@@ -66,7 +72,7 @@ def remove_folders(sweep, logs=None):
     return removed
 
 
-def zombie(pid):
+def zombie(pid: int) -> bool:
     """True when ``pid`` is a zombie (ended, not yet reaped) or gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
@@ -155,7 +161,7 @@ def _start(folder, python, sweep, modules, env):
     raise NotWarm(f"the template did not answer within {START_SECONDS:g} s (its log: {log_path})")
 
 
-def prune(base, keep=None, age=KEEP_SECONDS):
+def prune(base: str | Path, keep: str | None = None, age: float = KEEP_SECONDS) -> int:
     """Remove the folders of templates that ended more than ``age`` seconds ago (their log is kept
     that long, to be read): those a sweep did not remove, such as a server's or a killed sweep's;
     never one whose lock is held or whose template still runs."""

@@ -6,6 +6,8 @@ file, interrupts, kills and dead-kernel checks go through LocalProvisioner's own
 Popen-like ``WarmProcess``. When a warm kernel cannot be had, it starts a cold one and says why.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
 import os
@@ -72,7 +74,7 @@ class WarmProcess:
                 return True
         return bool(select.select([self.pidfd], [], [], 0)[0])
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None):
         """Wait for the kernel to end; its exit code."""
         deadline = None if timeout is None else time.time() + timeout
         while self.poll() is None:
@@ -81,20 +83,20 @@ class WarmProcess:
             time.sleep(0.01)
         return self.returncode
 
-    def send_signal(self, signum):
+    def send_signal(self, signum) -> None:
         """Signal the kernel (LocalProvisioner signals its process group first)."""
         if self.poll() is None:
             os.kill(self.pid, signum)
 
-    def kill(self):
+    def kill(self) -> None:
         """SIGKILL the kernel."""
         self.send_signal(signal.SIGKILL)
 
-    def terminate(self):
+    def terminate(self) -> None:
         """SIGTERM the kernel."""
         self.send_signal(signal.SIGTERM)
 
-    def close(self):
+    def close(self) -> None:
         """Let go of the template's connection (the template then ends the kernel, if it still runs)."""
         if self.conn is not None:
             self.conn.close()
@@ -129,7 +131,7 @@ class WarmProvisioner(LocalProvisioner):
             return code
         return await super().wait()
 
-    async def cleanup(self, restart=False):
+    async def cleanup(self, restart: bool = False) -> None:
         """Release ports (LocalProvisioner) and the template's connection."""
         if isinstance(self.process, WarmProcess):
             self.process.close()
@@ -226,7 +228,7 @@ def _ask(conn, request):
     raise NotWarm((answer or {}).get("refused") or "the template closed the connection")
 
 
-def note(text):
+def note(text) -> None:
     """Tell run-one which kernel this job got (it copies it into the status record)."""
     print(f"jupyterstream: kernel: {text}", file=sys.stderr, flush=True)
     path = os.environ.get(KERNEL_NOTE_ENV)

@@ -8,6 +8,8 @@ other IOPub message the request caused, and it shows IOPub is connected. When IO
 yet (the message is lost), it asks again, as jupyter_client does.
 """
 
+from __future__ import annotations
+
 import time
 from queue import Empty
 
@@ -20,7 +22,7 @@ IOPUB = 0.2  # seconds to wait for its idle status before asking again (jupyter_
 class PromptKernelClient(AsyncKernelClient):
     """An AsyncKernelClient whose wait_for_ready ends at the kernel_info request's idle status."""
 
-    async def wait_for_ready(self, timeout=None):
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Wait until the kernel answers kernel_info and IOPub carries that request's idle status."""
         deadline = time.time() + (float("inf") if timeout is None else timeout)
         while True:

@@ -6,6 +6,8 @@ subreaper of what its cells start (child.py), and the template is the subreaper 
 kernel runs, so when a kernel dies whatever it still had comes here, and the template ends every
 process of its own that is not a live job's. (A cold kernel's leftovers go to run-one, which does the same.)"""
 
+from __future__ import annotations
+
 import json
 import os
 import select
@@ -47,7 +49,7 @@ class Server:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         reaper.become_subreaper()
 
-    def serve(self):
+    def serve(self) -> None:
         """Serve until stopped (with no kernel left) or idle for too long."""
         idle = idle_seconds()
         while not (self.stopping and not self.kernels):
@@ -216,7 +218,7 @@ class Server:
         except OSError:
             pass
 
-    def close(self):
+    def close(self) -> None:
         """Stop listening; remove the socket and info file if they are still this template's."""
         self._unlink()
         self.listener.close()

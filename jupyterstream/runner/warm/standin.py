@@ -11,6 +11,8 @@ kills that nbconvert the same way, and when it is stopped (SIGSTOP) it stops tha
 signal), so its parent is never anyone else.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import sys
@@ -25,7 +27,7 @@ UNBLOCKED = {signal.SIGKILL, signal.SIGSTOP, signal.SIGSEGV, signal.SIGBUS, sign
 POLL_SECONDS = 1.0  # a backstop only: the kernel's end wakes this process at once (SIGCHLD)
 
 
-def stand_in(request, fds, nbconvert, reply, sockets, descriptors):
+def stand_in(request, fds, nbconvert, reply, sockets, descriptors) -> None:
     """In the template's forked child: fork the kernel of ``request``, stand for the nbconvert whose
     pidfd is ``nbconvert`` until the kernel ends, and report its exit code on ``reply``; never returns."""
     code = 1

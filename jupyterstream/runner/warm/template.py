@@ -8,6 +8,8 @@ gets its kernel's process group killed. It never runs a line of the notebook, fo
 is single-threaded, and ends when told to, on SIGTERM, or after it is idle.
 """
 
+from __future__ import annotations
+
 import builtins
 import gc
 import importlib
@@ -37,7 +39,7 @@ class _StandIn:
     config = {}
 
 
-def preload(modules):
+def preload(modules: list[str]) -> list[str]:
     """Import ipykernel and then ``modules`` in order (``a.b``, or ``a.b:c`` for ``from a.b import c``:
     see runner/cells.py); stop at the first that fails. Returns (imported, what failed or None)."""
     quiet = {k: v for k, v in QUIET.items() if k in ONE_THREAD or k not in os.environ}
@@ -65,7 +67,7 @@ def preload(modules):
     return done, failed
 
 
-def load(target):
+def load(target: str) -> None:
     """Import one target as the notebook's import statement would: ``a.b:c`` imports ``a.b`` and,
     when it has no attribute ``c``, its submodule ``a.b.c`` (ImportError if there is neither)."""
     module, _, name = target.partition(":")
@@ -74,7 +76,7 @@ def load(target):
         importlib.import_module(f"{module}.{name}")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Preload, then serve fork requests until stopped or idle."""
     argv = sys.argv[1:] if argv is None else argv
     folder, sweep, modules = argv[0], argv[1], argv[2:]

@@ -1,12 +1,14 @@
 """The template's protocol: one JSON object a line over a Unix socket, file descriptors alongside."""
 
+from __future__ import annotations
+
 import json
 import socket
 
 MAX_LINE = 64 * 1024 * 1024
 
 
-def send(conn, message, fds=()):
+def send(conn: socket.socket, message: dict, fds: tuple = ()) -> None:
     """Send one message (and, with it, ``fds``)."""
     data = (json.dumps(message) + "\n").encode()
     if fds:
@@ -15,7 +17,7 @@ def send(conn, message, fds=()):
     conn.sendall(data)
 
 
-def receive(conn, buffer=b""):
+def receive(conn: socket.socket, buffer: bytes = b"") -> tuple[dict | None, list, bytes]:
     """Read one message; return (message or None at end of stream, fds received, rest of buffer)."""
     fds = []
     while b"\n" not in buffer:
@@ -30,7 +32,7 @@ def receive(conn, buffer=b""):
     return json.loads(line), fds, rest
 
 
-def peer_pid(conn):
+def peer_pid(conn: socket.socket) -> int:
     """The pid of the process at the other end of a Unix socket."""
     import struct
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))

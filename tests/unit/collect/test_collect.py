@@ -55,7 +55,7 @@ def summarized(monkeypatch):
     calls, summarize = [], collect.summarize
 
     def counting(output, job, *args):
-        calls.append(job["id"])
+        calls.append(job.id)
         return summarize(output, job, *args)
 
     monkeypatch.setattr(collect, "summarize", counting)

@@ -3,31 +3,31 @@
 import json
 
 from jupyterstream.launch import batchsize
-from jupyterstream.launch.batchsize import choose, earlier_work
+from jupyterstream.launch.batchsize import size_of, earlier_work
 
 
 def test_batch_given_is_taken_as_it_is():
-    assert choose(1, 1000, 2, [0.01]) == 1
-    assert choose(7, 10, 2, []) == 7
+    assert size_of(1, 1000, 2, [0.01]) == 1
+    assert size_of(7, 10, 2, []) == 7
 
 
 def test_a_notebook_of_minutes_is_never_batched():
-    assert choose(0, 1000, 2, [90.0, 120.0, 75.0]) == 1
+    assert size_of(0, 1000, 2, [90.0, 120.0, 75.0]) == 1
 
 
 def test_quick_values_are_batched_but_every_slot_keeps_several_batches():
-    size = choose(0, 60, 2, [0.05] * 5)
+    size = size_of(0, 60, 2, [0.05] * 5)
     assert size == 15  # 60 values, 2 slots, at least BATCHES_PER_SLOT (2) batches a slot
-    assert choose(0, 100_000, 2, [0.001]) == batchsize.MAX_BATCH
+    assert size_of(0, 100_000, 2, [0.001]) == batchsize.MAX_BATCH
 
 
 def test_a_batch_holds_about_the_target_of_its_values_own_work():
-    assert choose(0, 10_000, 2, [2.0, 2.0, 2.0]) == int(batchsize.TARGET_SECONDS / 2.0)
+    assert size_of(0, 10_000, 2, [2.0, 2.0, 2.0]) == int(batchsize.TARGET_SECONDS / 2.0)
 
 
 def test_few_values_run_one_a_job_and_no_history_asks_for_a_first_wave():
-    assert choose(0, 4, 2, []) == 1
-    assert choose(0, 60, 2, []) is None
+    assert size_of(0, 4, 2, []) == 1
+    assert size_of(0, 60, 2, []) is None
 
 
 def test_earlier_work_is_each_records_time_past_its_kernels_start(tmp_path):

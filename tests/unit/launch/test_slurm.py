@@ -44,8 +44,8 @@ def test_memory_asked_per_node_is_shared_by_the_steps_rather_than_taken_whole_by
 
 
 def test_inside_an_allocation_the_per_job_command_is_srun_then_run_one_as_a_list():
-    settings = Settings(output="out", slurm="auto", warm=False)
-    assert slurm.place(settings, IN_JOB) is not None
+    allocation, settings = slurm.place(Settings(output="out", slurm="auto", warm=False), IN_JOB)
+    assert allocation is not None
     command = job_command(settings)
     assert command[:4] == ["srun", "--exact", "-N1", "-n1"] and command[5].endswith("run-one")
     argv = parallel_argv(settings)
@@ -54,15 +54,14 @@ def test_inside_an_allocation_the_per_job_command_is_srun_then_run_one_as_a_list
 
 
 def test_jobs_given_by_the_user_win_over_the_task_count():
-    settings = Settings(output="out", jobs="2", warm=False)
-    slurm.place(settings, IN_JOB)
+    _, settings = slurm.place(Settings(output="out", jobs="2", warm=False), IN_JOB)
     assert settings.jobs == "2"
 
 
 def test_slurm_and_ssh_servers_together_are_refused_when_slurm_is_required():
     with pytest.raises(SetupError, match="choose one"):
         slurm.place(Settings(remote=True, slurm="on"), IN_JOB)
-    assert slurm.place(Settings(remote=True, slurm="auto"), IN_JOB) is None
+    assert slurm.place(Settings(remote=True, slurm="auto"), IN_JOB)[0] is None
 
 
 def test_warm_kernels_are_refused_where_slurm_ends_what_a_step_leaves_running():
