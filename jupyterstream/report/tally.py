@@ -29,6 +29,7 @@ class Tally:
         self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
         self.members = {}   # group -> the id of every run in it (the plan's own strings: a reference each)
         self.states_only = True
+        self.figured = bytearray()   # 1 for each run (in order) that holds a figure: those the gallery draws
         self.used = {}   # "duration (s)", "peak memory (MB)", "CPU (s)" -> (labels, floats): charted beside the metrics
 
     def add(self, run, label=None, ident=None):
@@ -45,6 +46,7 @@ class Tally:
             self._host(run.host, run.ok, duration)
         if run.python:
             self.pythons.add(Host(run.host, run.python))
+        self.figured.append(1 if run.figures else 0)
         for place in run.figures:
             kind = figspec.kind_of(place.get("mime"))
             self.kinds[kind] = self.kinds.get(kind, 0) + 1

@@ -41,6 +41,7 @@ def _collect(output, plan, html, metric_tag, refresh):
         tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
+    runs.tally = tally  # what summary() and watch() count, without reading every run again
     tables = Tables(tally, output)
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
@@ -106,16 +107,22 @@ class Tables:
         self.runs.close()
 
 
-def watch(output, every, metric_tag=None, log=None, sleep=time.sleep):
-    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs."""
+def watch(output, every, metric_tag=None, log=None, sleep=time.sleep, clock=time.monotonic):
+    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs.
+    Each collect starts ``every`` seconds after the last one started, or, when one took longer than
+    that, as soon as it ends (the line says so): collects never overlap, nor pile up behind a slow one."""
     while True:
+        started = clock()
         runs = collect(output, metric_tag=metric_tag, refresh=max(1, round(every)))
-        waiting = sum(r.state in WAITING for r in runs)
+        waiting, took = sum(runs.tally.states.get(state, 0) for state in WAITING), clock() - started
         if log is not None:
-            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running", file=log, flush=True)
+            late = f" (the collect took {took:.1f} s, longer than WATCH={every:g}: the next starts now)" \
+                if took > every and waiting else ""
+            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running{late}", file=log,
+                  flush=True)
         if not waiting:
             return runs
-        sleep(every)
+        sleep(max(0.0, every - took))
 
 
 def metrics_csv(runs):
@@ -159,19 +166,21 @@ def runs_row(run):
 def summary(output, runs):
     """A few lines for the terminal: counts, the runs that failed, and where the report is. Text from
     the runs is shown without escape sequences or control characters."""
-    tally = counts(runs)
-    parts = ", ".join(f"{n} {for_terminal(s)}" for s, n in tally.items())
+    tally = getattr(runs, "tally", None)  # a collect's own: the runs are not read again to count them
+    counted = tally.counts() if tally is not None else counts(runs)
+    parts = ", ".join(f"{n} {for_terminal(s)}" for s, n in counted.items())
     lines = [f"{len(runs)} runs: {parts}"]
-    bad = [r for r in runs if not r.ok]
+    failed = len(runs) - counted.get("ok", 0)
+    bad = _first_bad(runs, 10) if tally is not None else [r for r in runs if not r.ok]
     for run in bad[:10]:
         fail = run.failure
         why = f"cell {fail.get('cell_index')}: {fail.get('ename')}: {fail.get('evalue')}" if fail.get("ename") \
             else (run.message.splitlines()[-1] if run.message.strip() else "")
         why = for_terminal(why.splitlines()[0] if why.strip() else "")
         lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {_clip(why, 100)}")
-    if len(bad) > 10:
-        lines.append(f"  ... and {len(bad) - 10} more: see the report")
-    groups = triage.groups(bad)
+    if failed > 10:
+        lines.append(f"  ... and {failed - 10} more: see the report")
+    groups = tally.ordered_groups() if tally is not None else triage.groups(bad)
     if groups:
         lines.append("failure groups (run one again with make run ONLY_GROUP=KEY, or --only-group KEY):")
         lines += [f"  {g.size:>5} run{'s' if g.size != 1 else ' '}  {for_terminal(g.key)}" for g in groups[:10]]
@@ -182,6 +191,17 @@ def summary(output, runs):
         lines.append(failfast.describe(stopped))
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
+
+
+def _first_bad(runs, limit):
+    """The first ``limit`` runs that are not ok, read one at a time (not every run of a big sweep)."""
+    found = []
+    for run in runs:
+        if not run.ok:
+            found.append(run)
+            if len(found) == limit:
+                break
+    return found
 
 
 def _clip(text, width):

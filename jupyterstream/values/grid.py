@@ -7,6 +7,7 @@ YAML/JSON mapping), the last one varying fastest: (a, 1), (a, 2), (b, 1), (b, 2)
 import itertools
 import math
 
+from . import budget
 from ..errors import ValuesError
 from .rows import Row
 
@@ -16,10 +17,11 @@ GRID_LIMIT = 1_000_000  # jobs; beyond this a sweep is a mistake in the values, 
 def combine(where, axes):
     """Every combination of one row from each of ``axes`` (lists of rows), merged into one row each."""
     count = math.prod(len(axis) for axis in axes)
+    sizes = " × ".join(str(len(axis)) for axis in axes)
     if count > GRID_LIMIT:
-        sizes = " × ".join(str(len(axis)) for axis in axes)
         raise ValuesError(where, None, f"the grid makes {count:,} jobs ({sizes}), more than {GRID_LIMIT:,}: "
                           "split the sweep or shorten the lists")
+    budget.check(where, count, sizes)  # before the rows are made: a grid that cannot be planned is refused now
     return [_merge(parts) for parts in itertools.product(*axes)]
 
 
