@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import cachefile, cachelines, extract, figspec
+from . import cachefile, cachelines, extract, figspec, planfile
 from ..runner import status
 from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
@@ -66,14 +66,9 @@ FIELDS = frozenset(f.name for f in fields(Run))
 
 
 def load_plan(output):
-    """The plan the sweep was staged from, or a clear error when there is none."""
-    path = Path(output) / "plan.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError(f"{path}: no plan here: run 'make run' (or 'jupyterstream run') first") from None
-    except ValueError as exc:
-        raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
+    """The plan the sweep was staged from (its jobs read from the file as they are walked: planfile.py),
+    or a clear error when there is none."""
+    return planfile.load(output)
 
 
 def runs(output, plan, use_index=True, metric_tag=None, keys=None):

@@ -36,9 +36,9 @@ def _collect(output, plan, html, metric_tag, refresh):
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     kept = history.Recorder(output)
-    for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
+    for job, (run, key, line) in zip(jobs, each_run(output, plan, metric_tag=metric_tag)):
         runs.add(line)
-        tally.add(run, jobs[index].get("label", jobs[index]["id"]), jobs[index]["id"])
+        tally.add(run, job.get("label", job["id"]), job["id"])
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     runs.tally = tally  # what summary() and watch() count, without reading every run again
