@@ -16,7 +16,7 @@ from ..runner import status
 from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
 from ..runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
-from ..errors import JupyterstreamError, OutputError
+from ..errors import JupyterstreamError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
