@@ -21,8 +21,10 @@ def load(output):
     try:
         with open(path, encoding="utf-8") as handle:
             head, lines = _head(handle)
-            if head is not None:
-                return dict(head, jobs=StreamedJobs(path, handle.tell(), _count(handle, lines)))
+            start = handle.tell()
+            if head is not None and handle.readline()[:1] in ("{", "]"):  # not an indented list of jobs
+                handle.seek(start)
+                return dict(head, jobs=StreamedJobs(path, start, _count(handle, lines)))
             handle.seek(0)
             return json.loads(handle.read())
     except FileNotFoundError:

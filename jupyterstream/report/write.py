@@ -36,7 +36,9 @@ def _collect(output, plan, html, metric_tag, refresh):
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     kept = history.Recorder(output)
-    for job, (run, key, line) in zip(jobs, each_run(output, plan, metric_tag=metric_tag)):
+    # each_run first: zip stops at the first iterator that ends, and each_run must run to its end (it
+    # saves the index there)
+    for (run, key, line), job in zip(each_run(output, plan, metric_tag=metric_tag), jobs):
         runs.add(line)
         tally.add(run, job.get("label", job["id"]), job["id"])
         tags.append(pieces.tag(key, run, logs))

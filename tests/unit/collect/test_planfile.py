@@ -32,9 +32,12 @@ def test_the_plan_s_jobs_are_walked_from_the_file_as_often_as_asked_and_are_the_
     assert {k: v for k, v in loaded.items() if k != "jobs"} == {k: v for k, v in record.items() if k != "jobs"}
 
 
-def test_a_plan_json_of_another_shape_is_read_whole(tmp_path):
-    (tmp_path / "plan.json").write_text(json.dumps({"notebook": "n.ipynb", "values_file": "v.txt", "jobs": [{"id": "A"}]}))
-    assert planfile.load(tmp_path)["jobs"] == [{"id": "A"}]
+@pytest.mark.parametrize("indent", [None, 1])
+def test_a_plan_json_of_another_shape_is_read_whole(tmp_path, indent):
+    """One line (hand-written), or indented as plan.json was before it had a job a line."""
+    plan = {"notebook": "n.ipynb", "values_file": "v.txt", "jobs": [{"id": "A", "texts": {"x": "1"}}, {"id": "B"}]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=indent) + "\n")
+    assert planfile.load(tmp_path) == plan
 
 
 @pytest.mark.parametrize("cut", [-3, -40])
