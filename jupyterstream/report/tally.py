@@ -125,6 +125,8 @@ class Tally:
         for label, ident in self.pairs():
             if label in wanted and label not in found:
                 found[label] = f"#run-{ident}"
+                if len(found) == len(wanted):
+                    break  # the rest of a big plan need not be read
         return found
 
     def states_map(self):

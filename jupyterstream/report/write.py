@@ -245,6 +245,8 @@ def _received(run, name):
 
 def _integer(text):
     """An exit value or signal of the joblog as the number it is ('-1' is no formula)."""
+    if not text:
+        return text  # a run with no joblog row (most of a big sweep's, before they run)
     try:
         return int(text)
     except (TypeError, ValueError):
