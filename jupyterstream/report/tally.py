@@ -122,6 +122,8 @@ class Tally:
     def links(self, labels):
         """{label: '#run-ID'} of the first run of each of ``labels``."""
         wanted, found = set(labels), {}
+        if not wanted:
+            return found
         for label, ident in self.pairs():
             if label in wanted and label not in found:
                 found[label] = f"#run-{ident}"

@@ -11,7 +11,7 @@ from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan
 from .holes import Spool
 from .master import counts, metric_names
-from .plaintext import for_csv, for_terminal
+from .plaintext import for_csv_row, for_terminal
 from .render import page_chunks
 from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
@@ -36,11 +36,9 @@ def _collect(output, plan, html, metric_tag, refresh):
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     tally = Tally(lambda: ((job.get("label", job["id"]), job["id"]) for job in jobs))
     kept = history.Recorder(output)
-    # each_run first: zip stops at the first iterator that ends, and each_run must run to its end (it
-    # saves the index there)
-    for (run, key, line), job in zip(each_run(output, plan, metric_tag=metric_tag), jobs):
+    for run, key, line in each_run(output, plan, metric_tag=metric_tag):
         runs.add(line)
-        tally.add(run, job.get("label", job["id"]), job["id"])
+        tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     runs.tally = tally  # what summary() and watch() count, without reading every run again
@@ -265,4 +263,4 @@ def _writer(handle):
 
 
 def _safe(row):
-    return [for_csv(c) for c in row]
+    return for_csv_row(row)
