@@ -92,12 +92,13 @@ def each(output, plan, use_index=True, metric_tag=None):
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
     edited = _notebook_edited(plan)
+    layout = Layout(output)  # one, not two a run
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
     try:
         for job in plan["jobs"]:
             logrow = log.get(job["id"])
-            key = _signature(output, job, logrow) + [job["id"] in queued, metric_tag, edited]
+            key = _signature(layout, job, logrow) + [job["id"] in queued, metric_tag, edited]
             line = old.line(job["id"]) if old is not None else None
             run = _cached(line, key)
             if run is None:
@@ -174,9 +175,9 @@ def _notebook_edited(plan):
     return notebook_hash(nb) != plan.get("notebook_sha256")
 
 
-def _signature(output, job, logrow):
+def _signature(layout, job, logrow):
     stamps = []
-    for path in (status.path_for(output, job["id"]), Layout(output).run(job["id"])):
+    for path in (layout.status(job["id"]), layout.run(job["id"])):
         try:
             info = os.stat(path)
             stamps.append([info.st_size, info.st_mtime_ns, info.st_ino])
