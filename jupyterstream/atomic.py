@@ -64,6 +64,58 @@ def write_bytes(path: str | Path, data: bytes, durable: bool = True) -> None:
         replace_file(path, data, durable)
 
 
+def write_small(path, text):
+    """Write one of many small files that are made again from their sources when lost (staged inputs),
+    without an fsync; a failure names the file. A file that is already there is replaced atomically
+    (a temporary name of this process's own, .NAME.PID.tmp, renamed over it: mkstemp's random names cost
+    as much again as the writing, times 100,000 inputs). A new one is written in place, which saves the
+    rename: nothing reads it before todo.txt names it, and a plan killed mid-write leaves at most one
+    cut short, which fails its run and is written again by the next plan (it is not done)."""
+    path = os.fspath(path)
+    data = text.encode("utf-8")
+    with writing(path):
+        try:
+            _write_new(path, data)
+            return
+        except FileExistsError:
+            if _holds(path, data):  # staged again unchanged (a repeat plan): nothing to write
+                return
+        folder, name = os.path.split(path)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+        _write_new(tmp, data, replace=True)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _holds(path, data):
+    """True when the file at ``path`` holds exactly ``data``."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def _write_new(path, data, replace=False):
+    """Create ``path`` (or, with ``replace``, truncate it) and write ``data``; on a failure, remove it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
 def write_streamed(path: str | Path, chunks: list[str] | Iterator, durable: bool = True) -> None:
     """Write text chunks to a temporary file beside ``path``, then rename it over ``path``: a reader
     sees the old file or the new one. A failure is an OutputError that names the file."""

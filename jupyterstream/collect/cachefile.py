@@ -65,8 +65,11 @@ def _interned(pairs):
     return {sys.intern(k): sys.intern(v) if isinstance(v, str) and len(v) < 24 else v for k, v in pairs}
 
 
+COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps with options makes one a call
+
+
 def _line(key, entry):
-    return json.dumps([key, entry], separators=(",", ":")) + "\n"
+    return COMPACT.encode([key, entry]) + "\n"
 
 
 def _header(line):

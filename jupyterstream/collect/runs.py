@@ -11,13 +11,13 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import cachefile, cachelines, extract, figspec
+from . import cachefile, cachelines, extract, figspec, planfile
 from ..runner import status
 from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
 from ..runner.outcome import META_KEY, TRANSIENT, Status, host_of, reconcile, superseded
 from ..runner.planned import Job
-from ..errors import JupyterstreamError, OutputError
+from ..errors import JupyterstreamError
 from .joblog import read_joblog
 
 INDEX = ".collect-index.json"
@@ -67,14 +67,9 @@ FIELDS = frozenset(f.name for f in fields(Run))
 
 
 def load_plan(output: "str | Path") -> dict:
-    """The plan the sweep was staged from, or a clear error when there is none."""
-    path = Path(output) / "plan.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError(f"{path}: no plan here: run 'make run' (or 'jupyterstream run') first") from None
-    except ValueError as exc:
-        raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
+    """The plan the sweep was staged from (its jobs read from the file as they are walked: planfile.py),
+    or a clear error when there is none."""
+    return planfile.load(output)
 
 
 def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None, keys: "dict | None" = None) -> list[Run]:
@@ -98,12 +93,13 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
     edited = _notebook_edited(plan)
+    layout = Layout(output)  # one, not two a run
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
     try:
         for job in map(Job.from_record, plan["jobs"]):
             logrow = log.get(job.id)
-            key = _signature(output, job, logrow) + [job.id in queued, metric_tag, edited]
+            key = _signature(layout, job, logrow) + [job.id in queued, metric_tag, edited]
             line = old.line(job.id) if old is not None else None
             run = _cached(line, key)
             if run is None:
@@ -180,9 +176,9 @@ def _notebook_edited(plan):
     return notebook_hash(nb) != plan.get("notebook_sha256")
 
 
-def _signature(output, job, logrow):
+def _signature(layout, job, logrow):
     stamps = []
-    for path in (status.path_for(output, job.id), Layout(output).run(job.id)):
+    for path in (layout.status(job.id), layout.run(job.id)):
         try:
             info = os.stat(path)
             stamps.append([info.st_size, info.st_mtime_ns, info.st_ino])

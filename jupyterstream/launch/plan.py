@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..values import inline
+from ..values.read import no_cycle_collection
 from ..notebook import lang, params
 from ..runner import status
 from ..runner.layout import INPUTS, LOGS, RUNS, STATUS, Layout
 from ..runner.planned import Job
-from ..atomic import write_atomic
+from ..atomic import write_atomic, write_small, write_streamed
 from ..errors import ArgumentError, ParameterError, ValuesError, place
 from ..values.typed import job_values
+from .staged import Inputs
 
 SLUG_MAX = 48
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -47,19 +49,26 @@ def build_plan(notebook: "str | Path", values_files: object, param: "str | tuple
     _check_names(rows[0], defaults, notebook, where)
     params.check_names(list(constants.texts), defaults, notebook, constants.source)
     nb_hash = notebook_hash(nb)
-    writer = lang.for_notebook(nb, notebook)
-    jobs, taken = [], {}
-    for row in rows:
+    with no_cycle_collection():
+        jobs = _jobs(rows, where, defaults, constants, nb_hash, lang.for_notebook(nb, notebook))
+    return Plan(str(notebook), where, nb_hash, given.sha256, str(Path(notebook).parent), jobs, nb, given.grid)
+
+
+def _jobs(rows, where, defaults, constants, nb_hash, writer):
+    """A Job for each row, its values typed and checked; two rows whose ids clash are an error."""
+    jobs, taken, names = [], {}, tuple(constants.texts)
+    for index, row in enumerate(rows):
         full = inline.with_constants(row, constants, where)
         values = job_values(full, defaults, where, writer.cell_source)
         job_id = make_id(row.texts)
-        if job_id.lower() in taken:
+        first = taken.setdefault(job_id.lower(), index)
+        if first != index:
             raise ValuesError(*row.place(next(iter(row.texts)), where), f"its output name {job_id!r} clashes with "
-                              f"{taken[job_id.lower()]} (names are compared without case): make the values distinct")
-        taken[job_id.lower()] = row.origin(where)
+                              f"{rows[first].origin(where)} (names are compared without case): make the values "
+                              "distinct")
         identity = _sha({"notebook": nb_hash, "values": full.texts})
-        jobs.append(Job(job_id, row.line, dict(full.texts), values, identity, tuple(constants.texts)))
-    return Plan(str(notebook), where, nb_hash, given.sha256, str(Path(notebook).parent), jobs, nb, given.grid)
+        jobs.append(Job(job_id, row.line, dict(full.texts), values, identity, names))
+    return jobs
 
 
 def _check_names(row, defaults, notebook, where):
@@ -120,32 +129,62 @@ def stage(plan: Plan, output: "str | Path", jobs: "list[Job] | None" = None, rer
     output = Path(output)
     for sub in (INPUTS, RUNS, STATUS, LOGS):
         (output / sub).mkdir(parents=True, exist_ok=True)
-    todo, base = [], _cleared(plan.source)
     # a job staged to run again although ok steps aside only for a result of this same rerun
     rerun = {"rerun": secrets.token_hex(8)} if rerun_ok else {}
-    for job in plan.jobs if jobs is None else jobs:
-        if not rerun_ok and status.is_done(output, job):
-            continue
-        pid = status.still_running(output, job.id)
-        if pid:  # its job waits for that one (the job lock) and runs it only if it does not end ok
-            print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): this sweep "
-                  "waits for it", file=sys.stderr)
-        staged = params.inject(base, job.values, job.texts, {
-            "job": job.id, "identity": job.identity, "cwd": os.path.relpath(plan.cwd, output / INPUTS), **rerun})
-        write_atomic(Layout(output).input(job.id), _dumps(staged), durable=False)
-        todo.append(job)
-    write_atomic(output / "plan.json", json.dumps(plan_record(plan), indent=1, default=repr) + "\n")
+    with no_cycle_collection():
+        todo = [job for job in (plan.jobs if jobs is None else jobs) if _to_run(output, job, rerun_ok)]
+        _write_inputs(plan, output, todo, rerun)
+    write_streamed(output / "plan.json", plan_chunks(plan))
     write_atomic(output / "todo.txt", "".join(f"{job.id}\n" for job in todo))
     return todo
 
 
+def _to_run(output, job, rerun_ok):
+    """Whether the job is staged: not when it already ran ok (unless ``rerun_ok``). One still running
+    from an earlier sweep is said on stderr. Most jobs of a big sweep have no status record: one look
+    says so, and that they are neither done nor running."""
+    if not os.path.lexists(status.path_for(output, job.id)):
+        return True
+    if not rerun_ok and status.is_done(output, job):
+        return False
+    pid = status.still_running(output, job.id)
+    if pid:  # its job waits for that one (the job lock) and runs it only if it does not end ok
+        print(f"jupyterstream: {job.id} is still running from an earlier sweep (pid {pid}): this sweep "
+              "waits for it", file=sys.stderr)
+    return True
+
+
+def _write_inputs(plan, output, todo, rerun):
+    """The staged input notebook of each job in ``todo``: the plan's notebook with its values injected."""
+    inputs, layout = Inputs(_cleared(plan.source)), Layout(output)
+    cwd = os.path.relpath(plan.cwd, output / INPUTS)
+    for job in todo:
+        text = inputs.text(job.values, job.texts, {"job": job.id, "identity": job.identity, "cwd": cwd, **rerun})
+        write_small(layout.input(job.id), text)
+
+
 def plan_record(plan: Plan) -> dict:
     """The plan as JSON-able data (what the collector reads back)."""
-    return {
-        "notebook": plan.notebook, "values_file": plan.values_file,
-        "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256,
-        "jobs": [j.record(values=params.jsonable(j.values)) for j in plan.jobs],
-    }
+    return dict(_plan_head(plan), jobs=[_job_record(j) for j in plan.jobs])
+
+
+def plan_chunks(plan):
+    """plan.json as text, a job a line (what collect.planfile streams back): the JSON of plan_record."""
+    head = json.dumps(_plan_head(plan), indent=1)
+    yield head[:-2] + ',\n "jobs": [\n'
+    last = len(plan.jobs) - 1
+    for index, job in enumerate(plan.jobs):
+        yield json.dumps(_job_record(job), default=repr) + (",\n" if index < last else "\n")
+    yield "]}\n"
+
+
+def _plan_head(plan):
+    return {"notebook": plan.notebook, "values_file": plan.values_file,
+            "notebook_sha256": plan.notebook_sha256, "values_sha256": plan.values_sha256}
+
+
+def _job_record(job: Job) -> dict:
+    return job.record(values=params.jsonable(job.values))
 
 
 def _cleared(nb):
@@ -157,9 +196,8 @@ def _cleared(nb):
     return clean
 
 
-def _dumps(nb):
-    return json.dumps(nb, indent=1, ensure_ascii=True, default=repr) + "\n"
+SORTED = json.JSONEncoder(sort_keys=True, ensure_ascii=True)  # one encoder: json.dumps makes one a call
 
 
 def _sha(data):
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+    return hashlib.sha256(SORTED.encode(data).encode()).hexdigest()

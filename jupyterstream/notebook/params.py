@@ -143,21 +143,52 @@ def inject(nb: NotebookNode, values: dict, texts: dict[str, str], extra_metadata
     """Return a copy of ``nb`` with an ``injected-parameters`` cell after the parameters cell (at the
     top when it has none) and the values in its metadata, ours and papermill's; without the cells an
     earlier run added (from_an_earlier_run)."""
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if not from_an_earlier_run(c)]
-    index = find_parameters_cell(nb, "notebook")
-    source = lang.for_notebook(nb, "notebook").cell_source(values)
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
-    if nb.get("nbformat_minor", 0) >= 5:
-        cell["id"] = INJECTED_TAG
-    else:
-        cell.pop("id", None)
-    nb.cells.insert(0 if index is None else index + 1, cell)
-    meta = {"parameters": jsonable(values), "environment": texts}
-    meta.update(extra_metadata or {})
-    nb.metadata[META_KEY] = meta
-    _papermill_metadata(nb, jsonable(values))
-    return nb
+    return Injector(nb).inject(values, texts, extra_metadata)
+
+
+class Injector:
+    """A notebook prepared once (copied, cleaned of an earlier run's cells) for injecting the values of
+    many jobs: a sweep of 100,000 values copies and validates the notebook once, not once a job."""
+
+    def __init__(self, nb):
+        self.base = copy.deepcopy(nb)
+        self.base.cells = [c for c in self.base.cells if not from_an_earlier_run(c)]
+        for cell in self.base.cells:  # what an earlier papermill run left in them (its timings)
+            cell.get("metadata", {}).pop(PAPERMILL_KEY, None)
+        parameters = find_parameters_cell(self.base, "notebook")
+        self.at = 0 if parameters is None else parameters + 1
+        self.writer = lang.for_notebook(self.base, "notebook")
+        self.with_id = self.base.get("nbformat_minor", 0) >= 5
+
+    def inject(self, values, texts, extra_metadata=None):
+        """A notebook with these values injected (as ``inject``); its other cells are the prepared
+        notebook's own, shared, not copied: do not change them."""
+        nb = nbformat.NotebookNode(self.base)
+        nb.cells = self.base.cells[:self.at] + [self.cell(self.source(values))] + self.base.cells[self.at:]
+        nb.metadata = nbformat.NotebookNode(self.base.metadata)
+        nb.metadata[META_KEY], nb.metadata[PAPERMILL_KEY] = self.metadata(values, texts, extra_metadata)
+        return nb
+
+    def source(self, values):
+        """The injected cell's source: an assignment per value, in the notebook's language."""
+        return self.writer.cell_source(values)
+
+    def cell(self, source):
+        """The injected-parameters cell: the fields and order of nbformat's new_code_cell, without its
+        schema check (a code cell of our own making)."""
+        cell = nbformat.NotebookNode(id=INJECTED_TAG, cell_type="code",
+                                     metadata=nbformat.NotebookNode(tags=[INJECTED_TAG]),
+                                     execution_count=None, source=source, outputs=[])
+        if not self.with_id:
+            del cell["id"]
+        return cell
+
+    @staticmethod
+    def metadata(values, texts, extra_metadata=None):
+        """(ours, papermill's): the notebook metadata a run of these values carries (plain dicts)."""
+        ours = {"parameters": jsonable(values), "environment": texts}
+        ours.update(extra_metadata or {})
+        return ours, {"parameters": ours["parameters"]}
 
 
 def from_an_earlier_run(cell: NotebookNode) -> bool:
@@ -165,11 +196,3 @@ def from_an_earlier_run(cell: NotebookNode) -> bool:
     papermill's error banners (papermill removes both before it runs a notebook again)."""
     tags = cell.get("metadata", {}).get("tags", [])
     return INJECTED_TAG in tags or ERROR_BANNER_TAG in tags
-
-
-def _papermill_metadata(nb, parameters):
-    """What papermill's readers (scrapbook, papermill itself) look at, made true for this run: its
-    parameters; what an earlier papermill run left (its timings, paths, exception) is dropped."""
-    nb.metadata[PAPERMILL_KEY] = {"parameters": parameters}
-    for cell in nb.cells:
-        cell.get("metadata", {}).pop(PAPERMILL_KEY, None)

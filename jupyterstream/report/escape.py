@@ -30,10 +30,16 @@ def esc(value: str) -> str:
     return html.escape(text(value), quote=True)
 
 
+# One encoder and one pattern for every run's row (json.dumps with options makes an encoder a call).
+SCRIPT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
+
+
 def script_json(data: dict) -> str:
     """JSON for a <script type="application/json"> element that no value can break out of."""
-    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return re.sub("[<>&\u2028\u2029]", lambda m: SCRIPT_UNSAFE[m.group()], encoded)
+    encoded = SCRIPT_ENCODER.encode(data)
+    return SCRIPT_UNSAFE_RE.sub(lambda m: SCRIPT_UNSAFE[m.group()], encoded) if SCRIPT_UNSAFE_RE.search(encoded) \
+        else encoded
 
 
 def inside_href(path: str | Path | None) -> str | None:

@@ -21,6 +21,9 @@ from .tally import of as tally_of
 from ..runner.planned import Job
 
 PAGE_ROWS = 25        # ledger rows written into the page itself; the script shows the rest
+# Ledger rows master.ipynb holds: a notebook runs no script, and 100,000 rows of HTML would make it a file
+# no Jupyter opens; the rest are in runs.csv and in the report's ledger.
+NOTEBOOK_ROWS = 1000
 SECTIONS = ("summary", "changes", "failures", "metrics", "runs", "gallery", "manifest")  # "changes": when there are
 NOTE = "# The report's {} section, collected by jupyterstream (the output below; nothing to run)"
 
@@ -31,13 +34,15 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
     ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence})."""
-    made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs)
-    made.prepare(source)
+    made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs,
+                         rows=NOTEBOOK_ROWS)
+    made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
         for index, (run, _) in enumerate(source.entries()):
             piece = made.get(index, run)
-            rows.write(("\n" if index else "") + piece["row"])
+            if index < NOTEBOOK_ROWS:
+                rows.write(("\n" if index else "") + piece["row"])
             data.write(("," if index else "") + piece["json"])
             for cell, html in piece["tiles"]:
                 if cell not in cells:
@@ -84,8 +89,8 @@ def _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes)
            ("manifest", "Manifest", None)]
     if charts.empty:
         charts.close()
-    # A notebook runs no script: the whole ledger, not one page of it.
-    whole = render.section("ledger", holes.mark(rows), total, total, render.LEDGER_COLUMNS, False)
+    # A notebook runs no script: the ledger's first NOTEBOOK_ROWS rows, not one page of them.
+    whole = render.section("ledger", holes.mark(rows), total, min(total, NOTEBOOK_ROWS), render.LEDGER_COLUMNS, False)
     return {"sections": html, "whole_ledger": whole, "data": ledger.data_head() + str(holes.mark(data)) + "]}",
             "nav": nav, "title": f"{plan['notebook']} over {plan['values_file']}", "holes": holes,
             "charts": holes.mark_raw(charts, "[]") if not charts.empty else None}

@@ -48,10 +48,13 @@ def tag(key: list[str | list | bool | None], run: Run, logs: set) -> str | None:
 
 
 class Pieces:
-    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order."""
+    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order. Of a run that is not
+    cached (pending, running) beyond the first ``rows`` runs, the ledger row's HTML is not made: the
+    page and master.ipynb show only the first rows as HTML (the page's script shows the rest)."""
 
-    def __init__(self, output, ids, tags, thumbnailed, logs):
+    def __init__(self, output, ids, tags, thumbnailed, logs, rows=None):
         self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
+        self.rows = rows
         self.mode = "t" if thumbnailed else "f"
         cached = output is not None and any(t is not None for t in tags)
         self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
@@ -61,13 +64,14 @@ class Pieces:
                                else 0 for i, t in zip(ids, tags))
         self.made = None
 
-    def prepare(self, source: ListedRuns | RunSpool) -> None:
+    def prepare(self, source: ListedRuns | RunSpool, figured: bytearray | None = None) -> None:
         """Draw the charts and make the thumbnails of the stale runs (of ``source``, a RunSpool or
-        ListedRuns in the same order), before any of their tiles is rendered."""
+        ListedRuns in the same order) that hold figures (``figured``: a flag a run, as Tally.figured),
+        before any of their tiles is rendered."""
         if self.output is None:
             return
         self._redraw(source)
-        stale = [i for i, flag in enumerate(self.stale) if flag]
+        stale = [i for i, flag in enumerate(self.stale) if flag and (figured is None or figured[i])]
         if not stale:
             return
         gallery.draw_charts(self.output, (source.entry(i)[0] for i in stale))
@@ -90,7 +94,8 @@ class Pieces:
             if entry is not None and PARTS <= entry.keys():
                 self.writer.keep(run.id)
                 return entry
-        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs)
+        html = self.rows is None or index < self.rows or self.tags[index] is not None
+        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs, html)
         if self.tags[index] is not None and self.writer is not None:
             self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
         return entry
@@ -103,18 +108,19 @@ class Pieces:
             self.reader.close()
 
 
-def _render(output, run, thumbnailed, made, logged):
+def _render(output, run, thumbnailed, made, logged, html=True):
     row = sections.row(run)
     if logged:
         row[K["log"]] = inside_href(Layout().log(run.id))
     tiles = gallery.run_tiles(output, run, thumbnailed, made) if output is not None else []
     row[K["figures"]] = len(tiles)
-    html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
+    tiles_html = [(cell, str(render.section("tile", run.id, n, run.label, sections.anchor(run), src, href, note, live)))
             for n, (cell, src, href, note, live) in enumerate(tiles)]
     # master.ipynb's charts of this run, as JSON text (its notebook is read only when it drew one)
     charts = ",".join(json.dumps(found, ensure_ascii=False, sort_keys=True)
                       for found in chartcells.run_outputs(output, run, not thumbnailed)) if output is not None else ""
-    return {"row": str(render.section("ledger_row", row)), "json": script_json(row), "tiles": html, "charts": charts}
+    return {"row": str(render.section("ledger_row", row)) if html else "", "json": script_json(row), "tiles": tiles_html,
+            "charts": charts}
 
 
 def logs(output: str | Path | None) -> set:

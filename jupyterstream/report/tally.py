@@ -36,6 +36,7 @@ class Tally:
         self.table, self.tabled, self.groups, self.pythons = [], 0, {}, set()
         self.members = {}   # group -> the id of every run in it (the plan's own strings: a reference each)
         self.states_only = True
+        self.figured = bytearray()   # 1 for each run (in order) that holds a figure: those the gallery draws
         self.used = {}   # "duration (s)", "peak memory (MB)", "CPU (s)" -> (labels, floats): charted beside the metrics
 
     def add(self, run: Run, label: str | None = None, ident: str | None = None) -> None:
@@ -52,6 +53,7 @@ class Tally:
             self._host(run.host, run.ok, duration)
         if run.python:
             self.pythons.add(Host(run.host, run.python))
+        self.figured.append(1 if run.figures else 0)
         for place in run.figures:
             kind = figspec.kind_of(place.get("mime"))
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
@@ -127,9 +129,13 @@ class Tally:
     def links(self, labels: list) -> dict:
         """{label: '#run-ID'} of the first run of each of ``labels``."""
         wanted, found = set(labels), {}
+        if not wanted:
+            return found
         for label, ident in self.pairs():
             if label in wanted and label not in found:
                 found[label] = f"#run-{ident}"
+                if len(found) == len(wanted):
+                    break  # the rest of a big plan need not be read
         return found
 
     def states_map(self) -> bool:

@@ -11,7 +11,7 @@ from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan
 from .holes import Spool
 from .master import counts, metric_names
-from .plaintext import for_csv, for_terminal
+from .plaintext import for_csv_row, for_terminal
 from .render import page_chunks
 from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
@@ -36,14 +36,16 @@ def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = 
 def _collect(output, plan, html, metric_tag, refresh):
     slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
     plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
-    jobs, logs, runs, tags = [Job.from_record(j) for j in plan["jobs"]], pieces.logs(output), RunSpool(output), []
-    tally = Tally(lambda: ((job.label(), job.id) for job in jobs))
+    jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
+    # the plan's labels and ids, walked from plan.json when asked (Job.from_record: one shape), never held
+    tally = Tally(lambda: ((job.label(), job.id) for job in map(Job.from_record, jobs)))
     kept = history.Recorder(output)
-    for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag)):
+    for run, key, line in each_run(output, plan, metric_tag=metric_tag):
         runs.add(line)
-        tally.add(run, jobs[index].label(), jobs[index].id)
+        tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
+    runs.tally = tally  # what summary() and watch() count, without reading every run again
     tables = Tables(tally, output)
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
@@ -109,16 +111,23 @@ class Tables:
         self.runs.close()
 
 
-def watch(output: "str | Path", every: int, metric_tag: "str | None" = None, log: object = None, sleep: object = time.sleep) -> RunSpool:
-    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs."""
+def watch(output: "str | Path", every: int, metric_tag: "str | None" = None, log: object = None, sleep: object = time.sleep,
+          clock: object = time.monotonic) -> RunSpool:
+    """Collect every ``every`` seconds while runs are pending or running, then once more; the runs.
+    Each collect starts ``every`` seconds after the last one started, or, when one took longer than
+    that, as soon as it ends (the line says so): collects never overlap, nor pile up behind a slow one."""
     while True:
+        started = clock()
         runs = collect(output, metric_tag=metric_tag, refresh=max(1, round(every)))
-        waiting = sum(r.state in WAITING for r in runs)
+        waiting, took = sum(runs.tally.states.get(state, 0) for state in WAITING), clock() - started
         if log is not None:
-            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running", file=log, flush=True)
+            late = f" (the collect took {took:.1f} s, longer than WATCH={every:g}: the next starts now)" \
+                if took > every and waiting else ""
+            print(f"{time.strftime('%H:%M:%S')} {len(runs)} runs, {waiting} pending or running{late}", file=log,
+                  flush=True)
         if not waiting:
             return runs
-        sleep(every)
+        sleep(max(0.0, every - took))
 
 
 def metrics_csv(runs: object) -> str:
@@ -162,19 +171,21 @@ def runs_row(run: object) -> list:
 def summary(output: "str | Path", runs: object) -> str:
     """A few lines for the terminal: counts, the runs that failed, and where the report is. Text from
     the runs is shown without escape sequences or control characters."""
-    tally = counts(runs)
-    parts = ", ".join(f"{n} {for_terminal(s)}" for s, n in tally.items())
+    tally = getattr(runs, "tally", None)  # a collect's own: the runs are not read again to count them
+    counted = tally.counts() if tally is not None else counts(runs)
+    parts = ", ".join(f"{n} {for_terminal(s)}" for s, n in counted.items())
     lines = [f"{len(runs)} runs: {parts}"]
-    bad = [r for r in runs if not r.ok]
+    failed = len(runs) - counted.get("ok", 0)
+    bad = _first_bad(runs, 10) if tally is not None else [r for r in runs if not r.ok]
     for run in bad[:10]:
         fail = run.failure
         why = f"cell {fail.get('cell_index')}: {fail.get('ename')}: {fail.get('evalue')}" if fail.get("ename") \
             else (run.message.splitlines()[-1] if run.message.strip() else "")
         why = for_terminal(why.splitlines()[0] if why.strip() else "")
         lines.append(f"  {for_terminal(run.state):<16} {for_terminal(run.label)[:30]:<30} {_clip(why, 100)}")
-    if len(bad) > 10:
-        lines.append(f"  ... and {len(bad) - 10} more: see the report")
-    groups = triage.groups(bad)
+    if failed > 10:
+        lines.append(f"  ... and {failed - 10} more: see the report")
+    groups = tally.ordered_groups() if tally is not None else triage.groups(bad)
     if groups:
         lines.append("failure groups (run one again with make run ONLY_GROUP=KEY, or --only-group KEY):")
         lines += [f"  {g.size:>5} run{'s' if g.size != 1 else ' '}  {for_terminal(g.key)}" for g in groups[:10]]
@@ -185,6 +196,17 @@ def summary(output: "str | Path", runs: object) -> str:
         lines.append(failfast.describe(stopped))
     lines.append(f"report: {Path(output) / 'report.html'}  (also master.ipynb, metrics.csv, runs.csv)")
     return "\n".join(lines)
+
+
+def _first_bad(runs, limit):
+    """The first ``limit`` runs that are not ok, read one at a time (not every run of a big sweep)."""
+    found = []
+    for run in runs:
+        if not run.ok:
+            found.append(run)
+            if len(found) == limit:
+                break
+    return found
 
 
 def _clip(text, width):
@@ -226,6 +248,8 @@ def _received(run, name):
 
 def _integer(text):
     """An exit value or signal of the joblog as the number it is ('-1' is no formula)."""
+    if not text:
+        return text  # a run with no joblog row (most of a big sweep's, before they run)
     try:
         return int(text)
     except (TypeError, ValueError):
@@ -244,4 +268,4 @@ def _writer(handle):
 
 
 def _safe(row):
-    return [for_csv(c) for c in row]
+    return for_csv_row(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from . import budget
 from ..errors import ValuesError
 from .rows import Row
 
@@ -18,10 +19,11 @@ GRID_LIMIT = 1_000_000  # jobs; beyond this a sweep is a mistake in the values, 
 def combine(where: str, axes: list[list]) -> list[Row]:
     """Every combination of one row from each of ``axes`` (lists of rows), merged into one row each."""
     count = math.prod(len(axis) for axis in axes)
+    sizes = " × ".join(str(len(axis)) for axis in axes)
     if count > GRID_LIMIT:
-        sizes = " × ".join(str(len(axis)) for axis in axes)
         raise ValuesError(where, None, f"the grid makes {count:,} jobs ({sizes}), more than {GRID_LIMIT:,}: "
                           "split the sweep or shorten the lists")
+    budget.check(where, count, sizes)  # before the rows are made: a grid that cannot be planned is refused now
     return [_merge(parts) for parts in itertools.product(*axes)]
 
 

@@ -113,7 +113,7 @@ def read(sources: list | Values | Path, param: tuple[str, ...] | str = "state") 
         raise ValuesError("VALUES", None, f"no values given: name a values file, or give the values after "
                           f"{GROUP!r} (several of either make a grid)")
     feed = iter(_names(param, sources))
-    with values._no_cycle_collection():
+    with values.no_cycle_collection():
         per_source = [_read(s, next(feed) if _one_column(s) else None) for s in sources]
         rows = per_source[0] if len(sources) == 1 else grid.of_files(sources, per_source)
     where = " × ".join(s.shown() if isinstance(s, Group) else str(s) for s in sources)

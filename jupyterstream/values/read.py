@@ -37,13 +37,13 @@ def read_values(paths: list[Path] | Path, param: list[str] | str = "state") -> l
                           "give one name per one-column file, in the same order (PARAM=\"state year\", "
                           "or --param state --param year)")
     feed = iter(names)
-    with _no_cycle_collection():
+    with no_cycle_collection():
         per_file = [_read_file(p, next(feed) if _format(p) == "lines" else None) for p in paths]
         return per_file[0] if len(paths) == 1 else grid.of_files(paths, per_file)
 
 
 @contextlib.contextmanager
-def _no_cycle_collection():
+def no_cycle_collection():
     """Reading makes up to millions of small objects and no reference cycles: the cyclic garbage
     collector would only rescan them again and again (a 100,000-entry JSON file: 3.6 s instead of 17)."""
     enabled = gc.isenabled()

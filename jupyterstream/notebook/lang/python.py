@@ -63,8 +63,15 @@ def _parse(source, path):
                             f"would run it: {getattr(exc, 'msg', exc)}{where}; fix the cell") from None
 
 
+# Types whose repr() is always a literal that evaluates back to the value (a float's repr round-trips):
+# no need to parse it again, which was most of the cost of a 100,000-value plan.
+PLAIN = (str, int, bool, type(None))
+
+
 def literal(value: object) -> str:
     """Return Python source that evaluates to ``value``; never anything but a literal."""
+    if type(value) in PLAIN or type(value) is float and math.isfinite(value):
+        return repr(value)
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
     if isinstance(value, (list, tuple, set)) and _has_non_finite(value):

@@ -12,10 +12,13 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
+from jupyterstream.launch.plan import build_plan, stage
 from jupyterstream.report import master
+from jupyterstream.report import write as report
+from jupyterstream.report.master import NOTEBOOK_ROWS
 from jupyterstream.collect.runs import Run
 
-from ..helpers import places, png, write_run
+from ..helpers import notebook as make_notebook, places, png, save, write_run
 
 PLAN = {"notebook": "notebooks/births.ipynb", "values_file": "states.txt",
         "notebook_sha256": "a" * 64, "values_sha256": "b" * 64}
@@ -367,3 +370,20 @@ def test_quotes_from_values_cannot_end_an_attribute():
     run = Run("x", "x' onmouseover='alert(1)", {}, state="ok", metrics={"m": 1.0})
     html = all_html(build([run, Run("y", "y", {}, state="ok", metrics={"m": 2.0})])[1])
     assert "onmouseover='" not in html and "onmouseover=\"" not in html
+
+
+def test_master_ipynb_of_a_sweep_bigger_than_its_ledger_holds_the_first_rows_and_says_where_the_rest_are(tmp_path):
+    count = NOTEBOOK_ROWS + 200
+    values = tmp_path / "values.txt"
+    values.write_text("".join(f"v{i:05d}\n" for i in range(count)))
+    output = tmp_path / "out"
+    stage(build_plan(save(make_notebook(), tmp_path / "nb.ipynb"), values), output)
+    report.collect(output)
+    master = nbformat.read(output / "master.ipynb", as_version=4)
+    ledger = next(c for c in master.cells if c["id"] == "runs").outputs[0]["data"]["text/html"]
+    assert ledger.count("<tr") == NOTEBOOK_ROWS + 1  # the header's row, then the first runs
+    assert "v00000" in ledger and f"v{NOTEBOOK_ROWS - 1:05d}" in ledger and f"v{NOTEBOOK_ROWS:05d}" not in ledger
+    assert f"The first {NOTEBOOK_ROWS} of {count} runs; all of them are in runs.csv." in ledger
+    assert len((output / "runs.csv").read_text().splitlines()) == count + 1
+    page = (output / "report.html").read_text()
+    assert page.count('"i":"v0') == count  # the page's script still has every run

@@ -4,6 +4,7 @@ allowed by its hash; escaping helpers for JSON in a script element and links ins
 import base64
 import hashlib
 import html
+import io
 import json
 import re
 
@@ -95,9 +96,41 @@ def test_watch_collects_until_no_run_is_pending_or_running(tmp_path):
         if len(naps) == 2:
             (tmp_path / "todo.txt").write_text("")
 
-    runs = report.watch(tmp_path, 2, sleep=sleep)
-    assert naps == [2, 2] and [r.state for r in runs] == ["missing"]
+    runs = report.watch(tmp_path, 2, sleep=sleep, clock=Clock(0.5))
+    assert naps == [1.5, 1.5] and [r.state for r in runs] == ["missing"]
     assert "refresh" not in (tmp_path / "report.html").read_text()
+
+
+class Clock:
+    """A monotonic clock on which each collect takes ``step`` seconds (it is read once before and once
+    after each)."""
+
+    def __init__(self, step):
+        self.now, self.step, self.reads = 0.0, step, 0
+
+    def __call__(self):
+        self.reads += 1
+        if self.reads % 2 == 0:
+            self.now += self.step
+        return self.now
+
+
+def test_a_collect_longer_than_the_watch_period_says_so_and_the_next_one_starts_when_it_ends(tmp_path):
+    plan = dict(PLAN, jobs=[{"id": "AL", "label": "AL", "texts": {}, "identity": "i"}])
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "todo.txt").write_text("AL\n")
+    naps, log = [], io.StringIO()
+
+    def sleep(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            (tmp_path / "todo.txt").write_text("")
+
+    report.watch(tmp_path, 2, log=log, sleep=sleep, clock=Clock(3.0))
+    lines = log.getvalue().splitlines()
+    assert naps == [0.0, 0.0], "never a negative wait, and never a second collect started beside one running"
+    assert all("the collect took 3.0 s, longer than WATCH=2: the next starts now" in line for line in lines[:2])
+    assert "longer than" not in lines[2] and lines[2].endswith("0 pending or running")
 
 
 def test_cached_pieces_are_rendered_again_when_the_code_that_renders_them_changes(tmp_path, monkeypatch):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyterstream.report.plaintext import CELL_LIMIT, for_csv, for_terminal
+from jupyterstream.report.plaintext import CELL_LIMIT, for_csv, for_csv_row, for_terminal
 
 
 @pytest.mark.parametrize("text, shown", [
@@ -33,3 +33,9 @@ def test_a_csv_text_over_the_limit_is_cut_short_saying_how_long_it_was():
     cell = for_csv("x" * (CELL_LIMIT + 1))
     assert cell.startswith("x" * CELL_LIMIT) and cell.endswith(f"({CELL_LIMIT + 1:,} characters in all: see the run's notebook)")
     assert for_csv("y" * CELL_LIMIT) == "y" * CELL_LIMIT
+
+
+def test_a_csv_row_is_made_safe_cell_by_cell_exactly_as_for_csv_makes_each_cell():
+    cells = ["AL", "", "=1+1", "-1", "+x", "@SUM(A1)", "\tx", "\rx", "x" * (CELL_LIMIT + 1), 3, -1.5, True, None,
+             float("nan"), {"a": 1}, "'quoted"]
+    assert for_csv_row(cells) == [for_csv(c) for c in cells]  # the same objects, nan included

@@ -1,0 +1,82 @@
+"""plan.json read back without holding its jobs: the plan's head as a dict, and its jobs as a sequence
+that reads the file again, a job a line, each time it is walked (launch/plan.py writes it so).
+
+A collect of 100,000 runs held 100,000 job dicts (95 MB) for as long as it ran; walked from the file,
+it holds one. A plan.json of another shape (written by hand, or by an older version) is read whole.
+"""
+
+import json
+from pathlib import Path
+
+from ..errors import OutputError
+
+JOBS_LINE = ' "jobs": [\n'
+END_LINE = "]}\n"
+
+
+def load(output):
+    """The plan of ``output``: a dict whose "jobs" is a list or a StreamedJobs; a clear error when
+    there is none or it is corrupt."""
+    path = Path(output) / "plan.json"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head, lines = _head(handle)
+            start = handle.tell()
+            if head is not None and handle.readline()[:1] in ("{", "]"):  # not an indented list of jobs
+                handle.seek(start)
+                return dict(head, jobs=StreamedJobs(path, start, _count(handle, lines)))
+            handle.seek(0)
+            return json.loads(handle.read())
+    except FileNotFoundError:
+        raise OutputError(f"{path}: no plan here: run 'make run' (or 'jupyterstream run') first") from None
+    except ValueError as exc:
+        raise OutputError(f"{path}: corrupt ({exc}): run 'make run' again to rewrite it") from None
+
+
+class StreamedJobs:
+    """The jobs of a plan.json a job a line: len(), and iteration that reads them from the file."""
+
+    def __init__(self, path, offset, count):
+        self.path, self.offset, self.count = path, offset, count
+
+    def __len__(self):
+        return self.count
+
+    def __iter__(self):
+        with open(self.path, encoding="utf-8") as handle:
+            handle.seek(self.offset)
+            for number in range(self.count):
+                line = handle.readline()
+                try:
+                    yield json.loads(line.rstrip().removesuffix(","))
+                except ValueError as exc:  # changed since it was opened: as load says of a corrupt plan
+                    raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
+                                      "to rewrite it") from None
+
+
+def _head(handle):
+    """(the plan's fields before its jobs, lines read) when the file is a job a line; else (None, 0)."""
+    lines = []
+    while len(lines) < 100:
+        line = handle.readline()
+        if line == JOBS_LINE:
+            head = json.loads("".join(lines).rstrip().removesuffix(",") + "}")
+            return (head, len(lines) + 1) if isinstance(head, dict) and "jobs" not in head else (None, 0)
+        if not line.startswith(("{", " ")):
+            return None, 0
+        lines.append(line)
+    return None, 0
+
+
+def _count(handle, lines):
+    """How many job lines follow (each one JSON object on its line, read when the jobs are walked); a
+    plan cut short is corrupt."""
+    count = 0
+    while True:
+        line = handle.readline()
+        if line == END_LINE:
+            return count
+        if not line.startswith("{") or not line.rstrip().removesuffix(",").endswith("}"):
+            raise ValueError(f"line {lines + count + 1}: not a job" if line else
+                             "the list of jobs is not closed: the file was cut short")
+        count += 1
