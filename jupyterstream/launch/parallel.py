@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..atomic import SCRATCH
 from .mirror import cache_folder
+from ..runner.batch import BATCH_INPUTS
 from ..runner.argv import RunOne, seconds
 from ..runner.outcome import TMPDIR_ENV
 from ..runner.rundir import FILES
@@ -103,8 +104,14 @@ def job_command(settings: Settings, placeholder: str = "{}") -> list[str]:
         # nbconvert takes whole seconds only
         command.append(f"--ExecutePreprocessor.timeout={math.ceil(settings.cell_timeout)}")
     # A batch's job (parallel's -X) gets one input word per value; nbconvert names each output after its input.
-    partial = ".{notebook_name}.partial" if batch_size(settings) > 1 else f".{placeholder}.partial"
-    command += ["--output-dir", f"{out}/runs", "--output", partial, f"{out}/inputs/{placeholder}.ipynb"]
+    # A batch's job (parallel's -X) gets its ids in the one word that is {} alone: no other word holds a
+    # replacement string, since parallel's context replacement does not keep a quoted path whole (one with
+    # a quote in it). run-one puts each id's staged notebook where BATCH_INPUTS stands (runner/batch.py);
+    # nbconvert names each output after its input.
+    if batch_size(settings) > 1:
+        command += ["--output-dir", f"{out}/runs", "--output", ".{notebook_name}.partial", f"{out}/inputs/{BATCH_INPUTS}"]
+    else:
+        command += ["--output-dir", f"{out}/runs", "--output", f".{placeholder}.partial", f"{out}/inputs/{placeholder}.ipynb"]
     # Under Slurm each job is a job step on some node; OUTPUT is shared, so the paths stay as they are.
     return [*settings.srun, python, run_one] + run_one_arguments(settings, out, placeholder, command).words()
 

@@ -28,6 +28,10 @@ from .layout import INPUTS, LOGS, Layout
 from .outcome import TOKEN_ENV, Status
 
 TICK = 0.25  # seconds between the watchdog's looks at the running value's clock
+# The input word of a batch's nbconvert command, in OUTPUT/inputs/: run-one puts there the staged notebook
+# of each id it was given (inputs_of), so that no word but the ids themselves goes through parallel's
+# replacement. A name no job id can have (ids never start with '.').
+BATCH_INPUTS = ".batch-inputs.ipynb"
 
 
 class Batch:
@@ -169,6 +173,14 @@ class Batch:
         if self.current is not None:
             self.current.stopped_by = self.current.stopped_by or reason
         stop_child(self.child)
+
+
+def with_inputs(command, output, ids):
+    """The command run-one was given, with the ids' staged notebooks where a batch's BATCH_INPUTS stands
+    (a one-value job's command names its notebook itself, and is left as it is)."""
+    if not any(os.path.basename(word) == BATCH_INPUTS for word in command):
+        return command
+    return inputs_of(command, output, ids)
 
 
 def inputs_of(command, output, ids):

@@ -31,6 +31,7 @@ from .outcome import ENV_LIMIT, env_can_hold  # noqa: F401 (ENV_LIMIT: this modu
 # Every process of a job (nbconvert, the kernel, whatever a cell starts) inherits TOKEN, so the job
 # can find and stop what a notebook left running in the background.
 from .outcome import CWD_ENV, JOB_ENV, META_KEY, NOT_RETRYABLE, PARTIAL_ENV, TMPDIR_ENV, TOKEN_ENV as TOKEN, Status, exit_code
+from .batch import Batch, with_inputs
 from .rundir import RunFolder
 from .stopping import stop_child, watch_hangup
 
@@ -41,9 +42,9 @@ def main(argv: "list[str] | None" = None, started: "float | None" = None) -> int
     args = parse_argv(sys.argv[1:] if argv is None else argv)
     _sweeps_tmpdir()
     reaper.become_subreaper()
+    args.command = with_inputs(args.command, args.output, args.job_ids)  # a batch's notebooks, by id
     jobs = [make_job(args, job_id, started) for job_id in args.job_ids]
     if len(jobs) > 1:
-        from .batch import Batch
         codes = Batch(jobs, args.command, args.job_timeout, args.attempts).run()
     else:
         codes = [_run_alone(jobs[0], args.attempts)]

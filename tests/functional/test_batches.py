@@ -140,7 +140,9 @@ def test_preview_with_batch_1_prints_todays_one_value_a_job_lines(tmp_path):
     assert one.returncode == 0 and many.returncode == 0, one.stderr + many.stderr
     assert "batches: none" in one.stdout and " -X " not in one.stdout and "--output .v0.partial" in one.stdout
     assert "batches: 10 values a job" in many.stdout and "--max-args 10 -X" in many.stdout
-    assert "run-one" in many.stdout and f"{tmp_path}/out/inputs/v9.ipynb" in many.stdout
+    # a batch's ids are the one word parallel replaces; run-one names their notebooks where .batch-inputs stands
+    assert "run-one" in many.stdout and " v0 v1 v2 v3 v4 v5 v6 v7 v8 v9 " in many.stdout
+    assert f"{tmp_path}/out/inputs/.batch-inputs.ipynb" in many.stdout and "inputs/v9.ipynb" not in many.stdout
 
 
 def stopped_mid_batch(tmp, name, how):
