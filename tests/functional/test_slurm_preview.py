@@ -7,15 +7,20 @@ import subprocess
 from support import NOTEBOOKS, REPO
 
 
-def test_make_preview_slurm_1_prints_the_batch_script_and_the_srun_per_job_lines(tmp_path):
-    values = tmp_path / "values.txt"
-    values.write_text("a\nb\n")
+def preview_slurm(tmp_path, notebook, values, *variables):
+    """`make preview SLURM=1` of ``notebook`` over ``values`` (lines) outside any allocation; its output lines."""
+    path = tmp_path / "values.txt"
+    path.write_text("".join(f"{v}\n" for v in values))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    done = subprocess.run(["make", "--no-print-directory", "preview", "SLURM=1", f"NOTEBOOK={NOTEBOOKS / 'echo.ipynb'}",
-                           f"VALUES={values}", f"OUTPUT={tmp_path / 'out'}", "NODES=2", "TASKS=6", "CPUS=2"],
+    done = subprocess.run(["make", "--no-print-directory", "preview", "SLURM=1", f"NOTEBOOK={NOTEBOOKS / notebook}",
+                           f"VALUES={path}", f"OUTPUT={tmp_path / 'out'}", *variables],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    return done.stdout.splitlines(), path
+
+
+def test_make_preview_slurm_1_prints_the_batch_script_and_the_srun_per_job_lines(tmp_path):
+    lines, values = preview_slurm(tmp_path, "echo.ipynb", ["a", "b"], "NODES=2", "TASKS=6", "CPUS=2")
     assert "#SBATCH --nodes=2" in lines and "#SBATCH --ntasks=6" in lines and "#SBATCH --cpus-per-task=2" in lines
     run = next(line for line in lines if line.startswith("exec "))
     assert " run " in run and "--slurm on" in run and str(values) in run
@@ -26,14 +31,8 @@ def test_make_preview_slurm_1_prints_the_batch_script_and_the_srun_per_job_lines
 
 
 def test_the_batch_scripts_run_line_gives_constants_and_fail_fast_again_and_leaves_defaults_out(tmp_path):
-    values = tmp_path / "values.txt"
-    values.write_text("a\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    done = subprocess.run(["make", "--no-print-directory", "preview", "SLURM=1", f"NOTEBOOK={NOTEBOOKS / 'typed.ipynb'}",
-                           f"VALUES={values}", f"OUTPUT={tmp_path / 'out'}", "PARAM=code", "P=n=2", "FAIL_FAST=3"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    run = next(line for line in done.stdout.splitlines() if line.startswith("exec "))
+    lines, values = preview_slurm(tmp_path, "typed.ipynb", ["a"], "PARAM=code", "P=n=2", "FAIL_FAST=3")
+    run = next(line for line in lines if line.startswith("exec "))
     assert "--set n=2" in run and "--fail-fast 3" in run
     assert "--files-limit" not in run and "--memory-limit" not in run  # the make defaults are the run's own
     assert run.endswith(f"-- {NOTEBOOKS / 'typed.ipynb'} {values}")
