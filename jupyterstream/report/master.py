@@ -29,13 +29,14 @@ NOTE = "# The report's {} section, collected by jupyterstream (the output below;
 
 
 def assemble(plan: dict, source: object, tally: object, tags: list, output: object = None, checked: "dict | None" = None, logs: set = frozenset(),
-             also: object = None, notes: "dict | None" = None) -> dict[str, object]:
+             also: object = None, notes: "dict | None" = None, bulk: bool = False) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
-    ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence})."""
+    ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence}); ``bulk``:
+    runs with no files get their ledger data from a template (pieces.py)."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs,
-                         rows=NOTEBOOK_ROWS)
+                         rows=NOTEBOOK_ROWS, bulk=bulk)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from ..collect import cachelines
+from ..collect.runs import Run, is_bare, run_of
 from .figures import chartcells, drawn, gallery
 from . import render, sections
 from .escape import inside_href, script_json
@@ -25,7 +26,6 @@ from ..runner.outcome import Status
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..collect.runs import Run
     from ..collect.spool import ListedRuns, RunSpool
 
 CACHE = ".report-pieces.json"
@@ -52,9 +52,9 @@ class Pieces:
     cached (pending, running) beyond the first ``rows`` runs, the ledger row's HTML is not made: the
     page and master.ipynb show only the first rows as HTML (the page's script shows the rest)."""
 
-    def __init__(self, output, ids, tags, thumbnailed, logs, rows=None):
+    def __init__(self, output, ids, tags, thumbnailed, logs, rows=None, bulk=False):
         self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
-        self.rows = rows
+        self.rows, self.bare = rows, BareRows() if bulk else None
         self.mode = "t" if thumbnailed else "f"
         cached = output is not None and any(t is not None for t in tags)
         self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
@@ -95,7 +95,11 @@ class Pieces:
                 self.writer.keep(run.id)
                 return entry
         html = self.rows is None or index < self.rows or self.tags[index] is not None
-        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs, html)
+        logged = f"{run.id}.log" in self.logs
+        if self.bare is not None and not html and not logged and is_bare(run):
+            entry = self.bare.entry(run)
+        else:
+            entry = _render(self.output, run, self.thumbnailed, self.made, logged, html)
         if self.tags[index] is not None and self.writer is not None:
             self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
         return entry
@@ -121,6 +125,31 @@ def _render(output, run, thumbnailed, made, logged, html=True):
                       for found in chartcells.run_outputs(output, run, not thumbnailed)) if output is not None else ""
     return {"row": str(render.section("ledger_row", row)) if html else "", "json": script_json(row), "tiles": tiles_html,
             "charts": charts}
+
+
+class BareRows:
+    """The ledger data of runs with no files (collect/bare.py), from one rendered row a state: such a
+    run's row differs from the template's only in its id, label and parameters, each encoded alone."""
+
+    MARKS = ("\x00id\x00", "\x00label\x00", "\x00texts\x00")
+
+    def __init__(self):
+        self.parts = {}
+
+    def entry(self, run: Run) -> dict:
+        """{"row", "json", "tiles", "charts"} of a run with no files, its row's HTML left out (as _render's)."""
+        parts = self.parts.get(run.state) or self.parts.setdefault(run.state, self._split(run.state))
+        given = (script_json(run.id), script_json(run.label), script_json(run.texts), "")
+        return {"row": "", "json": "".join(p for pair in zip(parts, given) for p in pair), "tiles": [], "charts": ""}
+
+    def _split(self, state):
+        empty = run_of(dict(vars(Run(*self.MARKS)), state=state))
+        text = _render(None, empty, False, None, False, html=False)["json"]
+        parts = []
+        for mark in self.MARKS:
+            head, text = text.split(script_json(mark), 1)
+            parts.append(head)
+        return [*parts, text]
 
 
 def logs(output: str | Path | None) -> set:

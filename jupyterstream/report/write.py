@@ -20,27 +20,30 @@ from ..runner.outcome import WAITING
 from ..runner.planned import Job
 
 
-def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = None, refresh: "int | None" = None) -> RunSpool:
+def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = None, refresh: "int | None" = None,
+            bulk: bool = True) -> RunSpool:
     """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
     file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
     pending or running. The runs are read once and counted (tally.py), then read back once more from the
     spool as the page, the notebook and the CSV files are written: nothing holds every run at once.
     Whatever file cannot be written (a spool, a figure, the page), the collect stops with an OutputError
-    that names it (atomic.py), and the previous report stays."""
+    that names it (atomic.py), and the previous report stays. Runs with no files at all are made from
+    templates (collect/bare.py); ``bulk=False`` reads and renders every run one at a time instead, with
+    the same result (what the tests compare the bulk path with)."""
     output = Path(output)
     plan = load_plan(output)
     with writing(output, WRITE_ERRNOS):  # a write no atomic.py function names: OUTPUT cannot be written
-        return _collect(output, plan, html, metric_tag, refresh)
+        return _collect(output, plan, html, metric_tag, refresh, bulk)
 
 
-def _collect(output, plan, html, metric_tag, refresh):
+def _collect(output, plan, html, metric_tag, refresh, bulk):
     slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
     plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     # the plan's labels and ids, walked from plan.json when asked (Job.from_record: one shape), never held
     tally = Tally(lambda: ((job.label(), job.id) for job in map(Job.from_record, jobs)))
     kept = history.Recorder(output)
-    for run, key, line in each_run(output, plan, metric_tag=metric_tag):
+    for run, key, line in each_run(output, plan, metric_tag=metric_tag, bulk=bulk):
         runs.add(line)
         tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
         tags.append(pieces.tag(key, run, logs))
@@ -49,7 +52,7 @@ def _collect(output, plan, html, metric_tag, refresh):
     tables = Tables(tally, output)
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
-                                  notes=_notes(output))
+                                  notes=_notes(output), bulk=bulk)
     except BaseException:
         tables.close()
         kept.close()
