@@ -64,12 +64,6 @@ class Run:
 
 
 FIELDS = frozenset(f.name for f in fields(Run))
-EMPTY = bare.rest(Run("", "", {}))  # what a run with no files holds besides its state and the plan's parts
-
-
-def is_bare(run: Run) -> bool:
-    """True for a pending or missing run known only from the plan (bare.py): its pieces come from a template."""
-    return bare.is_bare(run, EMPTY)
 
 
 def load_plan(output: "str | Path") -> dict:
@@ -91,7 +85,7 @@ def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
 
 def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None,
          bulk: bool = True) -> object:
-    """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
+    """Yield (Run, file identity, its index line as bytes, or a bare.Line) for every planned job, one at a time, re-reading
     only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
     running, pending, missing or killed (which depend on live processes) is read again each time. The
@@ -113,7 +107,8 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
             if names is not None and bare.has_no_files(job.id, logrow, names):
                 # a transient state: neither kept in the index nor read from it (as summarize's would be)
                 queued_ = job.id in queued
-                yield run_of(templates.run(job, queued_)), templates.key(job, queued_), templates.line(job, queued_)
+                yield run_of(templates.run(job, queued_)), templates.key(job, queued_), \
+                    bare.compact(templates, job, queued_)
                 continue
             key = _signature(layout, job, logrow) + [job.id in queued, metric_tag, edited]
             line = old.line(job.id) if old is not None else None

@@ -32,16 +32,18 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
              also: object = None, notes: "dict | None" = None, bulk: bool = False) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
-    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
+    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run, bare)`` is called for each
+    (bare: it has no files at all).
     ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence}); ``bulk``:
     runs with no files get their ledger data from a template (pieces.py)."""
     made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs,
-                         rows=NOTEBOOK_ROWS, bulk=bulk)
+                         rows=NOTEBOOK_ROWS)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
         for index, (run, _) in enumerate(source.entries()):
-            piece = made.get(index, run)
+            plain = bulk and source.bare(index)  # no files: its pieces from a template (pieces.BareRows)
+            piece = made.get(index, run, plain)
             if index < NOTEBOOK_ROWS:
                 rows.write(("\n" if index else "") + piece["row"])
             data.write(("," if index else "") + piece["json"])
@@ -55,7 +57,7 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
             if piece["charts"]:
                 charts.write(("" if charts.empty else ",") + piece["charts"])
             if also is not None:
-                also(run)
+                also(run, plain)
     except BaseException:
         for spool in [rows, data, charts, *(spool for _, spool in cells.values())]:
             spool.close()

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from ..collect import cachelines
-from ..collect.runs import Run, is_bare, run_of
+from ..collect.runs import Run, run_of
 from .figures import chartcells, drawn, gallery
 from . import render, sections
 from .escape import inside_href, script_json
@@ -52,9 +52,9 @@ class Pieces:
     cached (pending, running) beyond the first ``rows`` runs, the ledger row's HTML is not made: the
     page and master.ipynb show only the first rows as HTML (the page's script shows the rest)."""
 
-    def __init__(self, output, ids, tags, thumbnailed, logs, rows=None, bulk=False):
+    def __init__(self, output, ids, tags, thumbnailed, logs, rows=None):
         self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
-        self.rows, self.bare = rows, BareRows() if bulk else None
+        self.rows, self.bare = rows, BareRows()
         self.mode = "t" if thumbnailed else "f"
         cached = output is not None and any(t is not None for t in tags)
         self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
@@ -87,8 +87,9 @@ class Pieces:
             if not flag and any(place.get("sha") in retry for place in source.entry(index)[0].figures):
                 self.stale[index] = 1
 
-    def get(self, index: int, run: Run) -> dict:
-        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
+    def get(self, index: int, run: Run, bare: bool = False) -> dict:
+        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached);
+        of a run with no files (``bare``: collect/bare.py) beyond the rows shown as HTML, from a template."""
         if not self.stale[index]:
             entry = self.reader.entry(run.id)
             if entry is not None and PARTS <= entry.keys():
@@ -96,7 +97,7 @@ class Pieces:
                 return entry
         html = self.rows is None or index < self.rows or self.tags[index] is not None
         logged = f"{run.id}.log" in self.logs
-        if self.bare is not None and not html and not logged and is_bare(run):
+        if bare and not html and not logged:
             entry = self.bare.entry(run)
         else:
             entry = _render(self.output, run, self.thumbnailed, self.made, logged, html)

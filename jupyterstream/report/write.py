@@ -92,13 +92,20 @@ class Tables:
         self.names, self.params = list(tally.names), list(tally.params)
         self.metrics, self.runs = Spool(output), Spool(output)
         self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
+        self.bare = {}  # state -> runs.csv's row of a run with no files, after its id and value (made safe)
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
 
-    def add(self, run: object) -> None:
-        """One run's row of each table."""
+    def add(self, run: object, bare: bool = False) -> None:
+        """One run's row of each table; of a run with no files (``bare``: collect/bare.py), its runs.csv
+        row from a template (only its id and value are its own)."""
         self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
-        self.runs_writer.writerow(_safe(runs_row(run)))
+        if not bare:
+            self.runs_writer.writerow(_safe(runs_row(run)))
+            return
+        if run.state not in self.bare:
+            self.bare[run.state] = _safe(runs_row(run))[2:]  # its status on: the same for every such run
+        self.runs_writer.writerow([*_safe([run.id, run.label]), *self.bare[run.state]])
 
     def write(self, output: "str | Path") -> None:
         """Write both files (each atomically)."""
