@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..runner.planned import Job
     from .runs import Run
 
+PENDING, MISSING = Status.PENDING.value, Status.MISSING.value
 FRESH = {"failure": dict, "metrics": dict, "figures": list, "progress": dict, "cells": list}  # each run its own
 
 
@@ -45,12 +46,12 @@ class Templates:
     """The Run and the file identity of a run with no files, made once for each of pending and missing."""
 
     def __init__(self, empty: Run, key_tail: list):
-        self.fields = {state: dict(vars(empty), state=state) for state in (Status.PENDING.value, Status.MISSING.value)}
+        self.fields = {state: dict(vars(empty), state=state) for state in (PENDING, MISSING)}
         self.key_tail = key_tail
 
     def run(self, job: Job, queued: bool) -> dict:
         """The fields of the job's Run (the plan's own strings and dicts, fresh empty containers)."""
-        fields = dict(self.fields[Status.PENDING.value if queued else Status.MISSING.value])
+        fields = dict(self.fields[PENDING if queued else MISSING])
         fields.update(id=job.id, label=job.label(), texts=job.texts, values=job.values)
         for name, kind in FRESH.items():
             fields[name] = kind()
@@ -75,11 +76,37 @@ def compact(templates: Templates, job: Job, queued: bool) -> Line:
     return Line(templates, (cachefile.COMPACT.encode(parts) + "\n").encode("utf-8"))
 
 
-def expand(templates: Templates, raw: bytes) -> tuple[dict, list]:
-    """(the Run's fields, its file identity) of a spool line that ``compact`` made."""
-    queued, job_id, identity, label, texts, values = json.loads(raw)
-    fields = dict(templates.fields[Status.PENDING.value if queued else Status.MISSING.value])
-    fields.update(id=job_id, label=label, texts=texts, values=values)
-    for name, kind in FRESH.items():
-        fields[name] = kind()
-    return fields, [identity, label, [None, None], None, queued, *templates.key_tail]
+class Given(NamedTuple):
+    """A run with no files as the spool gives it back: the plan's parts of it, and its templates."""
+
+    templates: Templates
+    queued: bool
+    id: str
+    identity: str | None
+    label: str
+    texts: dict
+    values: dict
+
+    @property
+    def state(self) -> str:
+        """pending, or missing when no sweep may start it."""
+        return PENDING if self.queued else MISSING
+
+    def run(self) -> Run:
+        """Its Run."""
+        from .runs import run_of  # runs.py imports this module
+
+        fields = dict(self.templates.fields[self.state])
+        fields.update(id=self.id, label=self.label, texts=self.texts, values=self.values)
+        for name, kind in FRESH.items():
+            fields[name] = kind()
+        return run_of(fields)
+
+    def key(self) -> list:
+        """Its file identity."""
+        return [self.identity, self.label, [None, None], None, self.queued, *self.templates.key_tail]
+
+
+def given(templates: Templates, raw: bytes) -> Given:
+    """A spool line that ``compact`` made, read back."""
+    return Given(templates, *json.loads(raw))

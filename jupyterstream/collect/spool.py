@@ -51,8 +51,8 @@ class RunSpool:
         start = self.offsets[index]
         raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
         if self.plain[index]:
-            fields, key = bare.expand(self.templates, raw)
-            return run_of(fields), key
+            found = bare.given(self.templates, raw)
+            return found.run(), found.key()
         entry = json.loads(raw)[1]
         return run_of(entry["run"]), entry.get("key")
 
@@ -60,9 +60,13 @@ class RunSpool:
         """(Run, key) of every run, in order."""
         return (self.entry(i) for i in range(len(self)))
 
-    def bare(self, index: int) -> bool:
-        """True when the index-th run has no files at all (made from a template: bare.py)."""
-        return bool(self.plain[index])
+    def bare(self, index: int) -> bare.Given | None:
+        """The plan's parts of the index-th run when it has no files at all (bare.py), else None."""
+        if not self.plain[index]:
+            return None
+        start = self.offsets[index]
+        self.file.flush()
+        return bare.given(self.templates, os.pread(self.file.fileno(), self.offsets[index + 1] - start, start))
 
     def __len__(self):
         return len(self.offsets) - 1
@@ -96,9 +100,9 @@ class ListedRuns:
         """(Run, key) of every run, in order."""
         return ((run, self.keys.get(run.id)) for run in self.runs)
 
-    def bare(self, index: int) -> bool:
-        """False: runs in memory are rendered each as it is."""
-        return False
+    def bare(self, index: int) -> None:
+        """None: runs in memory are rendered each as it is."""
+        return None
 
     def __len__(self):
         return len(self.runs)

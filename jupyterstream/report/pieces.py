@@ -60,8 +60,9 @@ class Pieces:
         self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
         self.writer = cachelines.Writer(Path(output) / CACHE, "report-pieces", _version(), self.reader) \
             if cached else None
+        # every run stale when none is cached: the ids (a walk of plan.json) are then not read
         self.stale = bytearray(1 if t is None or not self.reader or not self.reader.starts(i, "tag", t + self.mode)
-                               else 0 for i, t in zip(ids, tags))
+                               else 0 for i, t in zip(ids, tags)) if cached else bytearray(b"\1") * len(tags)
         self.made = None
 
     def prepare(self, source: ListedRuns | RunSpool, figured: bytearray | None = None) -> None:
@@ -87,20 +88,21 @@ class Pieces:
             if not flag and any(place.get("sha") in retry for place in source.entry(index)[0].figures):
                 self.stale[index] = 1
 
-    def get(self, index: int, run: Run, bare: bool = False) -> dict:
-        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached);
-        of a run with no files (``bare``: collect/bare.py) beyond the rows shown as HTML, from a template."""
+    def templated(self, index: int, run_id: str) -> bool:
+        """Whether the index-th run, one with no files (collect/bare.py), has its ledger data made from a
+        template (BareRows): it is not cached, has no log, and its row is not shown as HTML."""
+        return self.rows is not None and index >= self.rows and self.tags[index] is None \
+            and f"{run_id}.log" not in self.logs
+
+    def get(self, index: int, run: Run) -> dict:
+        """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
         if not self.stale[index]:
             entry = self.reader.entry(run.id)
             if entry is not None and PARTS <= entry.keys():
                 self.writer.keep(run.id)
                 return entry
         html = self.rows is None or index < self.rows or self.tags[index] is not None
-        logged = f"{run.id}.log" in self.logs
-        if bare and not html and not logged:
-            entry = self.bare.entry(run)
-        else:
-            entry = _render(self.output, run, self.thumbnailed, self.made, logged, html)
+        entry = _render(self.output, run, self.thumbnailed, self.made, f"{run.id}.log" in self.logs, html)
         if self.tags[index] is not None and self.writer is not None:
             self.writer.put(run.id, dict(tag=self.tags[index] + self.mode, **entry))
         return entry
@@ -137,11 +139,11 @@ class BareRows:
     def __init__(self):
         self.parts = {}
 
-    def entry(self, run: Run) -> dict:
-        """{"row", "json", "tiles", "charts"} of a run with no files, its row's HTML left out (as _render's)."""
-        parts = self.parts.get(run.state) or self.parts.setdefault(run.state, self._split(run.state))
-        given = (script_json(run.id), script_json(run.label), script_json(run.texts), "")
-        return {"row": "", "json": "".join(p for pair in zip(parts, given) for p in pair), "tiles": [], "charts": ""}
+    def json(self, given: object) -> str:
+        """The ledger data of a run with no files (a bare.Given), as _render's "json" would be."""
+        parts = self.parts.get(given.state) or self.parts.setdefault(given.state, self._split(given.state))
+        values = (script_json(given.id), script_json(given.label), script_json(given.texts), "")
+        return "".join(p for pair in zip(parts, values) for p in pair)
 
     def _split(self, state):
         empty = run_of(dict(vars(Run(*self.MARKS)), state=state))

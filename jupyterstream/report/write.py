@@ -13,10 +13,10 @@ from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv_row, for_terminal
 from .render import page_chunks
-from ..collect import failfast, history, triage
+from ..collect import bare, failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
-from ..runner.outcome import WAITING
+from ..runner.outcome import WAITING, Status
 from ..runner.planned import Job
 
 
@@ -45,13 +45,17 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
     kept = history.Recorder(output)
     for run, key, line in each_run(output, plan, metric_tag=metric_tag, bulk=bulk):
         runs.add(line)
+        if type(line) is bare.Line:  # no files: nothing but its state to count, no history
+            tally.add_bare(run)
+            tags.append(None if run.state == PENDING else pieces.tag(key, run, logs))
+            continue
         tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     runs.tally = tally  # what summary() and watch() count, without reading every run again
     tables = Tables(tally, output)
     try:
-        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables,
                                   notes=_notes(output), bulk=bulk)
     except BaseException:
         tables.close()
@@ -96,16 +100,19 @@ class Tables:
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
 
-    def add(self, run: object, bare: bool = False) -> None:
-        """One run's row of each table; of a run with no files (``bare``: collect/bare.py), its runs.csv
-        row from a template (only its id and value are its own)."""
+    def add(self, run: object) -> None:
+        """One run's row of each table."""
         self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
-        if not bare:
-            self.runs_writer.writerow(_safe(runs_row(run)))
-            return
-        if run.state not in self.bare:
-            self.bare[run.state] = _safe(runs_row(run))[2:]  # its status on: the same for every such run
-        self.runs_writer.writerow([*_safe([run.id, run.label]), *self.bare[run.state]])
+        self.runs_writer.writerow(_safe(runs_row(run)))
+
+    def add_bare(self, given: object) -> None:
+        """The rows of a run with no files (a bare.Given): in runs.csv only its id and value are its own."""
+        received = [_received(given.values, given.texts, p) for p in self.params]
+        self.metrics_writer.writerow(_safe([given.id, *received, given.state, *("" for _ in self.names)]))
+        tail = self.bare.get(given.state)
+        if tail is None:
+            tail = self.bare[given.state] = _safe(runs_row(given.run()))[2:]  # from its status on: the template's
+        self.runs_writer.writerow([*_safe([given.id, given.label]), *tail])
 
     def write(self, output: "str | Path") -> None:
         """Write both files (each atomically)."""
@@ -156,9 +163,11 @@ def metrics_header(params: list, names: list) -> list[str]:
 
 def metrics_row(run: object, params: list, names: list) -> list:
     """One run's row of metrics.csv."""
-    return [run.id, *(_received(run, p) for p in params), run.state, *(_cell(run.metrics.get(n)) for n in names)]
+    return [run.id, *(_received(run.values, run.texts, p) for p in params), run.state,
+            *(_cell(run.metrics.get(n)) for n in names)]
 
 
+PENDING = Status.PENDING.value
 RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
                "cell", "error", "message", "output_bytes", "notebook", "kernel", "max_rss_mb", "cpu_s"]
 
@@ -246,11 +255,11 @@ def _cell(value):
     return json.dumps(value) if isinstance(value, (dict, list)) else value
 
 
-def _received(run, name):
+def _received(values, texts, name):
     """A parameter as its kernel received it: text as it is, any other value as its Python literal."""
-    if name not in run.values:
-        return run.texts.get(name, "")
-    value = run.values[name]
+    if name not in values:
+        return texts.get(name, "")
+    value = values[name]
     if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return repr(value)
