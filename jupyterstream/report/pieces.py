@@ -19,7 +19,7 @@ from ..collect import cachelines
 from ..collect.runs import Run, run_of
 from .figures import chartcells, drawn, gallery
 from . import render, sections
-from .escape import inside_href, script_json
+from .escape import SCRIPT_ENCODER, inside_href, script_json, script_safe
 from .ledger import K
 from ..runner.layout import LOGS, Layout
 from ..runner.outcome import Status
@@ -142,8 +142,11 @@ class BareRows:
     def json(self, given: object) -> str:
         """The ledger data of a run with no files (a bare.Given), as _render's "json" would be."""
         parts = self.parts.get(given.state) or self.parts.setdefault(given.state, self._split(given.state))
-        values = (script_json(given.id), script_json(given.label), script_json(given.texts), "")
-        return "".join(p for pair in zip(parts, values) for p in pair)
+        encode = SCRIPT_ENCODER.encode
+        text = "".join(p for pair in zip(parts, (encode(given.id), encode(given.label), encode(given.texts), ""))
+                       for p in pair)
+        # the template's parts went through script_json already: escaping the whole escapes the run's parts
+        return script_safe(text)
 
     def _split(self, state):
         empty = run_of(dict(vars(Run(*self.MARKS)), state=state))
