@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..runner.planned import Job
-    from .runs import Run
 
 PENDING, MISSING = Status.PENDING.value, Status.MISSING.value
 FRESH = {"failure": dict, "metrics": dict, "figures": list, "progress": dict, "cells": list}  # each run its own
@@ -45,7 +44,7 @@ def has_no_files(job_id: str, logrow: dict | None, names: tuple[frozenset, froze
 class Templates:
     """The Run and the file identity of a run with no files, made once for each of pending and missing."""
 
-    def __init__(self, empty: Run, key_tail: list):
+    def __init__(self, empty: object, key_tail: list):
         self.fields = {state: dict(vars(empty), state=state) for state in (PENDING, MISSING)}
         self.key_tail = key_tail
 
@@ -64,7 +63,7 @@ class Templates:
 
 class Line(NamedTuple):
     """What a collect's run spool keeps of a run with no files: the plan's parts of it (``raw``, one JSON
-    line), from which ``templates`` make its Run and file identity again (expand)."""
+    line), from which ``templates`` make its Run and file identity again (given)."""
 
     templates: Templates
     raw: bytes
@@ -92,15 +91,13 @@ class Given(NamedTuple):
         """pending, or missing when no sweep may start it."""
         return PENDING if self.queued else MISSING
 
-    def run(self) -> Run:
-        """Its Run."""
-        from .runs import run_of  # runs.py imports this module
-
+    def fields(self) -> dict:
+        """Its Run's fields (runs.run_of makes the Run)."""
         fields = dict(self.templates.fields[self.state])
         fields.update(id=self.id, label=self.label, texts=self.texts, values=self.values)
         for name, kind in FRESH.items():
             fields[name] = kind()
-        return run_of(fields)
+        return fields
 
     def key(self) -> list:
         """Its file identity."""

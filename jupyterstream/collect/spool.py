@@ -52,7 +52,7 @@ class RunSpool:
         raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
         if self.plain[index]:
             found = bare.given(self.templates, raw)
-            return found.run(), found.key()
+            return run_of(found.fields()), found.key()
         entry = json.loads(raw)[1]
         return run_of(entry["run"]), entry.get("key")
 

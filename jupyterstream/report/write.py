@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import changes, master as parts_of, pieces, render
 from ..atomic import WRITE_ERRNOS, write_streamed, writing
-from ..collect.runs import each as each_run, load_plan
+from ..collect.runs import each as each_run, load_plan, run_of
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv_row, for_terminal
@@ -111,7 +111,7 @@ class Tables:
         self.metrics_writer.writerow(_safe([given.id, *received, given.state, *("" for _ in self.names)]))
         tail = self.bare.get(given.state)
         if tail is None:
-            tail = self.bare[given.state] = _safe(runs_row(given.run()))[2:]  # from its status on: the template's
+            tail = self.bare[given.state] = _safe(runs_row(run_of(given.fields())))[2:]  # from its status on: the template's
         self.runs_writer.writerow([*_safe([given.id, given.label]), *tail])
 
     def write(self, output: "str | Path") -> None:
