@@ -95,7 +95,7 @@ class Tables:
     def __init__(self, tally, output=None):
         self.names, self.params = list(tally.names), list(tally.params)
         self.metrics, self.runs = Spool(output), Spool(output)
-        self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
+        self.metrics_writer, self.runs_writer = _writer(self.metrics.handle()), _writer(self.runs.handle())
         self.bare = {}  # state -> runs.csv's row of a run with no files, after its id and value (made safe)
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
