@@ -1,5 +1,5 @@
 """A collect decides the runs that have no files at all (pending, missing) in bulk, from one listing of
-the output folder: its report.html, master.ipynb, CSV files, triage and summary are byte for byte those
+the output folder: its report.html, master.ipynb, CSV files, groups.json and summary are byte for byte those
 of a collect that reads every run one at a time. Files only: no kernel, no GNU parallel."""
 
 import hashlib
@@ -10,7 +10,7 @@ from jupyterstream.report import write as report
 
 from ..helpers import executed, png
 
-FILES = ("report.html", "master.ipynb", "metrics.csv", "runs.csv", "changes.csv", "triage.json")
+FILES = ("report.html", "master.ipynb", "metrics.csv", "runs.csv", "changes.csv", "groups.json")
 SWEEP = "20250101T000000-aaaa"
 FIGURE = png(8, 6, (40, 90, 160))
 
