@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import cachefile, cachelines, extract, figspec, planfile
+from . import bare, cachefile, cachelines, extract, figspec, planfile
 from ..runner import status
 from ..runner.layout import Layout
 from ..runner.lock import is_held, stepped_aside
@@ -83,22 +83,33 @@ def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     return found
 
 
-def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None) -> object:
-    """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
+def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None,
+         bulk: bool = True) -> object:
+    """Yield (Run, file identity, its index line as bytes, or a bare.Line) for every planned job, one at a time, re-reading
     only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
     running, pending, missing or killed (which depend on live processes) is read again each time. The
-    index is read a line at a time and written as it goes (cachelines.py): a collect never holds it whole."""
+    index is read a line at a time and written as it goes (cachelines.py): a collect never holds it whole.
+    A run with no files at all is made from a template (bare.py), unless ``bulk`` is False: then every
+    run is read one at a time (what the bulk path is tested against)."""
     output = os.fspath(output)  # a str: a Path would be converted again for each of 10,000 joins
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
     edited = _notebook_edited(plan)
     layout = Layout(output)  # one, not two a run
+    names = bare.listing(output) if bulk else None  # after todo.txt: a job started since is read whole
+    templates = bare.Templates(Run("", "", {}), [metric_tag, edited])
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
     try:
         for job in map(Job.from_record, plan["jobs"]):
             logrow = log.get(job.id)
+            if names is not None and bare.has_no_files(job.id, logrow, names):
+                # a transient state: neither kept in the index nor read from it (as summarize's would be)
+                queued_ = job.id in queued
+                yield run_of(templates.run(job, queued_)), templates.key(job, queued_), \
+                    bare.compact(templates, job, queued_)
+                continue
             key = _signature(layout, job, logrow) + [job.id in queued, metric_tag, edited]
             line = old.line(job.id) if old is not None else None
             run = _cached(line, key)

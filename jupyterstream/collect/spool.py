@@ -1,5 +1,5 @@
 """The runs of one collect, kept on disk rather than in memory: a sequence of Runs read back one at a
-time from a temporary file of their index lines (collect.each). A collect of 5,000 runs holds 8 bytes
+time from a temporary file of their index lines (collect.each). A collect of 5,000 runs holds 9 bytes
 a run here; each Run is made again when it is asked for, and is not kept.
 """
 
@@ -11,6 +11,7 @@ import weakref
 from array import array
 
 from ..atomic import drop, scratch_file
+from . import bare
 from .runs import run_of
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,17 @@ class RunSpool:
     def __init__(self, output=None):
         self.file = scratch_file(output)
         self.offsets = array("q", [0])
+        self.plain, self.templates = bytearray(), None  # 1 for a run with no files (bare.py), a byte a run
         weakref.finalize(self, drop, self.file)  # the spool lives as long as its caller keeps the runs
 
-    def add(self, line: bytes) -> None:
-        """Keep one run, as its index line (bytes: [id, {"key", "run"}])."""
+    def add(self, line: bytes | bare.Line) -> None:
+        """Keep one run, as its index line (bytes: [id, {"key", "run"}]), or a run with no files as the
+        plan's parts of it (a bare.Line)."""
+        if type(line) is bare.Line:
+            self.templates, line = line.templates, line.raw
+            self.plain.append(1)
+        else:
+            self.plain.append(0)
         self.file.write(line)
         self.offsets.append(self.offsets[-1] + len(line))
 
@@ -42,12 +50,23 @@ class RunSpool:
         self.file.flush()
         start = self.offsets[index]
         raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
+        if self.plain[index]:
+            found = bare.given(self.templates, raw)
+            return run_of(found.fields()), found.key()
         entry = json.loads(raw)[1]
         return run_of(entry["run"]), entry.get("key")
 
     def entries(self) -> Iterator:
         """(Run, key) of every run, in order."""
         return (self.entry(i) for i in range(len(self)))
+
+    def bare(self, index: int) -> bare.Given | None:
+        """The plan's parts of the index-th run when it has no files at all (bare.py), else None."""
+        if not self.plain[index]:
+            return None
+        start = self.offsets[index]
+        self.file.flush()
+        return bare.given(self.templates, os.pread(self.file.fileno(), self.offsets[index + 1] - start, start))
 
     def __len__(self):
         return len(self.offsets) - 1
@@ -80,6 +99,10 @@ class ListedRuns:
     def entries(self) -> Iterator:
         """(Run, key) of every run, in order."""
         return ((run, self.keys.get(run.id)) for run in self.runs)
+
+    def bare(self, index: int) -> None:
+        """None: runs in memory are rendered each as it is."""
+        return None
 
     def __len__(self):
         return len(self.runs)

@@ -37,7 +37,11 @@ SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
 
 def script_json(data: dict) -> str:
     """JSON for a <script type="application/json"> element that no value can break out of."""
-    encoded = SCRIPT_ENCODER.encode(data)
+    return script_safe(SCRIPT_ENCODER.encode(data))
+
+
+def script_safe(encoded: str) -> str:
+    """JSON text with the characters that could end a <script> element (or a line of it) escaped."""
     return SCRIPT_UNSAFE_RE.sub(lambda m: SCRIPT_UNSAFE[m.group()], encoded) if SCRIPT_UNSAFE_RE.search(encoded) \
         else encoded
 

@@ -29,17 +29,26 @@ NOTE = "# The report's {} section, collected by jupyterstream (the output below;
 
 
 def assemble(plan: dict, source: object, tally: object, tags: list, output: object = None, checked: "dict | None" = None, logs: set = frozenset(),
-             also: object = None, notes: "dict | None" = None) -> dict[str, object]:
+             also: object = None, notes: "dict | None" = None, bulk: bool = False) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
-    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also(run)`` is called for each.
-    ``notes``: what the summary says of the sweep besides its runs ({"stopped": a sentence})."""
-    made = pieces.Pieces(output, [run_id for run_id in _ids(plan, source)], tags, tally.figures > gallery.FULL_LIMIT, logs,
+    runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also.add(run)`` is called for each
+    (``also.add_bare(parts)`` for a run with no files whose ledger data is made from a template, with
+    ``bulk``: collect/bare.py). ``notes``: what the summary says of the sweep besides its runs
+    ({"stopped": a sentence})."""
+    made = pieces.Pieces(output, _ids(plan, source), tags, tally.figures > gallery.FULL_LIMIT, logs,
                          rows=NOTEBOOK_ROWS)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
-        for index, (run, _) in enumerate(source.entries()):
+        for index in range(len(source)):
+            given = source.bare(index) if bulk else None  # a run with no files: the plan's parts of it
+            if given is not None and made.templated(index, given.id):
+                data.write(("," if index else "") + made.bare.json(given))
+                if also is not None:
+                    also.add_bare(given)
+                continue
+            run = source.entry(index)[0]
             piece = made.get(index, run)
             if index < NOTEBOOK_ROWS:
                 rows.write(("\n" if index else "") + piece["row"])
@@ -54,7 +63,7 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
             if piece["charts"]:
                 charts.write(("" if charts.empty else ",") + piece["charts"])
             if also is not None:
-                also(run)
+                also.add(run)
     except BaseException:
         for spool in [rows, data, charts, *(spool for _, spool in cells.values())]:
             spool.close()

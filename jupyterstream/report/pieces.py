@@ -16,16 +16,16 @@ import json
 from pathlib import Path
 
 from ..collect import cachelines
+from ..collect.runs import Run, run_of
 from .figures import chartcells, drawn, gallery
 from . import render, sections
-from .escape import inside_href, script_json
+from .escape import SCRIPT_ENCODER, inside_href, script_json, script_safe
 from .ledger import K
 from ..runner.layout import LOGS, Layout
 from ..runner.outcome import Status
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..collect.runs import Run
     from ..collect.spool import ListedRuns, RunSpool
 
 CACHE = ".report-pieces.json"
@@ -54,14 +54,15 @@ class Pieces:
 
     def __init__(self, output, ids, tags, thumbnailed, logs, rows=None):
         self.output, self.tags, self.thumbnailed, self.logs = output, tags, thumbnailed, logs
-        self.rows = rows
+        self.rows, self.bare = rows, BareRows()
         self.mode = "t" if thumbnailed else "f"
         cached = output is not None and any(t is not None for t in tags)
         self.reader = cachelines.Reader(Path(output) / CACHE, "report-pieces", _version()) if cached else None
         self.writer = cachelines.Writer(Path(output) / CACHE, "report-pieces", _version(), self.reader) \
             if cached else None
+        # every run stale when none is cached: the ids (a walk of plan.json) are then not read
         self.stale = bytearray(1 if t is None or not self.reader or not self.reader.starts(i, "tag", t + self.mode)
-                               else 0 for i, t in zip(ids, tags))
+                               else 0 for i, t in zip(ids, tags)) if cached else bytearray(b"\1") * len(tags)
         self.made = None
 
     def prepare(self, source: ListedRuns | RunSpool, figured: bytearray | None = None) -> None:
@@ -86,6 +87,12 @@ class Pieces:
         for index, flag in enumerate(self.stale if retry else ()):
             if not flag and any(place.get("sha") in retry for place in source.entry(index)[0].figures):
                 self.stale[index] = 1
+
+    def templated(self, index: int, run_id: str) -> bool:
+        """Whether the index-th run, one with no files (collect/bare.py), has its ledger data made from a
+        template (BareRows): it is not cached, has no log, and its row is not shown as HTML."""
+        return self.rows is not None and index >= self.rows and self.tags[index] is None \
+            and f"{run_id}.log" not in self.logs
 
     def get(self, index: int, run: Run) -> dict:
         """{"row", "json", "tiles", "charts"} of the index-th run: cached, or rendered now (and cached)."""
@@ -121,6 +128,34 @@ def _render(output, run, thumbnailed, made, logged, html=True):
                       for found in chartcells.run_outputs(output, run, not thumbnailed)) if output is not None else ""
     return {"row": str(render.section("ledger_row", row)) if html else "", "json": script_json(row), "tiles": tiles_html,
             "charts": charts}
+
+
+class BareRows:
+    """The ledger data of runs with no files (collect/bare.py), from one rendered row a state: such a
+    run's row differs from the template's only in its id, label and parameters, each encoded alone."""
+
+    MARKS = ("\x00id\x00", "\x00label\x00", "\x00texts\x00")
+
+    def __init__(self):
+        self.parts = {}
+
+    def json(self, given: object) -> str:
+        """The ledger data of a run with no files (a bare.Given), as _render's "json" would be."""
+        parts = self.parts.get(given.state) or self.parts.setdefault(given.state, self._split(given.state))
+        encode = SCRIPT_ENCODER.encode
+        text = "".join(p for pair in zip(parts, (encode(given.id), encode(given.label), encode(given.texts), ""))
+                       for p in pair)
+        # the template's parts went through script_json already: escaping the whole escapes the run's parts
+        return script_safe(text)
+
+    def _split(self, state):
+        empty = run_of(dict(vars(Run(*self.MARKS)), state=state))
+        text = _render(None, empty, False, None, False, html=False)["json"]
+        parts = []
+        for mark in self.MARKS:
+            head, text = text.split(script_json(mark), 1)
+            parts.append(head)
+        return [*parts, text]
 
 
 def logs(output: str | Path | None) -> set:

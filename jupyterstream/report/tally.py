@@ -63,6 +63,16 @@ class Tally:
         if not run.ok:
             self._failed(run, label, ident)
 
+    def add_bare(self, run: Run) -> None:
+        """Count a run with no files (collect/bare.py): add's result for it, without looking for what it
+        cannot hold (a duration, a host, figures, metrics)."""
+        self.total += 1
+        self.states[run.state] = self.states.get(run.state, 0) + 1
+        self.states_only = self.states_only and run.label in tilemap.STATES
+        self.figured.append(0)
+        self.params.update(dict.fromkeys(run.values or run.texts))
+        self._failed(run, run.label, run.id)
+
     def _host(self, host, ok, duration):
         entry = self.hosts.setdefault(host, [0, 0, array("d")])
         entry[0] += 1

@@ -8,48 +8,55 @@ from pathlib import Path
 
 from . import changes, master as parts_of, pieces, render
 from ..atomic import WRITE_ERRNOS, write_streamed, writing
-from ..collect.runs import each as each_run, load_plan
+from ..collect.runs import each as each_run, load_plan, run_of
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv_row, for_terminal
 from .render import page_chunks
-from ..collect import failfast, history, triage
+from ..collect import bare, failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
-from ..runner.outcome import WAITING
+from ..runner.outcome import WAITING, Status
 from ..runner.planned import Job
 
 
-def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = None, refresh: "int | None" = None) -> RunSpool:
+def collect(output: "str | Path", html: bool = True, metric_tag: "str | None" = None, refresh: "int | None" = None,
+            bulk: bool = True) -> RunSpool:
     """Collect every planned run of ``output``; return the Runs (a sequence read back from a spool
     file, one Run at a time). ``refresh`` (seconds) makes the page reload itself while runs are still
     pending or running. The runs are read once and counted (tally.py), then read back once more from the
     spool as the page, the notebook and the CSV files are written: nothing holds every run at once.
     Whatever file cannot be written (a spool, a figure, the page), the collect stops with an OutputError
-    that names it (atomic.py), and the previous report stays."""
+    that names it (atomic.py), and the previous report stays. Runs with no files at all are made from
+    templates (collect/bare.py); ``bulk=False`` reads and renders every run one at a time instead, with
+    the same result (what the tests compare the bulk path with)."""
     output = Path(output)
     plan = load_plan(output)
     with writing(output, WRITE_ERRNOS):  # a write no atomic.py function names: OUTPUT cannot be written
-        return _collect(output, plan, html, metric_tag, refresh)
+        return _collect(output, plan, html, metric_tag, refresh, bulk)
 
 
-def _collect(output, plan, html, metric_tag, refresh):
+def _collect(output, plan, html, metric_tag, refresh, bulk):
     slurm = _load_json(output / "slurm.json")  # the Slurm jobs that ran the sweep, for the manifest
     plan["slurm"] = [j for j in slurm.get("jobs", []) if isinstance(j, dict)] if isinstance(slurm, dict) else []
     jobs, logs, runs, tags = plan["jobs"], pieces.logs(output), RunSpool(output), []
     # the plan's labels and ids, walked from plan.json when asked (Job.from_record: one shape), never held
     tally = Tally(lambda: ((job.label(), job.id) for job in map(Job.from_record, jobs)))
     kept = history.Recorder(output)
-    for run, key, line in each_run(output, plan, metric_tag=metric_tag):
+    for run, key, line in each_run(output, plan, metric_tag=metric_tag, bulk=bulk):
         runs.add(line)
+        if type(line) is bare.Line:  # no files: nothing but its state to count, no history
+            tally.add_bare(run)
+            tags.append(None if run.state == PENDING else pieces.tag(key, run, logs))
+            continue
         tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
         tags.append(pieces.tag(key, run, logs))
         kept.add(run)
     runs.tally = tally  # what summary() and watch() count, without reading every run again
     tables = Tables(tally, output)
     try:
-        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables.add,
-                                  notes=_notes(output))
+        parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables,
+                                  notes=_notes(output), bulk=bulk)
     except BaseException:
         tables.close()
         kept.close()
@@ -88,7 +95,8 @@ class Tables:
     def __init__(self, tally, output=None):
         self.names, self.params = list(tally.names), list(tally.params)
         self.metrics, self.runs = Spool(output), Spool(output)
-        self.metrics_writer, self.runs_writer = _writer(self.metrics), _writer(self.runs)
+        self.metrics_writer, self.runs_writer = _writer(self.metrics.handle()), _writer(self.runs.handle())
+        self.bare = {}  # state -> runs.csv's row of a run with no files, after its id and value (made safe)
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
 
@@ -96,6 +104,15 @@ class Tables:
         """One run's row of each table."""
         self.metrics_writer.writerow(_safe(metrics_row(run, self.params, self.names)))
         self.runs_writer.writerow(_safe(runs_row(run)))
+
+    def add_bare(self, given: object) -> None:
+        """The rows of a run with no files (a bare.Given): in runs.csv only its id and value are its own."""
+        received = [_received(given.values, given.texts, p) for p in self.params]
+        self.metrics_writer.writerow(_safe([given.id, *received, given.state, *("" for _ in self.names)]))
+        tail = self.bare.get(given.state)
+        if tail is None:
+            tail = self.bare[given.state] = _safe(runs_row(run_of(given.fields())))[2:]  # from its status on: the template's
+        self.runs_writer.writerow([*_safe([given.id, given.label]), *tail])
 
     def write(self, output: "str | Path") -> None:
         """Write both files (each atomically)."""
@@ -146,9 +163,11 @@ def metrics_header(params: list, names: list) -> list[str]:
 
 def metrics_row(run: object, params: list, names: list) -> list:
     """One run's row of metrics.csv."""
-    return [run.id, *(_received(run, p) for p in params), run.state, *(_cell(run.metrics.get(n)) for n in names)]
+    return [run.id, *(_received(run.values, run.texts, p) for p in params), run.state,
+            *(_cell(run.metrics.get(n)) for n in names)]
 
 
+PENDING = Status.PENDING.value
 RUNS_HEADER = ["job", "value", "status", "duration", "kernel_ready", "host", "exit", "signal", "attempts",
                "cell", "error", "message", "output_bytes", "notebook", "kernel", "max_rss_mb", "cpu_s"]
 
@@ -236,11 +255,11 @@ def _cell(value):
     return json.dumps(value) if isinstance(value, (dict, list)) else value
 
 
-def _received(run, name):
+def _received(values, texts, name):
     """A parameter as its kernel received it: text as it is, any other value as its Python literal."""
-    if name not in run.values:
-        return run.texts.get(name, "")
-    value = run.values[name]
+    if name not in values:
+        return texts.get(name, "")
+    value = values[name]
     if isinstance(value, str) or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return repr(value)

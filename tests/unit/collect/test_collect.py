@@ -191,10 +191,14 @@ def test_a_second_collect_of_unchanged_files_reads_no_finished_run_and_gives_the
     (output / "todo.txt").write_text("AL CA TX\n")
     plan = make_plan("AL", "CA", "TX")
     first = collect.runs(output, plan)
-    assert summarized == ["AL", "CA", "TX"] and (output / collect.INDEX).is_file()
+    # TX has no files: decided from the folder's listing (collect/bare.py), not read file by file
+    assert summarized == ["AL", "CA"] and (output / collect.INDEX).is_file()
     summarized.clear()
     assert collect.runs(output, plan) == first
-    assert summarized == ["TX"], "a pending run is transient: looked at again every time"
+    assert summarized == [] and first[2].state == "pending"
+    status.write(output, "TX", {"job": "TX", "status": "running", "identity": "id-TX", "host": "elsewhere"})
+    assert collect.runs(output, plan)[2].state == "running", "a pending run is transient: looked at again every time"
+    assert summarized == ["TX"]
 
 
 def test_a_changed_status_record_rereads_only_that_run(output, summarized):
@@ -291,7 +295,9 @@ def test_a_pending_run_is_never_kept_in_the_index(output, summarized):
     (output / "todo.txt").write_text("AL\n")
     [run] = collect.runs(output, make_plan("AL"))
     collect.runs(output, make_plan("AL"))
-    assert run.state == "pending" and summarized == ["AL", "AL"]
+    # no files: made from the template (collect/bare.py) each time, never read from the index
+    assert run.state == "pending" and summarized == []
+    assert cachefile.load(output / collect.INDEX, "collect-index", collect.INDEX_VERSION) == {}
 
 
 def test_a_running_run_shows_how_far_its_saved_notebook_got(output):
@@ -372,8 +378,8 @@ def test_the_index_keeps_no_state_that_depends_on_a_live_process(output, summari
     index = cachefile.load(output / collect.INDEX, "collect-index", collect.INDEX_VERSION)
     assert list(index) == ["AL"]
     summarized.clear()
-    collect.runs(output, plan)
-    assert summarized == ["CA", "TX", "NY"]
+    assert [r.state for r in collect.runs(output, plan)] == ["ok", "killed", "pending", "missing"]
+    assert summarized == ["CA"]  # TX and NY have no files: decided again from the listing (collect/bare.py)
 
 
 def test_a_queued_job_is_pending_while_the_sweep_lock_is_held_and_missing_once_it_is_free(output):

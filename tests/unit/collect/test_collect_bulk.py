@@ -1,0 +1,87 @@
+"""A collect decides the runs that have no files at all (pending, missing) in bulk, from one listing of
+the output folder: its report.html, master.ipynb, CSV files, groups.json and summary are byte for byte those
+of a collect that reads every run one at a time. Files only: no kernel, no GNU parallel."""
+
+import hashlib
+import json
+import re
+
+from jupyterstream.report import write as report
+
+from ..helpers import executed, png
+
+FILES = ("report.html", "master.ipynb", "metrics.csv", "runs.csv", "changes.csv", "groups.json")
+SWEEP = "20250101T000000-aaaa"
+FIGURE = png(8, 6, (40, 90, 160))
+
+
+def _job(i):
+    name = f'v{i} <&"=' if i % 11 == 0 else f"v{i}"  # some labels need escaping in HTML, JSON and CSV
+    return {"id": f"J{i:04d}", "label": name, "texts": {"x": name}, "values": {"x": name}, "identity": f"id-{i}"}
+
+
+def _record(output, job, **fields):
+    record = {"job": job["id"], "identity": job["identity"], "host": "elsewhere", "started": 1.0, "duration": 2.5,
+              "sweep": SWEEP, **fields}
+    (output / "status" / f"{job['id']}.json").write_text(json.dumps(record))
+
+
+def _executed(output, job, status="ok"):
+    nb = executed({1: [("image/png", FIGURE)]} if job["id"].endswith("0") else {}, metrics=[("y", len(job["id"]))])
+    data = (json.dumps(nb) + "\n").encode()
+    (output / "runs" / f"{job['id']}.ipynb").write_bytes(data)
+    _record(output, job, status=status, notebook=f"runs/{job['id']}.ipynb",
+            notebook_sha256=hashlib.sha256(data).hexdigest())
+
+
+def mixed_output(output, count=1300):
+    """``count`` planned runs: of the first 300, every 5th ok, every 7th failed in cell 1, every 13th
+    running on another host, every 17th logged by parallel with no record (lost); of the rest those
+    under 1,200 are queued (pending) and the others were never handed to a sweep (missing); two pending
+    runs have a log. Past master.ipynb's first 1,000 ledger rows, a pending run's row is made from a
+    template."""
+    for sub in ("runs", "status", "logs"):
+        (output / sub).mkdir(parents=True, exist_ok=True)
+    jobs, queued, log = [_job(i) for i in range(count)], [], ["Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\t"
+                                                               "Exitval\tSignal\tCommand"]
+    for i, job in enumerate(jobs):
+        if i >= 300:
+            queued += [job["id"]] if i < 1200 else []
+        elif i % 5 == 0:
+            _executed(output, job)
+        elif i % 7 == 0:
+            _executed(output, job)
+            _record(output, job, status="cell-error", cell_index=1, ename="KeyError", evalue=f"'{job['id']}'",
+                    traceback=["Traceback", "KeyError"], notebook="")
+        elif i % 13 == 0:
+            _record(output, job, status="running", pid=1)
+        elif i % 17 == 0:
+            log.append(f"{i}\t:\t1.0\t1.0\t0\t0\t1\t0\tpython bin/run-one out {job['id']} --sweep {SWEEP} -- x")
+        elif i < 250:
+            queued.append(job["id"])
+    for job_id in queued[3:5]:
+        (output / "logs" / f"{job_id}.log").write_text("started\n")
+    (output / "todo.txt").write_text("".join(f"{j}\n" for j in queued))
+    (output / "joblog.tsv").write_text("\n".join(log) + "\n")
+    plan = {"notebook": "nb.ipynb", "values_file": "v.txt", "notebook_sha256": "0" * 64, "values_sha256": "0" * 64,
+            "jobs": jobs}
+    (output / "plan.json").write_text(json.dumps(plan))
+    return output
+
+
+def _written(output):
+    """The files a collect wrote, its time of collection blanked (the only part that differs)."""
+    found = {name: (output / name).read_bytes() for name in FILES if (output / name).exists()}
+    return {name: re.sub(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", b"TIME", data) for name, data in found.items()}
+
+
+def test_runs_decided_in_bulk_give_the_same_report_files_as_runs_read_one_at_a_time(tmp_path):
+    bulk, single = mixed_output(tmp_path / "bulk"), mixed_output(tmp_path / "single")
+    for _ in range(2):  # a first collect, then a repeat one (indexes and caches in use)
+        fast, slow = report.collect(bulk), report.collect(single, bulk=False)
+        assert _written(bulk) == _written(single)
+        assert report.summary(bulk, fast).replace(str(bulk), "OUT") == report.summary(single, slow).replace(
+            str(single), "OUT")
+        assert [vars(run) for run in fast] == [vars(run) for run in slow]
+    states = {run.state for run in fast}
+    assert {"ok", "cell-error", "running", "pending", "missing", "results-missing"} <= states, states
