@@ -3,7 +3,10 @@
 A job's fixed cost (run-one, nbconvert's start and imports) is about half a second here; a value
 that takes minutes pays it unnoticed, a value that takes a tenth of a second pays it five times over.
 So values are batched (runner/batch.py) until a batch holds about TARGET_SECONDS of their own work, and
-never so many that a slot would stay idle: every slot gets at least BATCHES_PER_SLOT batches. A value
+never so many that a slot would stay idle: every slot gets at least BATCHES_PER_SLOT batches, unless
+a slot's whole share of the work is within TARGET_SECONDS, when each slot gets one batch (a slot that
+ends first then waits no longer than a batch of the target would make it wait, and each slot pays
+nbconvert's start once instead of BATCHES_PER_SLOT times: a second or more of a small sweep). A value
 whose own work is MINUTE or more is never batched. Its own work is what its status record says beyond
 the start of its kernel: ``duration - kernel_ready``. With no such records yet (a first sweep), the
 first SLOTS values run one per job, and their records size the rest.
@@ -41,6 +44,9 @@ def size_of(request, count, slots, work):
     each = statistics.median(work)
     if each >= MINUTE:
         return 1
+    share = -(-count // slots)  # values a slot runs
+    if share * each <= TARGET_SECONDS:
+        return min(share, MAX_BATCH)
     size = int(TARGET_SECONDS / max(each, 0.01))
     return max(1, min(size, MAX_BATCH, -(-count // (slots * BATCHES_PER_SLOT))))
 

@@ -1,7 +1,9 @@
 """The warm kernels' client is ready once IOPub carries the idle status of its kernel_info request."""
 
 import asyncio
+import threading
 
+from jupyter_client.channels import HBChannel
 from jupyter_client.manager import AsyncKernelManager
 
 from jupyterstream.runner.warm.ready import PromptKernelClient
@@ -47,3 +49,19 @@ def test_ready_gives_up_when_the_kernel_is_dead():
             client.stop_channels()
 
     assert asyncio.run(scenario()) in ("Kernel died before replying to kernel_info", "Kernel didn't respond in 5 seconds")
+
+
+def test_the_warm_client_starts_no_heartbeat_thread_and_still_tells_a_dead_kernel():
+    async def scenario():
+        manager, client = await _started()
+        try:
+            await asyncio.wait_for(client.wait_for_ready(timeout=60), 90)
+            beating = [t for t in threading.enumerate() if isinstance(t, HBChannel)]
+            alive = await client._async_is_alive()  # what nbclient asks: its kernel manager, not the heartbeat
+            await manager.shutdown_kernel(now=True)
+            return beating, alive, await client._async_is_alive()
+        finally:
+            client.stop_channels()
+
+    beating, alive, after = asyncio.run(scenario())
+    assert beating == [] and alive and not after

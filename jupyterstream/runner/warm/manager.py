@@ -29,6 +29,7 @@ from .ready import PromptKernelClient
 
 LAUNCHERS = ("ipykernel_launcher", "ipykernel")
 LOCAL_PROVISIONER = "local-provisioner"  # jupyter_client's own, which WarmProvisioner extends
+WAKE_SECONDS = 0.05  # how long an ended kernel could go unnoticed should its template's word be lost
 
 
 class WarmProcess:
@@ -73,6 +74,23 @@ class WarmProcess:
             except ProcessLookupError:
                 return True
         return bool(select.select([self.pidfd], [], [], 0)[0])
+
+    async def ended(self) -> None:
+        """Return once the kernel has ended: woken by the template's word (or the kernel's pidfd), not
+        by a poll, so that a job's shutdown does not wait out a poll interval for every value."""
+        loop = asyncio.get_running_loop()
+        while self.poll() is None:
+            source = self.conn.fileno() if self.conn is not None else self.pidfd
+            woken = loop.create_future()
+            if source is not None:
+                loop.add_reader(source, lambda: woken.done() or woken.set_result(None))
+            try:  # the timeout is a backstop: poll() decides, as before
+                await asyncio.wait_for(woken, WAKE_SECONDS if source is not None else 0.01)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                if source is not None:
+                    loop.remove_reader(source)
 
     def wait(self, timeout: float | None = None):
         """Wait for the kernel to end; its exit code."""
@@ -123,8 +141,7 @@ class WarmProvisioner(LocalProvisioner):
     async def wait(self):
         """As LocalProvisioner's, with a shorter poll: a warm kernel is gone within milliseconds."""
         if isinstance(self.process, WarmProcess):
-            while await self.poll() is None:
-                await asyncio.sleep(0.01)
+            await self.process.ended()
             code = self.process.returncode
             self.process.close()
             self.process = None
@@ -146,8 +163,12 @@ class WarmKernelManager(AsyncKernelManager):
     client_factory = Type(PromptKernelClient, klass=AsyncKernelClient, config=True)
 
     async def _async_wait(self, pollinterval=0.1):
-        """As jupyter_client's, polling every 10 ms: a killed warm kernel is gone within milliseconds,
-        and its 0.1 s poll was most of a job's shutdown."""
+        """As jupyter_client's, but a warm kernel's end is awaited on its template's connection, and any
+        other is polled every 10 ms: a killed kernel is gone within milliseconds, and jupyter_client's
+        0.1 s poll was most of a job's shutdown."""
+        process = getattr(self.provisioner, "process", None)
+        if isinstance(process, WarmProcess):
+            await process.ended()
         await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     async def _async_pre_start_kernel(self, **kw):

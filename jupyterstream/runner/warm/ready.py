@@ -6,6 +6,10 @@ job's own time. This client asks the same question and stops listening at the pr
 the ``idle`` status on IOPub of its own ``kernel_info`` request. That message comes after every
 other IOPub message the request caused, and it shows IOPub is connected. When IOPub is not connected
 yet (the message is lost), it asks again, as jupyter_client does.
+
+It also starts no heartbeat channel: a client made by its kernel manager asks the manager whether
+the kernel lives (jupyter_client's ``is_alive``), never the heartbeat, so that channel's thread, zmq
+context and socket were made and torn down for nothing, for every value.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ IOPUB = 0.2  # seconds to wait for its idle status before asking again (jupyter_
 
 class PromptKernelClient(AsyncKernelClient):
     """An AsyncKernelClient whose wait_for_ready ends at the kernel_info request's idle status."""
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = False,
+                       control: bool = True) -> None:
+        """As jupyter_client's, but without the heartbeat channel unless asked for: nbclient never reads it."""
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=hb, control=control)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Wait until the kernel answers kernel_info and IOPub carries that request's idle status."""

@@ -16,9 +16,15 @@ def test_a_notebook_of_minutes_is_never_batched():
 
 
 def test_quick_values_are_batched_but_every_slot_keeps_several_batches():
-    size = size_of(0, 60, 2, [0.05] * 5)
-    assert size == 15  # 60 values, 2 slots, at least BATCHES_PER_SLOT (2) batches a slot
+    size = size_of(0, 600, 2, [0.05] * 5)
+    assert size == 150  # 300 values a slot (15 s of work), at least BATCHES_PER_SLOT (2) batches a slot
     assert size_of(0, 100_000, 2, [0.001]) == batchsize.MAX_BATCH
+
+
+def test_a_sweep_whose_share_a_slot_fits_in_one_batch_runs_one_batch_a_slot():
+    assert size_of(0, 60, 2, [0.05] * 5) == 30  # 1.5 s of work a slot: one nbconvert each, not two
+    assert size_of(0, 61, 2, [0.05] * 5) == 31
+    assert size_of(0, 60, 2, [0.5] * 5) == 15  # 15 s a slot: two batches a slot, as before
 
 
 def test_a_batch_holds_about_the_target_of_its_values_own_work():
