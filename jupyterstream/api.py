@@ -36,8 +36,8 @@ def run(notebook: str | Path, values: object, *, param: str = "state", output: s
         only: str | None = None, only_group: str | None = None, rerun_ok: bool = False, inputs: tuple | list = (),
         metric_tag: str | None = None, files_limit: int | str = FILES_LIMIT, memory_limit: int | str = 0, servers: int = 0,
         servers_file: str = "servers.txt", ssh: str = "", remote_python: str = "python3", retries: int = 2, shared_fs: bool = False,
-        strict_servers: bool = False, fail_fast: int | str | None = None, progress: str | bool | None = None,
-        log: TextIO | None = None) -> Result:
+        strict_servers: bool = False, fail_fast: int | str | None = None, batch: int = 0,
+        progress: str | bool | None = None, log: TextIO | None = None) -> Result:
     """Run ``notebook`` once for each of ``values`` with GNU parallel, then collect; as ``jupyterstream run``.
 
     Parameters
@@ -52,6 +52,8 @@ def run(notebook: str | Path, values: object, *, param: str = "state", output: s
         as the command line's options of the same names.
     fail_fast : start no new job once this many runs failed in the same failure group (None: never).
     only_group : a failure group's key (as the summary and the report show it): run only its values.
+    batch : values each job runs, one nbconvert over them, each in its own kernel; 0: chosen from how long
+        values take (docs/batches.md); 1: one value a job.
     progress : None (a line that updates in place in a terminal, a display in Jupyter, plain lines
         otherwise), or "terminal", "plain", "notebook", False (none).
     log : where the sweep's messages go (default: sys.stderr).
@@ -64,7 +66,7 @@ def run(notebook: str | Path, values: object, *, param: str = "state", output: s
         settings, where = _settings(output, jobs, cell_timeout, job_timeout, warm, metric_tag,
                                     (files_limit, memory_limit), servers, servers_file, ssh, remote_python, retries,
                                     shared_fs, strict_servers)
-        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"))
+        settings = replace(settings, fail_fast=failfast.limit_of(fail_fast, "fail_fast"), batch=_batch(batch))
         sources, given = pyvalues.read(values, param), pyvalues.constants(parameters)
         view = _view(progress, log or sys.stderr)
         status = _sweep(notebook, sources, settings, param, (only, only_group), rerun_ok, where, inputs, given,
@@ -72,6 +74,14 @@ def run(notebook: str | Path, values: object, *, param: str = "state", output: s
     except JupyterstreamError as exc:
         raise exc.with_traceback(None) from None  # the message says it all: no traceback from inside
     return Result(status, Path(output))
+
+
+def _batch(value):
+    """BATCH as a whole number of 0 or more, or an ArgumentError that says so."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ArgumentError(f"batch: {value!r} is not a number of values a job: give 0 (chosen from how long "
+                            "values take), 1 (one value a job) or more")
+    return value
 
 
 def _view(kind, stream):

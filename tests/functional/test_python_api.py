@@ -164,3 +164,14 @@ def test_run_from_a_thread_that_is_not_the_main_one_runs_the_sweep(here):
     assert not worker.is_alive() and errors == []
     assert results[0].ok and results[0].counts == {"ok": 2}
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the main thread's handling is untouched
+
+
+def test_batch_sets_how_many_values_each_job_runs_and_a_bad_one_is_named(here):
+    result = jupyterstream.run("typed.ipynb", [1, 2, 3, 4], param="n", output="batched", jobs=1, batch=2,
+                               progress=False)
+    assert result.ok and result.counts == {"ok": 4}
+    rows = [line for line in Path("batched/joblog.tsv").read_text().splitlines() if "run-one" in line]
+    assert len(rows) == 2  # two jobs of two values each
+    with pytest.raises(ArgumentError, match="batch: -1 is not a number of values a job"):
+        jupyterstream.run("typed.ipynb", [1], param="n", output="bad", batch=-1)
+    assert not Path("bad").exists()
