@@ -239,7 +239,8 @@ class Job:
         timed_out = bool(self.job_timeout) and time.time() - self.started >= self.job_timeout * 0.9
         lines = [line for line in _tail(self.log).splitlines() if line.strip()]
         last = lines[-1].strip() if lines else "no output"
-        if "No space left on device" in last:
+        if "No space left on device" in last or (code and nb is None and _disk_full(self.partial)):
+            # a full disk may not even let the log say so: its free space tells
             last = f"cannot write {self.partial}: No space left on device"
         record = classify(code, nb, self.stopped_by, timed_out, f"{last} (all of it in {self.log})", self.partial)
         if timed_out and self.stopped_by:
@@ -322,6 +323,18 @@ def _load(path):
         return nb if isinstance(nb, dict) and isinstance(nb.get("cells"), list) else None
     except (OSError, ValueError):
         return None
+
+
+FULL_BELOW = 256 * 1024  # bytes free under which a disk counts as full (a notebook rarely fits in less)
+
+
+def _disk_full(path):
+    """True when the disk that holds ``path``'s folder has less than FULL_BELOW bytes free for us."""
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < FULL_BELOW
 
 
 def _tail(path, lines=15):

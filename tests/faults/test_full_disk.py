@@ -86,3 +86,26 @@ def test_a_collect_that_cannot_write_keeps_the_previous_report_and_every_result(
     assert {n: (output / n).read_bytes() for n in kept} == kept
     assert [p.name for p in output.iterdir() if p.name.endswith(".tmp")] == []
     assert all(whole(output, i) for i in disk["ok"])
+
+
+def test_a_run_whose_log_cannot_hold_the_reason_on_a_full_disk_still_says_no_space_left(tmp_path):
+    """nbconvert fails writing its notebook on a full disk, and the log, on the same disk, cannot hold
+    its traceback: the record still names the cause, from the disk's free space."""
+    from jupyterstream.runner.job import Job
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mount_tmpfs(mount, "size=1m")
+    try:
+        for folder in ("logs", "runs"):
+            (mount / folder).mkdir()
+        job = Job(str(mount), "AL", [], 0)
+        Path(job.log).write_text("[NbConvertApp] Converting notebook inputs/AL.ipynb to notebook\n")
+        spared = job._classify(1, None)["message"]
+        fill(mount)
+        full = job._classify(1, None)["message"]
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
+    assert "No space left on device" not in spared  # with room left, the log's last line is the message
+    assert full.startswith("nbconvert exited 1 without writing a readable notebook: cannot write ")
+    assert f"{job.partial}: No space left on device" in full
