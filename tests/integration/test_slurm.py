@@ -113,7 +113,7 @@ def test_make_submit_runs_the_sweep_to_completion_then_a_second_submit_runs_noth
     values = tmp_path / "values.txt"
     values.write_text("a\nb\nc\nd\ne\n")
     output = tmp_path / "out"
-    done = subprocess.run(["make", "submit", f"NOTEBOOK={NOTEBOOKS / 'echo.ipynb'}", f"VALUES={values}",
+    done = subprocess.run(["make", "--no-print-directory", "submit", f"NOTEBOOK={NOTEBOOKS / 'echo.ipynb'}", f"VALUES={values}",
                            f"OUTPUT={output}", "NODES=2", "TASKS=4", "TIME=10:00"], cwd=REPO, env=cluster.env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
