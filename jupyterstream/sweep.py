@@ -127,7 +127,7 @@ def preview(notebook: str | Path, values: list, settings: Settings, param: str =
     todo = [j for j in chosen if rerun_ok or not is_done(settings.output, j)]
     allocation, settings = slurm.place(prepared.settings)
     size = batch_for(settings, len(todo))
-    settings = replace(settings, batch=size or 1)
+    settings = replace(settings, batch=size or 1, max_args=batchsize.max_args(size or 1, len(todo), settings.jobs))
     argv = parallel_argv(settings, tmpdir=buffers.folder(settings.output, settings.sweep, make=False))
     print(f"# values: {plan.values_file}", file=out)
     if allocation:
@@ -175,7 +175,9 @@ def batches_said(size, count, settings):
                 "batches of the rest (BATCH=N: N values a job; BATCH=1: one)")
     if size == 1:
         return "batches: none, one value a job" + (" (over SSH)" if settings.remote else "")
-    return f"batches: {size} values a job, one nbconvert over them, each value in its own kernel (BATCH=1: one)"
+    spread = batchsize.max_args(size, count, settings.jobs) > size
+    return (f"batches: {size} values a job" + (" (at most: parallel spreads them evenly, one job a slot)" if spread else "")
+            + ", one nbconvert over them, each value in its own kernel (BATCH=1: one)")
 
 
 def _preview_ship(scratch, jobs):
@@ -312,7 +314,9 @@ def _run_waves(settings, todo, log, lock, view):
         return False
     if size > 1:
         print(f"jupyterstream: batches of {size} values a job (one nbconvert, a kernel each)", file=log, flush=True)
-    return _run_parallel(replace(settings, batch=size), todo, log, lock, view or progress.view_for(None, log))
+    spread = batchsize.max_args(size, len(todo), settings.jobs)  # one job a slot when one batch a slot holds all
+    return _run_parallel(replace(settings, batch=size, max_args=spread), todo, log, lock,
+                         view or progress.view_for(None, log))
 
 
 def batch_for(settings, count):

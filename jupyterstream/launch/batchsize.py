@@ -51,6 +51,19 @@ def size_of(request, count, slots, work):
     return max(1, min(size, MAX_BATCH, -(-count // (slots * BATCHES_PER_SLOT))))
 
 
+def max_args(size: int, count: int, jobs: object) -> int:
+    """parallel's --max-args for batches of ``size`` over ``count`` values: ``size``, or all ``count`` when
+    one batch a slot holds them. When its input ends, parallel's -X spreads the values it still holds
+    evenly over its job slots (its manual: "distribute the arguments evenly among the jobs"), so a last
+    batch of ``size`` becomes one job a slot: 58 values in batches of 29 at two slots run as 29, 15 and
+    14, three nbconvert starts. Given all 58 at once, it makes 29 and 29, none over ``size``. Only when
+    the slots are known (JOBS a number, or one a core, as parallel_argv passes it)."""
+    text = str(jobs or "").strip()
+    if size <= 1 or not (text == "" or text.isdigit()):
+        return size
+    return count if size * slots_of(jobs) >= count else size
+
+
 def earlier_work(output, ids=None):
     """Seconds of own work of up to SAMPLE values that ended in ``output`` (those of ``ids`` when given)."""
     folder = Layout(output).folder(STATUS)

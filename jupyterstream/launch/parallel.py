@@ -72,6 +72,7 @@ class Settings:
     srun: tuple = ()              # inside an allocation, the srun words each job runs under (launch/slurm.py)
     cold_reason: str = ""         # why the sweep turned warm kernels off itself (the runs' records say it)
     batch: int = 0                # BATCH: values a job runs (one nbconvert, a kernel each); 0: chosen (batchsize.py)
+    max_args: int = 0             # parallel's --max-args when not BATCH: all values, spread a job a slot (batchsize.max_args)
 
 
 def batch_size(settings):
@@ -174,7 +175,7 @@ def parallel_argv(settings: Settings, dry_run: bool = False, tmpdir: "str | None
                  "--rsync-opts", RSYNC_OPTS]
     size = batch_size(settings)
     if size > 1:  # each job: up to `size` ids, with the words around {} repeated for each (run-one batch.py)
-        argv += ["--max-args", str(size), "-X"]
+        argv += ["--max-args", str(settings.max_args if settings.max_args > size else size), "-X"]
     if settings.job_timeout:
         # run-one's watchdog holds each value of a batch to the job timeout; parallel's is a backstop
         argv += ["--timeout", seconds(settings.job_timeout * (size + 1 if size > 1 else 1))]

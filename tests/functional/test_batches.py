@@ -3,6 +3,7 @@ notebook over values that raise, time out, kill their kernel or are stopped, sev
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -190,3 +191,14 @@ def test_a_value_interrupted_mid_batch_is_recorded_alone_and_the_rest_wait_for_t
     assert first == {"a": "ok", "b": "ok", "hold": "interrupted", "c": None, "d": None, "run folders left": []}, first
     assert codes[1] == 0
     assert ran == {"a": 1, "b": 1, "hold": 2, "c": 1, "d": 1}, ran
+
+
+def test_a_sweep_that_one_batch_a_slot_holds_runs_one_job_a_slot_with_no_third_job_for_the_tail(tmp_path):
+    # 10 values in batches of 5 at two slots: parallel -X, handed 5 at a time, runs 5, 3 and 2 (three
+    # nbconvert starts); handed all 10, it spreads them as 5 and 5
+    values = [f"ok{i}" for i in range(10)]
+    code, output, stderr = sweep(tmp_path, "spread", values, "--batch", 5, "--jobs", 2)
+    assert code == 0, stderr
+    ids_a_job = sorted(sum(word in values for word in shlex.split(row[-1])) for row in joblog_rows(output))
+    assert ids_a_job == [5, 5]
+    assert all(read_status(output, value)["status"] == "ok" for value in values)

@@ -1,6 +1,7 @@
 """batchsize: how many values a job runs, from how long this notebook's values take (pure but for reading records)."""
 
 import json
+import os
 
 from jupyterstream.launch import batchsize
 from jupyterstream.launch.batchsize import size_of, earlier_work
@@ -25,6 +26,14 @@ def test_a_sweep_whose_share_a_slot_fits_in_one_batch_runs_one_batch_a_slot():
     assert size_of(0, 60, 2, [0.05] * 5) == 30  # 1.5 s of work a slot: one nbconvert each, not two
     assert size_of(0, 61, 2, [0.05] * 5) == 31
     assert size_of(0, 60, 2, [0.5] * 5) == 15  # 15 s a slot: two batches a slot, as before
+
+
+def test_one_batch_a_slot_is_handed_to_parallel_whole_so_that_it_makes_one_job_a_slot():
+    assert batchsize.max_args(29, 58, "2") == 58  # parallel -X spreads 58 as 29 and 29 (with 29: 29, 15, 14)
+    assert batchsize.max_args(29, 59, "2") == 29  # more than one batch a slot: batches as they are
+    assert batchsize.max_args(10, 30, "") == (30 if 10 * (os.cpu_count() or 1) >= 30 else 10)  # a slot a core
+    assert batchsize.max_args(20, 30, "50%") == 20  # slots parallel alone knows: batches as they are
+    assert batchsize.max_args(1, 30, "2") == 1
 
 
 def test_a_batch_holds_about_the_target_of_its_values_own_work():

@@ -275,6 +275,12 @@ def test_a_batch_hands_each_job_several_ids_and_names_each_output_after_its_inpu
     assert shlex.split(option(template(argv), "--output")) == [".{notebook_name}.partial"]
 
 
+def test_a_sweep_of_one_batch_a_slot_gives_parallel_all_its_values_and_keeps_the_timeout_of_a_batch():
+    argv = parallel_argv(Settings(output="out", batch=29, max_args=58, job_timeout=10))
+    assert option(argv, "--max-args") == "58" and "-X" in argv
+    assert option(argv, "--timeout") == "300"  # a job holds at most a batch (29 values), never 58
+
+
 def test_jobs_over_ssh_are_never_batched():
     argv = parallel_argv(Settings(output="out", batch=8, remote=True))
     assert "-X" not in argv and "--max-args" not in argv
