@@ -146,10 +146,26 @@ class LoopbackCluster:
                 return word.split("=", 1)[1]
         return ""
 
+    def drained(self):
+        """node name -> why Slurm drained it (sinfo -R), for nodes drained by Slurm itself."""
+        result = self.run("sinfo", "--noheader", "--list-reasons", "--format=%N|%E", timeout=10)
+        return dict(line.split("|", 1) for line in result.stdout.splitlines() if "|" in line)
+
+    def resume_drained(self):
+        """Return to service a node that Slurm drained because a job's processes took longer to end than
+        UnkillableStepTimeout ("Kill task failed": on a loaded machine, the batch step of a job requeued
+        after a node failure), as a site's health check would; the names resumed."""
+        found = [node for node, why in self.drained().items() if "Kill task failed" in why]
+        for node in found:
+            self.run("scontrol", "update", f"NodeName={node}", "State=RESUME", timeout=10)
+        return found
+
     def wait_job(self, job_id, timeout, until_not=None):
-        """Wait until a job has ended (or, with ``until_not``, left that state); return its state."""
+        """Wait until a job has ended (or, with ``until_not``, left that state); return its state. A node
+        drained for "Kill task failed" meanwhile is returned to service (resume_drained)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
+            self.resume_drained()
             state = self.job_state(job_id)
             if until_not and state and state not in (until_not, "COMPLETING", "CONFIGURING"):
                 return state
@@ -158,7 +174,7 @@ class LoopbackCluster:
             time.sleep(0.5)
         steps = self.run("squeue", "--steps", "--noheader", f"--jobs={job_id}", timeout=10).stdout.strip()
         raise TimeoutError(f"Slurm job {job_id} still {self.job_state(job_id)} after {timeout} s; its steps: "
-                           f"{steps or 'none'}; nodes: {self.node_states()}")
+                           f"{steps or 'none'}; nodes: {self.node_states()}; drained: {self.drained() or 'none'}")
 
     def node_pids(self, node):
         """Pids of every process of a node: its slurmd, its step daemons and what they run."""

@@ -404,7 +404,7 @@ def test_a_cell_that_signals_its_kernels_parent_ends_its_own_run_as_a_cold_one_w
     for flag in ("--warm-kernels", "--cold-kernels"):
         folder = tmp_path / flag.strip("-")
         folder.mkdir()
-        sweep(folder, notebook, PARENT_STEPS, "--jobs", 3, "--job-timeout", 30, flag, warm_dir=tmp_path / "warm")
+        sweep(folder, notebook, PARENT_STEPS, "--jobs", 3, "--job-timeout", 15, flag, warm_dir=tmp_path / "warm")
         records[flag] = {step: read_status(folder / "out", step) for step in PARENT_STEPS}
     warm, cold = records["--warm-kernels"], records["--cold-kernels"]
     for step, status in PARENT_STEPS.items():

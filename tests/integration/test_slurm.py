@@ -27,6 +27,14 @@ def cluster(tmp_path_factory):
         cluster.stop()
 
 
+@pytest.fixture(autouse=True)
+def nodes_in_service(cluster):
+    """Each test starts with both nodes idle: one Slurm drained in a test before ("Kill task failed")
+    is returned to service, and a job of a test before has ended."""
+    cluster.resume_drained()
+    cluster.wait_idle(timeout=120)
+
+
 def slow_values(folder, names=SLOW):
     """A values file of slow faults.ipynb values that count their runs in folder/counts/."""
     counts = folder / "counts"
