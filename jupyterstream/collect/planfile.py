@@ -43,15 +43,25 @@ class StreamedJobs:
         return self.count
 
     def __iter__(self):
+        return (record for record, _ in self.records())
+
+    def records(self) -> object:
+        """(job, its JSON text as plan.json holds it) of every job, in order."""
+        loads = json.loads
         with open(self.path, encoding="utf-8") as handle:
             handle.seek(self.offset)
             for number in range(self.count):
-                line = handle.readline()
+                text = handle.readline().rstrip().removesuffix(",")
                 try:
-                    yield json.loads(line.rstrip().removesuffix(","))
+                    yield loads(text), text
                 except ValueError as exc:  # changed since it was opened: as load says of a corrupt plan
                     raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
                                       "to rewrite it") from None
+
+
+def records(jobs: "list | StreamedJobs") -> object:
+    """(job, its JSON text, or None for a plan read whole) of every job of a plan's "jobs"."""
+    return jobs.records() if isinstance(jobs, StreamedJobs) else ((job, None) for job in jobs)
 
 
 def _head(handle):

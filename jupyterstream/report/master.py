@@ -29,19 +29,32 @@ NOTE = "# The report's {} section, collected by jupyterstream (the output below;
 
 
 def assemble(plan: dict, source: object, tally: object, tags: list, output: object = None, checked: "dict | None" = None, logs: set = frozenset(),
-             also: object = None, notes: "dict | None" = None, bulk: bool = False) -> dict[str, object]:
+             also: object = None, notes: "dict | None" = None, bulk: bool = False,
+             stretches: object = None) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also.add(run)`` is called for each
     (``also.add_bare(parts)`` for a run with no files whose ledger data is made from a template, with
-    ``bulk``: collect/bare.py). ``notes``: what the summary says of the sweep besides its runs
-    ({"stopped": a sentence})."""
+    ``bulk``: collect/bare.py). ``stretches`` (stretch.Stretches) hold the parts of stretches of such runs
+    made as they were found: each is written whole (``also.add_stretch``). ``notes``: what the summary
+    says of the sweep besides its runs ({"stopped": a sentence})."""
     made = pieces.Pieces(output, _ids(plan, source), tags, tally.figures > gallery.FULL_LIMIT, logs,
                          rows=NOTEBOOK_ROWS)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
+        done = 0  # runs before this one were written with their stretch
         for index in range(len(source)):
+            if index < done:
+                continue
+            found = stretches.at(index) if stretches is not None else None
+            if found is not None:  # pending runs with no files, one after another: their parts made already
+                texts = stretches.texts(found)
+                data.write(texts[0])
+                if also is not None:
+                    also.add_stretch(found, texts, source)
+                done = found.end
+                continue
             given = source.bare(index) if bulk else None  # a run with no files: the plan's parts of it
             if given is not None and made.templated(index, given.id):
                 data.write(("," if index else "") + made.bare.json(given))

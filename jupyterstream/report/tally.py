@@ -13,9 +13,11 @@ from collections import namedtuple
 
 from . import charts, tilemap
 from ..collect import figspec, triage
+from ..collect.runs import run_of
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..collect.bare import Given
     from ..collect.runs import Run
     from ..collect.spool import ListedRuns
 
@@ -72,6 +74,25 @@ class Tally:
         self.figured.append(0)
         self.params.update(dict.fromkeys(run.values or run.texts))
         self._failed(run, run.label, run.id)
+
+    def add_plain(self, given: Given) -> None:
+        """Count a run with no files from the plan's parts of it (a bare.Given): add_bare's result,
+        without its Run (made only when it starts a failure group, as that group's sample)."""
+        state = given.state
+        self.total += 1
+        self.states[state] = self.states.get(state, 0) + 1
+        self.states_only = self.states_only and given.label in tilemap.STATES
+        self.figured.append(0)
+        self.params.update(dict.fromkeys(given.values or given.texts))
+        key = (state, "", None)  # triage.key_of of a run with no failure
+        group = self.groups.get(key)
+        if group is None:
+            self._failed(run_of(given.fields()), given.label, given.id)
+            return
+        self.members[key].append(given.id)
+        group.total += 1
+        if len(group.runs) < LIST_LIMIT:
+            group.runs.append(Member(given.id, given.label, given.templates.fields[state]["notebook"]))
 
     def _host(self, host, ok, duration):
         entry = self.hosts.setdefault(host, [0, 0, array("d")])
