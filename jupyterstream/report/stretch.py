@@ -18,6 +18,7 @@ import os
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..atomic import drop, scratch_file
+from .escape import script_safe
 from .pieces import BareRows
 
 if TYPE_CHECKING:
@@ -39,12 +40,13 @@ class Stretch(NamedTuple):
 
 
 class Stretches:
-    """The stretches of one collect, by the index of their first run. ``params`` is the tally's own dict
-    of parameter columns (seen so far); ``metrics_row(given, params)`` and ``runs_row(given)`` make a
-    run's rows (cells made safe; metrics.csv's without its empty metric cells)."""
+    """The stretches of one collect, by the index of their first run. Each is counted in ``tally`` (a
+    Tally) as it ends: call end() before counting any other run, so that runs are counted in order.
+    ``metrics_row(given, params)`` and ``runs_row(given)`` make a run's rows (cells made safe;
+    metrics.csv's without its empty metric cells)."""
 
-    def __init__(self, output: object, params: dict, metrics_row: Callable, runs_row: Callable):
-        self.output, self.params, self.metrics_row, self.runs_row = output, params, metrics_row, runs_row
+    def __init__(self, output: object, tally: object, metrics_row: Callable, runs_row: Callable):
+        self.output, self.tally, self.metrics_row, self.runs_row = output, tally, metrics_row, runs_row
         self.found, self.file, self.size, self.rows = {}, None, 0, BareRows()
         self.start, self.given = 0, []
 
@@ -57,12 +59,13 @@ class Stretches:
         self.given.append(given)
 
     def end(self) -> None:
-        """End the stretch being made: its texts go to the scratch file."""
+        """End the stretch being made: its runs are counted, its texts go to the scratch file."""
         if not self.given:
             return
-        given, params = self.given, tuple(self.params)
-        json = self.rows.json
-        data = "".join("," + json(g) for g in given)  # a stretch is never the collect's first run
+        given = self.given
+        self.tally.add_plain(given)
+        params = tuple(self.tally.params)
+        data = script_safe(self.rows.unsafe(given, ","))  # a stretch is never the collect's first run
         runs, metrics = io.StringIO(), io.StringIO()
         csv.writer(runs, lineterminator="\n").writerows(self.runs_row(g) for g in given)
         csv.writer(metrics, lineterminator="\n").writerows(self.metrics_row(g, params) for g in given)

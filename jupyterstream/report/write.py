@@ -44,22 +44,21 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
     tally = Tally(lambda: ((job.label(), job.id) for job in map(Job.from_record, jobs)))
     kept = history.Recorder(output)
     # pending runs with no files past master.ipynb's first rows, with no log: their parts made as they come
-    stretches = stretch.Stretches(output, tally.params, bare_metrics_row, Tables.bare_tail())
+    stretches = stretch.Stretches(output, tally, bare_metrics_row, Tables.bare_tail())
     try:
         for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag, bulk=bulk)):
             runs.add(line)
+            if run is None and line.queued and index >= parts_of.NOTEBOOK_ROWS and f"{line.id}.log" not in logs:
+                stretches.add(index, line)  # counted when its stretch ends
+                tags.append(None)
+                continue
+            stretches.end()  # its runs counted before this one
             if run is not None:
                 tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
                 tags.append(pieces.tag(key, run, logs))
                 kept.add(run)
                 continue
-            # no files: nothing but its state to count, no history
-            if line.queued and index >= parts_of.NOTEBOOK_ROWS and f"{line.id}.log" not in logs:
-                tally.add_plain(line)
-                tags.append(None)
-                stretches.add(index, line)
-                continue
-            run = run_of(line.fields())
+            run = run_of(line.fields())  # no files: nothing but its state to count, no history
             tally.add_bare(run)
             tags.append(None if run.state == PENDING else pieces.tag(line.key(), run, logs))
         stretches.end()
