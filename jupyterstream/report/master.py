@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .figures import gallery
 from . import ledger, pieces, render, sections
 from .holes import Holes, Spool
+from ..collect.planfile import StreamedJobs
 from ..collect.spool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
 from .tally import of as tally_of
@@ -38,7 +39,7 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
     ``bulk``: collect/bare.py). ``stretches`` (stretch.Stretches) hold the parts of stretches of such runs
     made as they were found: each is written whole (``also.add_stretch``). ``notes``: what the summary
     says of the sweep besides its runs ({"stopped": a sentence})."""
-    made = pieces.Pieces(output, _ids(plan, source), tags, tally.figures > gallery.FULL_LIMIT, logs,
+    made = pieces.Pieces(output, _ids(plan, source, tags), tags, tally.figures > gallery.FULL_LIMIT, logs,
                          rows=NOTEBOOK_ROWS)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
@@ -86,10 +87,13 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
     return _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes or {})
 
 
-def _ids(plan, source):
-    """The run ids in order: the plan's own strings when the runs are the plan's."""
+def _ids(plan, source, tags):
+    """The run ids in order: the plan's own strings when the runs are the plan's (of a plan read a job
+    a line, only those of runs with a tag: Pieces looks for no other in its cache)."""
     jobs = plan.get("jobs")
     if jobs is not None and len(jobs) == len(source) and not isinstance(source, ListedRuns):
+        if isinstance(jobs, StreamedJobs) and len(tags) == len(jobs):
+            return jobs.ids(tags)
         return (Job.from_record(job).id for job in jobs)
     return (run.id for run in source)
 

@@ -49,7 +49,8 @@ def tag(key: list[str | list | bool | None], run: Run, logs: set) -> str | None:
 
 
 class Pieces:
-    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order. Of a run that is not
+    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order (a run without a
+    tag may have None for its id: it is never looked for in the cache). Of a run that is not
     cached (pending, running) beyond the first ``rows`` runs, the ledger row's HTML is not made: the
     page and master.ipynb show only the first rows as HTML (the page's script shows the rest)."""
 
