@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..atomic import drop, scratch_file
 from .escape import script_safe
+from .plaintext import for_csv_row
 from .pieces import BareRows
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class Stretches:
     def __init__(self, output: object, tally: object, metrics_row: Callable, runs_row: Callable):
         self.output, self.tally, self.metrics_row, self.runs_row = output, tally, metrics_row, runs_row
         self.found, self.file, self.size, self.rows = {}, None, 0, BareRows()
-        self.start, self.given = 0, []
+        self.start, self.given, self.tails = 0, [], {}
 
     def add(self, index: int, given: Given) -> None:
         """One more such run, the index-th of the collect."""
@@ -66,10 +67,7 @@ class Stretches:
         self.tally.add_plain(given)
         params = tuple(self.tally.params)
         data = script_safe(self.rows.unsafe(given, ","))  # a stretch is never the collect's first run
-        runs, metrics = io.StringIO(), io.StringIO()
-        csv.writer(runs, lineterminator="\n").writerows(self.runs_row(g) for g in given)
-        csv.writer(metrics, lineterminator="\n").writerows(self.metrics_row(g, params) for g in given)
-        texts = [text.encode("utf-8") for text in (data, runs.getvalue(), metrics.getvalue())]
+        texts = [text.encode("utf-8") for text in (data, self._runs(given), _csv(self.metrics_row(g, params) for g in given))]
         if self.file is None:
             self.file = scratch_file(self.output)
         self.file.write(b"".join(texts))
@@ -77,6 +75,16 @@ class Stretches:
                                          tuple(len(t) for t in texts))
         self.size += sum(len(t) for t in texts)
         self.given = []
+
+    def _runs(self, given):
+        """runs.csv's rows of a stretch: each run's id and value, then the rest of its state's row
+        (the same for every such run, written once). Only when no cell of theirs is quoted is every
+        newline a row's end: else each row is written whole."""
+        tail = self.tails.get(given[0].state)
+        if tail is None:
+            tail = self.tails[given[0].state] = "," + _csv([self.runs_row(given[0])[2:]])[:-1]
+        heads = _csv(for_csv_row([g.id, g.label]) for g in given)
+        return heads.replace("\n", tail + "\n") if '"' not in heads else _csv(self.runs_row(g) for g in given)
 
     def at(self, index: int) -> Stretch | None:
         """The stretch that starts at the index-th run, if one does."""
@@ -94,3 +102,10 @@ class Stretches:
         """Drop the texts."""
         if self.file is not None:
             drop(self.file)
+
+
+def _csv(rows):
+    """Rows (made safe already) as CSV text, each ended by a newline (as report/write.py writes them)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue()
