@@ -1,7 +1,7 @@
 """Runs known only from the plan: no status record, no executed notebook, no joblog row (most runs of a
 big sweep before it runs). They are found in bulk from one listing of status/ and runs/ a collect, and
 each is made from one template (its Run and file identity; the run spool keeps only the plan's parts
-of it), not read file by file: such a run is
+of it: its job's text in plan.json), not read file by file: such a run is
 pending when a sweep may still start it, else missing, and nothing else about it can differ.
 """
 

@@ -1,5 +1,6 @@
 """The runs of one collect, kept on disk rather than in memory: a sequence of Runs read back one at a
-time from a temporary file of their index lines (collect.each). A collect of 5,000 runs holds 9 bytes
+time from a temporary file of their index lines (collect.each), or, of a run with no files, the
+plan's parts of it (bare.spooled). A collect of 5,000 runs holds 9 bytes
 a run here; each Run is made again when it is asked for, and is not kept.
 """
 
