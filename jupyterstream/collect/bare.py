@@ -1,7 +1,7 @@
 """Runs known only from the plan: no status record, no executed notebook, no joblog row (most runs of a
 big sweep before it runs). They are found in bulk from one listing of status/ and runs/ a collect, and
 each is made from one template (its Run and file identity; the run spool keeps only the plan's parts
-of it), not read file by file: such a run is
+of it: its job's text in plan.json), not read file by file: such a run is
 pending when a sweep may still start it, else missing, and nothing else about it can differ.
 """
 
@@ -14,11 +14,6 @@ from typing import NamedTuple
 from . import cachefile
 from ..runner.layout import RUNS, STATUS
 from ..runner.outcome import Status
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..runner.planned import Job
-
 PENDING, MISSING = Status.PENDING.value, Status.MISSING.value
 FRESH = {"failure": dict, "metrics": dict, "figures": list, "progress": dict, "cells": list}  # each run its own
 
@@ -42,41 +37,17 @@ def has_no_files(job_id: str, logrow: dict | None, names: tuple[frozenset, froze
 
 
 class Templates:
-    """The Run and the file identity of a run with no files, made once for each of pending and missing."""
+    """The Run fields and the file identity's tail of a run with no files, made once for each of pending
+    and missing."""
 
     def __init__(self, empty: object, key_tail: list):
         self.fields = {state: dict(vars(empty), state=state) for state in (PENDING, MISSING)}
         self.key_tail = key_tail
 
-    def run(self, job: Job, queued: bool) -> dict:
-        """The fields of the job's Run (the plan's own strings and dicts, fresh empty containers)."""
-        fields = dict(self.fields[PENDING if queued else MISSING])
-        fields.update(id=job.id, label=job.label(), texts=job.texts, values=job.values)
-        for name, kind in FRESH.items():
-            fields[name] = kind()
-        return fields
-
-    def key(self, job: Job, queued: bool) -> list:
-        """The run's file identity, as runs._signature gives it for a job with no files."""
-        return [job.identity, job.label(), [None, None], None, queued, *self.key_tail]
-
-
-class Line(NamedTuple):
-    """What a collect's run spool keeps of a run with no files: the plan's parts of it (``raw``, one JSON
-    line), from which ``templates`` make its Run and file identity again (given)."""
-
-    templates: Templates
-    raw: bytes
-
-
-def compact(templates: Templates, job: Job, queued: bool) -> Line:
-    """The spool's line of a run with no files: [queued, id, identity, label, texts, values]."""
-    parts = [queued, job.id, job.identity, job.label(), job.texts, job.values]
-    return Line(templates, (cachefile.COMPACT.encode(parts) + "\n").encode("utf-8"))
-
 
 class Given(NamedTuple):
-    """A run with no files as the spool gives it back: the plan's parts of it, and its templates."""
+    """A run with no files: the plan's parts of it (``text``: its job's JSON text as plan.json holds it,
+    when the plan is read a job a line), and its templates, which make its Run and file identity."""
 
     templates: Templates
     queued: bool
@@ -85,6 +56,7 @@ class Given(NamedTuple):
     label: str
     texts: dict
     values: dict
+    text: str | None = None
 
     @property
     def state(self) -> str:
@@ -100,10 +72,29 @@ class Given(NamedTuple):
         return fields
 
     def key(self) -> list:
-        """Its file identity."""
+        """Its file identity, as runs._signature gives it for a job with no files."""
         return [self.identity, self.label, [None, None], None, self.queued, *self.templates.key_tail]
 
 
-def given(templates: Templates, raw: bytes) -> Given:
-    """A spool line that ``compact`` made, read back."""
-    return Given(templates, *json.loads(raw))
+def of_record(templates: Templates, record: dict, queued: bool, text: str | None = None) -> Given:
+    """The run with no files of a plan.json job (what Job.from_record reads of it)."""
+    ident = record["id"]
+    return Given(templates, queued, ident, record.get("identity"), record.get("label", ident),
+                 record.get("texts", {}), record.get("values", {}), text)
+
+
+def spooled(given: Given) -> tuple[int, bytes]:
+    """What a run spool keeps of a run with no files, as (kind, bytes): its job's text as plan.json
+    holds it (kind 2 when queued, 3 when not), or, from a plan read whole, the plan's parts of it as
+    one JSON line [queued, id, identity, label, texts, values] (kind 1)."""
+    if given.text is not None:
+        return (2 if given.queued else 3), given.text.encode("utf-8")
+    parts = [given.queued, given.id, given.identity, given.label, given.texts, given.values]
+    return 1, (cachefile.COMPACT.encode(parts) + "\n").encode("utf-8")
+
+
+def unspooled(templates: Templates, kind: int, raw: bytes) -> Given:
+    """A run with no files as ``spooled`` kept it."""
+    if kind == 1:
+        return Given(templates, *json.loads(raw))
+    return of_record(templates, json.loads(raw), kind == 2, None)

@@ -43,15 +43,42 @@ class StreamedJobs:
         return self.count
 
     def __iter__(self):
+        return (record for record, _ in self.records())
+
+    def records(self) -> object:
+        """(job, its JSON text as plan.json holds it) of every job, in order."""
+        loads = json.loads
         with open(self.path, encoding="utf-8") as handle:
             handle.seek(self.offset)
             for number in range(self.count):
-                line = handle.readline()
+                text = handle.readline().rstrip().removesuffix(",")
                 try:
-                    yield json.loads(line.rstrip().removesuffix(","))
+                    yield loads(text), text
                 except ValueError as exc:  # changed since it was opened: as load says of a corrupt plan
                     raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
                                       "to rewrite it") from None
+
+    def ids(self, wanted: list) -> object:
+        """Each job's id where ``wanted`` (a value a job, in order) is not None, else None: the jobs
+        not wanted are not parsed (most of a big sweep's, pending, when the report looks for cached ones)."""
+        loads = json.loads
+        with open(self.path, encoding="utf-8") as handle:
+            handle.seek(self.offset)
+            for number, want in zip(range(self.count), wanted):
+                text = handle.readline()
+                if want is None:
+                    yield None
+                    continue
+                try:
+                    yield loads(text.rstrip().removesuffix(","))["id"]
+                except ValueError as exc:
+                    raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
+                                      "to rewrite it") from None
+
+
+def records(jobs: "list | StreamedJobs") -> object:
+    """(job, its JSON text, or None for a plan read whole) of every job of a plan's "jobs"."""
+    return jobs.records() if isinstance(jobs, StreamedJobs) else ((job, None) for job in jobs)
 
 
 def _head(handle):

@@ -76,7 +76,9 @@ def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     """Return a Run for every planned job, re-reading only runs whose files changed (see ``each``).
     ``keys``, a dict, receives each run's file identity (what the report's own caches are keyed by)."""
     found = []
-    for run, key, _ in each(output, plan, use_index, metric_tag):
+    for run, key, line in each(output, plan, use_index, metric_tag):
+        if run is None:  # a run with no files: made from its templates
+            run, key = run_of(line.fields()), line.key()
         if keys is not None:
             keys[run.id] = key
         found.append(run)
@@ -85,8 +87,9 @@ def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
 
 def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None,
          bulk: bool = True) -> object:
-    """Yield (Run, file identity, its index line as bytes, or a bare.Line) for every planned job, one at a time, re-reading
-    only runs whose files changed. With ``metric_tag``, the last expression of code cells carrying
+    """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
+    only runs whose files changed; for a run with no files, (None, None, a bare.Given), whose fields()
+    and key() make the Run and the file identity when they are wanted. With ``metric_tag``, the last expression of code cells carrying
     that tag is a metric too. The index keeps only outcomes that the files alone decide: a run that is
     running, pending, missing or killed (which depend on live processes) is read again each time. The
     index is read a line at a time and written as it goes (cachelines.py): a collect never holds it whole.
@@ -102,14 +105,13 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
     try:
-        for job in map(Job.from_record, plan["jobs"]):
-            logrow = log.get(job.id)
-            if names is not None and bare.has_no_files(job.id, logrow, names):
+        for record, text in planfile.records(plan["jobs"]):
+            logrow = log.get(record["id"])
+            if names is not None and bare.has_no_files(record["id"], logrow, names):
                 # a transient state: neither kept in the index nor read from it (as summarize's would be)
-                queued_ = job.id in queued
-                yield run_of(templates.run(job, queued_)), templates.key(job, queued_), \
-                    bare.compact(templates, job, queued_)
+                yield None, None, bare.of_record(templates, record, record["id"] in queued, text)
                 continue
+            job = Job.from_record(record)
             key = _signature(layout, job, logrow) + [job.id in queued, metric_tag, edited]
             line = old.line(job.id) if old is not None else None
             run = _cached(line, key)

@@ -1,5 +1,6 @@
 """The runs of one collect, kept on disk rather than in memory: a sequence of Runs read back one at a
-time from a temporary file of their index lines (collect.each). A collect of 5,000 runs holds 9 bytes
+time from a temporary file of their index lines (collect.each), or, of a run with no files, the
+plan's parts of it (bare.spooled). A collect of 5,000 runs holds 9 bytes
 a run here; each Run is made again when it is asked for, and is not kept.
 """
 
@@ -27,15 +28,16 @@ class RunSpool:
     def __init__(self, output=None):
         self.file = scratch_file(output)
         self.offsets = array("q", [0])
-        self.plain, self.templates = bytearray(), None  # 1 for a run with no files (bare.py), a byte a run
+        self.plain, self.templates = bytearray(), None  # a run with no files: bare.spooled's kind; else 0
         weakref.finalize(self, drop, self.file)  # the spool lives as long as its caller keeps the runs
 
-    def add(self, line: bytes | bare.Line) -> None:
+    def add(self, line: bytes | bare.Given) -> None:
         """Keep one run, as its index line (bytes: [id, {"key", "run"}]), or a run with no files as the
-        plan's parts of it (a bare.Line)."""
-        if type(line) is bare.Line:
-            self.templates, line = line.templates, line.raw
-            self.plain.append(1)
+        plan's parts of it (a bare.Given)."""
+        if type(line) is bare.Given:
+            self.templates = line.templates
+            kind, line = bare.spooled(line)
+            self.plain.append(kind)
         else:
             self.plain.append(0)
         self.file.write(line)
@@ -51,7 +53,7 @@ class RunSpool:
         start = self.offsets[index]
         raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
         if self.plain[index]:
-            found = bare.given(self.templates, raw)
+            found = bare.unspooled(self.templates, self.plain[index], raw)
             return run_of(found.fields()), found.key()
         entry = json.loads(raw)[1]
         return run_of(entry["run"]), entry.get("key")
@@ -66,7 +68,8 @@ class RunSpool:
             return None
         start = self.offsets[index]
         self.file.flush()
-        return bare.given(self.templates, os.pread(self.file.fileno(), self.offsets[index + 1] - start, start))
+        raw = os.pread(self.file.fileno(), self.offsets[index + 1] - start, start)
+        return bare.unspooled(self.templates, self.plain[index], raw)
 
     def __len__(self):
         return len(self.offsets) - 1

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .figures import gallery
 from . import ledger, pieces, render, sections
 from .holes import Holes, Spool
+from ..collect.planfile import StreamedJobs
 from ..collect.spool import ListedRuns
 from .sections import counts, metric_names  # noqa: F401 (write.py's CSV writers use them)
 from .tally import of as tally_of
@@ -29,19 +30,32 @@ NOTE = "# The report's {} section, collected by jupyterstream (the output below;
 
 
 def assemble(plan: dict, source: object, tally: object, tags: list, output: object = None, checked: "dict | None" = None, logs: set = frozenset(),
-             also: object = None, notes: "dict | None" = None, bulk: bool = False) -> dict[str, object]:
+             also: object = None, notes: "dict | None" = None, bulk: bool = False,
+             stretches: object = None) -> dict[str, object]:
     """The report's parts, with the ledger, the gallery and the ledger's data spooled: {"sections",
     "whole_ledger", "data", "nav", "title", "holes"}. ``source`` (a RunSpool or ListedRuns) gives the
     runs, ``tally`` their totals, ``tags`` their pieces' cache tags; ``also.add(run)`` is called for each
     (``also.add_bare(parts)`` for a run with no files whose ledger data is made from a template, with
-    ``bulk``: collect/bare.py). ``notes``: what the summary says of the sweep besides its runs
-    ({"stopped": a sentence})."""
-    made = pieces.Pieces(output, _ids(plan, source), tags, tally.figures > gallery.FULL_LIMIT, logs,
+    ``bulk``: collect/bare.py). ``stretches`` (stretch.Stretches) hold the parts of stretches of such runs
+    made as they were found: each is written whole (``also.add_stretch``). ``notes``: what the summary
+    says of the sweep besides its runs ({"stopped": a sentence})."""
+    made = pieces.Pieces(output, _ids(plan, source, tags), tags, tally.figures > gallery.FULL_LIMIT, logs,
                          rows=NOTEBOOK_ROWS)
     made.prepare(source, tally.figured)
     holes, rows, data, charts, cells, first = Holes(), Spool(output), Spool(output), Spool(output), {}, []
     try:
+        done = 0  # runs before this one were written with their stretch
         for index in range(len(source)):
+            if index < done:
+                continue
+            found = stretches.at(index) if stretches is not None else None
+            if found is not None:  # pending runs with no files, one after another: their parts made already
+                texts = stretches.texts(found)
+                data.write(texts[0])
+                if also is not None:
+                    also.add_stretch(found, texts, source)
+                done = found.end
+                continue
             given = source.bare(index) if bulk else None  # a run with no files: the plan's parts of it
             if given is not None and made.templated(index, given.id):
                 data.write(("," if index else "") + made.bare.json(given))
@@ -73,10 +87,13 @@ def assemble(plan: dict, source: object, tally: object, tags: list, output: obje
     return _parts(plan, tally, checked, holes, rows, data, cells, first, charts, notes or {})
 
 
-def _ids(plan, source):
-    """The run ids in order: the plan's own strings when the runs are the plan's."""
+def _ids(plan, source, tags):
+    """The run ids in order: the plan's own strings when the runs are the plan's (of a plan read a job
+    a line, only those of runs with a tag: Pieces looks for no other in its cache)."""
     jobs = plan.get("jobs")
     if jobs is not None and len(jobs) == len(source) and not isinstance(source, ListedRuns):
+        if isinstance(jobs, StreamedJobs) and len(tags) == len(jobs):
+            return jobs.ids(tags)
         return (Job.from_record(job).id for job in jobs)
     return (run.id for run in source)
 

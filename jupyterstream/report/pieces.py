@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from ..collect import cachelines
@@ -48,7 +49,8 @@ def tag(key: list[str | list | bool | None], run: Run, logs: set) -> str | None:
 
 
 class Pieces:
-    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order. Of a run that is not
+    """The pieces of one collect's runs: ``ids`` and ``tags`` are theirs, in order (a run without a
+    tag may have None for its id: it is never looked for in the cache). Of a run that is not
     cached (pending, running) beyond the first ``rows`` runs, the ledger row's HTML is not made: the
     page and master.ipynb show only the first rows as HTML (the page's script shows the rest)."""
 
@@ -141,12 +143,26 @@ class BareRows:
 
     def json(self, given: object) -> str:
         """The ledger data of a run with no files (a bare.Given), as _render's "json" would be."""
-        parts = self.parts.get(given.state) or self.parts.setdefault(given.state, self._split(given.state))
-        encode = SCRIPT_ENCODER.encode
-        text = "".join(p for pair in zip(parts, (encode(given.id), encode(given.label), encode(given.texts), ""))
-                       for p in pair)
         # the template's parts went through script_json already: escaping the whole escapes the run's parts
-        return script_safe(text)
+        return script_safe(self.unsafe([given]))
+
+    def unsafe(self, runs: list, before: str = "") -> str:
+        """The ledger data of runs with no files, all in one state, each after ``before``, not yet made
+        safe for a script element (script_safe of the whole is that of each run's, put together)."""
+        parts = self.parts.get(runs[0].state) or self.parts.setdefault(runs[0].state, self._split(runs[0].state))
+        head, after_id, after_label, tail = before + parts[0], parts[1], parts[2], parts[3]
+        encode, string = SCRIPT_ENCODER.encode, encode_basestring
+        found = []
+        for given in runs:
+            texts = given.texts
+            # a dict of texts, encoded as SCRIPT_ENCODER would, without its calls
+            texts = "{" + ",".join([string(k) + ":" + string(v) for k, v in texts.items()]) + "}" \
+                if type(texts) is dict and all(type(k) is str and type(v) is str for k, v in texts.items()) \
+                else encode(texts)
+            found += (head, string(given.id) if type(given.id) is str else encode(given.id), after_id,
+                      string(given.label) if type(given.label) is str else encode(given.label), after_label,
+                      texts, tail)
+        return "".join(found)
 
     def _split(self, state):
         empty = run_of(dict(vars(Run(*self.MARKS)), state=state))

@@ -13,9 +13,11 @@ from collections import namedtuple
 
 from . import charts, tilemap
 from ..collect import figspec, triage
+from ..collect.runs import run_of
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..collect.bare import Given
     from ..collect.runs import Run
     from ..collect.spool import ListedRuns
 
@@ -72,6 +74,30 @@ class Tally:
         self.figured.append(0)
         self.params.update(dict.fromkeys(run.values or run.texts))
         self._failed(run, run.label, run.id)
+
+    def add_plain(self, runs: list[Given]) -> None:
+        """Count runs with no files, one after another and all in one state, from the plan's parts of
+        each (bare.Given): add_bare's result for each, without its Run (made only for a run that starts
+        a failure group, as that group's sample)."""
+        state, count = runs[0].state, len(runs)
+        self.total += count
+        self.states[state] = self.states.get(state, 0) + count
+        self.states_only = self.states_only and all(given.label in tilemap.STATES for given in runs)
+        self.figured.extend(bytes(count))
+        params, last = self.params, None
+        for given in runs:
+            names = (given.values or given.texts).keys()
+            if last is None or names != last:  # the same names as the run before: all in params already
+                params.update(dict.fromkeys(names))
+                last = names
+        key = (state, "", None)  # triage.key_of of a run with no failure
+        if key not in self.groups:
+            self._failed(run_of(runs[0].fields()), runs[0].label, runs[0].id)
+            runs = runs[1:]
+        group, notebook = self.groups[key], runs[0].templates.fields[state]["notebook"] if runs else ""
+        self.members[key].extend(given.id for given in runs)
+        group.total += len(runs)
+        group.runs.extend(Member(given.id, given.label, notebook) for given in runs[:max(0, LIST_LIMIT - len(group.runs))])
 
     def _host(self, host, ok, duration):
         entry = self.hosts.setdefault(host, [0, 0, array("d")])

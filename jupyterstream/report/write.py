@@ -6,14 +6,14 @@ import json
 import time
 from pathlib import Path
 
-from . import changes, master as parts_of, pieces, render
+from . import changes, master as parts_of, pieces, render, stretch
 from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan, run_of
 from .holes import Spool
 from .master import counts, metric_names
 from .plaintext import for_csv_row, for_terminal
 from .render import page_chunks
-from ..collect import bare, failfast, history, triage
+from ..collect import failfast, history, triage
 from ..collect.spool import RunSpool
 from .tally import Tally
 from ..runner.outcome import WAITING, Status
@@ -43,24 +43,40 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
     # the plan's labels and ids, walked from plan.json when asked (Job.from_record: one shape), never held
     tally = Tally(lambda: ((job.label(), job.id) for job in map(Job.from_record, jobs)))
     kept = history.Recorder(output)
-    for run, key, line in each_run(output, plan, metric_tag=metric_tag, bulk=bulk):
-        runs.add(line)
-        if type(line) is bare.Line:  # no files: nothing but its state to count, no history
+    # pending runs with no files past master.ipynb's first rows, with no log: their parts made as they come
+    stretches = stretch.Stretches(output, tally, bare_metrics_row, Tables.bare_tail())
+    try:
+        for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag, bulk=bulk)):
+            runs.add(line)
+            if run is None and line.queued and index >= parts_of.NOTEBOOK_ROWS and f"{line.id}.log" not in logs:
+                stretches.add(index, line)  # counted when its stretch ends
+                tags.append(None)
+                continue
+            stretches.end()  # its runs counted before this one
+            if run is not None:
+                tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
+                tags.append(pieces.tag(key, run, logs))
+                kept.add(run)
+                continue
+            run = run_of(line.fields())  # no files: nothing but its state to count, no history
             tally.add_bare(run)
-            tags.append(None if run.state == PENDING else pieces.tag(key, run, logs))
-            continue
-        tally.add(run)  # its label and id: the plan's, read once (plan.json is walked, not held)
-        tags.append(pieces.tag(key, run, logs))
-        kept.add(run)
-    runs.tally = tally  # what summary() and watch() count, without reading every run again
-    tables = Tables(tally, output)
+            tags.append(None if run.state == PENDING else pieces.tag(line.key(), run, logs))
+        stretches.end()
+        runs.tally = tally  # what summary() and watch() count, without reading every run again
+        tables = Tables(tally, output)
+    except BaseException:
+        stretches.close()
+        kept.close()
+        raise
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables,
-                                  notes=_notes(output), bulk=bulk)
+                                  notes=_notes(output), bulk=bulk, stretches=stretches)
     except BaseException:
         tables.close()
         kept.close()
         raise
+    finally:
+        stretches.close()
     try:
         found = kept.finish()  # after assemble: the figures of this sweep's runs are in figures/ by now
         if found:
@@ -96,7 +112,7 @@ class Tables:
         self.names, self.params = list(tally.names), list(tally.params)
         self.metrics, self.runs = Spool(output), Spool(output)
         self.metrics_writer, self.runs_writer = _writer(self.metrics.handle()), _writer(self.runs.handle())
-        self.bare = {}  # state -> runs.csv's row of a run with no files, after its id and value (made safe)
+        self.bare_row = self.bare_tail()
         self.metrics_writer.writerow(_safe(metrics_header(self.params, self.names)))
         self.runs_writer.writerow(_safe(RUNS_HEADER))
 
@@ -107,12 +123,35 @@ class Tables:
 
     def add_bare(self, given: object) -> None:
         """The rows of a run with no files (a bare.Given): in runs.csv only its id and value are its own."""
-        received = [_received(given.values, given.texts, p) for p in self.params]
-        self.metrics_writer.writerow(_safe([given.id, *received, given.state, *("" for _ in self.names)]))
-        tail = self.bare.get(given.state)
-        if tail is None:
-            tail = self.bare[given.state] = _safe(runs_row(run_of(given.fields())))[2:]  # from its status on: the template's
-        self.runs_writer.writerow([*_safe([given.id, given.label]), *tail])
+        self.metrics_writer.writerow(bare_metrics_row(given, self.params) + ["" for _ in self.names])
+        self.runs_writer.writerow(self.bare_row(given))
+
+    def add_stretch(self, found: object, texts: tuple, source: object) -> None:
+        """The rows of a stretch of runs with no files (stretch.py; ``texts``: its own), as add_bare
+        would write them a run at a time; its metrics rows are made again, each from ``source`` (the
+        collect's RunSpool), when they were made with other parameter columns than the collect's."""
+        _, runs, metrics = texts
+        self.runs.handle().write(runs)
+        if found.params == tuple(self.params) and not (self.names and '"' in metrics):
+            # no cell is quoted, so no newline but a row's end: the empty metric cells go before each
+            self.metrics.handle().write(metrics.replace("\n", "," * len(self.names) + "\n") if self.names else metrics)
+            return
+        for index in range(found.start, found.end):
+            given = source.bare(index)
+            self.metrics_writer.writerow(bare_metrics_row(given, self.params) + ["" for _ in self.names])
+
+    @staticmethod
+    def bare_tail() -> object:
+        """A function giving runs.csv's row of a run with no files (a bare.Given): its id and value,
+        then its state's template row (made safe), the same for every such run."""
+        tails = {}
+
+        def row(given):
+            tail = tails.get(given.state)
+            if tail is None:
+                tail = tails[given.state] = _safe(runs_row(run_of(given.fields())))[2:]  # from its status on
+            return [*_safe([given.id, given.label]), *tail]
+        return row
 
     def write(self, output: "str | Path") -> None:
         """Write both files (each atomically)."""
@@ -159,6 +198,11 @@ def metrics_csv(runs: object) -> str:
 def metrics_header(params: list, names: list) -> list[str]:
     """metrics.csv's header."""
     return ["job", *(f"params.{p}" for p in params), "status", *(f"metrics.{n}" for n in names)]
+
+
+def bare_metrics_row(given: object, params: list) -> list:
+    """A run with no files' row of metrics.csv (a bare.Given), made safe, without its empty metric cells."""
+    return _safe([given.id, *(_received(given.values, given.texts, p) for p in params), given.state])
 
 
 def metrics_row(run: object, params: list, names: list) -> list:

@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 
+import pytest
+
 from jupyterstream.report import write as report
 
 from ..helpers import executed, png
@@ -63,10 +65,55 @@ def mixed_output(output, count=1300):
         (output / "logs" / f"{job_id}.log").write_text("started\n")
     (output / "todo.txt").write_text("".join(f"{j}\n" for j in queued))
     (output / "joblog.tsv").write_text("\n".join(log) + "\n")
-    plan = {"notebook": "nb.ipynb", "values_file": "v.txt", "notebook_sha256": "0" * 64, "values_sha256": "0" * 64,
-            "jobs": jobs}
-    (output / "plan.json").write_text(json.dumps(plan))
+    _write_plan(output, jobs)
     return output
+
+
+def _write_plan(output, jobs, streamed=False):
+    """plan.json, read whole (one line), or a job a line as launch/plan.py writes it (read as it is walked)."""
+    plan = {"notebook": "nb.ipynb", "values_file": "v.txt", "notebook_sha256": "0" * 64, "values_sha256": "0" * 64}
+    if not streamed:
+        (output / "plan.json").write_text(json.dumps(dict(plan, jobs=jobs)))
+        return
+    lines = ",\n".join(json.dumps(job) for job in jobs)
+    (output / "plan.json").write_text(json.dumps(plan, indent=1)[:-2] + ',\n "jobs": [\n' + lines + "\n]}\n")
+
+
+def long_output(output, streamed, count=2700):
+    """``count`` planned runs, most of them pending with no files past master.ipynb's first 1,000 rows
+    (made in stretches: report/stretch.py), broken by what is not such a run: a few ok runs with a
+    metric (the first at 1,900, after some stretches were made), a pending run with a log, missing runs
+    (not queued) and a lost one (a joblog row); labels a CSV cell must quote in one stretch only (a
+    quote, a newline), one starting like a formula; and from run 2,100 on a second parameter, with a
+    third one at 2,400 (metrics.csv's columns change after some stretches were made)."""
+    for sub in ("runs", "status", "logs"):
+        (output / sub).mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for i in range(count):
+        name = f'v{i} "q"\nz' if 1300 <= i < 1310 else (f"=v{i}" if i == 1620 else f"v{i}")
+        texts = {"x": name} if i < 2100 else {"x": name, "w": str(i % 7)} if i != 2400 else {"u": "3", "x": name}
+        values = dict(texts, w=i % 7) if "w" in texts else dict(texts)
+        jobs.append({"id": f"J{i:04d}", "label": name if len(texts) == 1 else f"x={name}, w={i % 7}",
+                     "texts": texts, "values": values, "identity": f"id-{i}"})
+    for i in (1900, 1950, 2500):
+        _executed(output, jobs[i])
+    (output / "logs" / f"{jobs[1700]['id']}.log").write_text("started\n")
+    missing = set(range(1800, 1806)) | {count - 1}
+    (output / "todo.txt").write_text("".join(f"{job['id']}\n" for i, job in enumerate(jobs) if i not in missing))
+    (output / "joblog.tsv").write_text("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n"
+                                       f"1\t:\t1.0\t1.0\t0\t0\t1\t0\tpython bin/run-one out {jobs[2200]['id']} --sweep {SWEEP} -- x\n")
+    _write_plan(output, jobs, streamed)
+    return output, jobs
+
+
+def _same(bulk, single):
+    """Both collects of the same files give the same files, summary and runs."""
+    fast, slow = report.collect(bulk), report.collect(single, bulk=False)
+    assert _written(bulk) == _written(single)
+    assert report.summary(bulk, fast).replace(str(bulk), "OUT") == report.summary(single, slow).replace(
+        str(single), "OUT")
+    assert [vars(run) for run in fast] == [vars(run) for run in slow]
+    return fast
 
 
 def _written(output):
@@ -85,3 +132,20 @@ def test_runs_decided_in_bulk_give_the_same_report_files_as_runs_read_one_at_a_t
         assert [vars(run) for run in fast] == [vars(run) for run in slow]
     states = {run.state for run in fast}
     assert {"ok", "cell-error", "running", "pending", "missing", "results-missing"} <= states, states
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["plan-read-whole", "plan-a-job-a-line"])
+def test_pending_runs_made_in_stretches_give_the_same_report_files_as_runs_read_one_at_a_time(tmp_path, streamed):
+    (bulk, jobs), (single, _) = long_output(tmp_path / "bulk", streamed), long_output(tmp_path / "single", streamed)
+    for _ in range(2):  # a first collect, then a repeat one
+        fast = _same(bulk, single)
+    assert {"ok", "pending", "missing", "results-missing"} <= {run.state for run in fast}
+    for output in (bulk, single):  # a pending run inside a stretch ran since, another failed
+        _executed(output, jobs[1500])
+        _executed(output, jobs[2050], status="cell-error")
+    _same(bulk, single)
+    for output in (bulk, single):  # the plan rewritten: other labels, a parameter more in every run
+        changed = [dict(job, label=f"{job['label']}!", texts=dict(job["texts"], k="1")) for job in jobs]
+        _write_plan(output, changed, streamed)
+    fast = _same(bulk, single)
+    assert fast[1200].label == "v1200!" and fast[1200].state == "pending"
