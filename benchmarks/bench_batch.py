@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/bench_batch.py --one-a-job     # also BATCH=1 at 60 values (today's lines)
 
 The notebook is a parameters cell and one ``record(...)``; script.py is the same code with the value
-from its argument. For each size, in one process: the real sweep (`jupyterstream run`, what `make run`
+from its argument; plain.py the same computation printing its result (no jupyterstream, no IPython).
+For each size, in one process: the real sweep (`jupyterstream run`, what `make run`
 calls: plan, stage, parallel, collect, report), its GNU parallel part alone (the joblog's span), the
 script under `parallel`, and `parallel true` (parallel's own cost). Then where a small value's time
 goes, from the status records and a few direct timings. All scratch goes to one temporary folder.
@@ -31,6 +32,9 @@ PYTHON = sys.executable
 CLI = str(Path(PYTHON).parent / "jupyterstream")
 CODE = "from jupyterstream import record\nrecord('y', x * 2)"
 SCRIPT = "import sys\nx = int(sys.argv[1])\n" + CODE + "\n"
+# The same computation with no jupyterstream at all: record(...) outside a kernel imports IPython's display
+# (about 70 ms a process), which a script that prints its result does not pay. The harder baseline.
+PLAIN = "import sys\nx = int(sys.argv[1])\nprint('y', x * 2)\n"
 
 
 def write_inputs(folder, count):
@@ -41,6 +45,7 @@ def write_inputs(folder, count):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "tiny.ipynb")
     (folder / "script.py").write_text(SCRIPT)
+    (folder / "plain.py").write_text(PLAIN)
     values = folder / f"values{count}.txt"
     values.write_text("".join(f"{i}\n" for i in range(1, count + 1)))
     return values
@@ -104,6 +109,8 @@ def direct_costs(folder):
     out = {name: statistics.median(timed(argv, cwd=REPO) for _ in range(5)) for name, argv in probes.items()}
     out["`python script.py` alone"] = statistics.median(
         timed([PYTHON, str(folder / "script.py"), "3"], cwd=REPO) for _ in range(5))
+    out["`python plain.py` alone"] = statistics.median(
+        timed([PYTHON, str(folder / "plain.py"), "3"], cwd=REPO) for _ in range(5))
     return out
 
 
@@ -112,13 +119,15 @@ def one_size(folder, count, slots, one_a_job):
     values = write_inputs(folder, count)
     script = parallel_of([PYTHON, str(folder / "script.py")], values, slots)
     script_cpu = CPU["last"]
+    plain = parallel_of([PYTHON, str(folder / "plain.py")], values, slots)
     true = parallel_of(["true"], values, slots)
     wall, span, jobs = sweep(folder, values, folder / f"out{count}", slots)
     cpu = CPU["last"]
     lines = [(f"{count} values: `parallel python script.py`", script, f"CPU {script_cpu:.1f} s"),
+             (f"{count} values: `parallel python plain.py` (print, no record: no IPython)", plain, ""),
              (f"{count} values: `parallel true`", true, ""),
              (f"{count} values: sweep (jupyterstream run: plan, parallel, collect, report)", wall,
-              f"{wall / script:.2f}x script; CPU {cpu:.1f} s, {cpu / script_cpu:.2f}x script's"),
+              f"{wall / script:.2f}x script, {wall / plain:.2f}x plain; CPU {cpu:.1f} s, {cpu / script_cpu:.2f}x script's"),
              (f"{count} values:   of which parallel's span ({jobs} jobs)", span, f"{span / script:.2f}x script")]
     if one_a_job:
         wall1, span1, jobs1 = sweep(folder, values, folder / f"one{count}", slots, batch=1)
