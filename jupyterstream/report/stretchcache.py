@@ -123,10 +123,13 @@ def _entry(start, fields, base, size):
     return Stretch(start, int(end), tuple(params), base + int(offset), sizes, found, plain, crc)
 
 
-def save(output: object, stretches: object) -> None:
+def save(output: object, stretches: object, cache: StretchCache | None = None) -> None:
     """Write the cache of this collect's stretches (those made from a plan read a job a line),
-    atomically; nothing when it cannot be written (the next collect makes every stretch again)."""
+    atomically; nothing when it cannot be written (the next collect makes every stretch again), or when
+    ``cache`` (the one this collect read) served every one of them and held no other: it holds them."""
     kept = [found for found in stretches.found.values() if found.digest is not None]
+    if cache is not None and kept and cache.served == len(kept) == len(cache.found):
+        return
     index, offset = {}, 0
     for found in kept:
         index[found.start] = [found.end, found.digest, list(found.params), found.plain, offset, list(found.sizes),

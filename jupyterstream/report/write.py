@@ -100,7 +100,7 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
             live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
             write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
         if cache is not None:
-            stretchcache.save(output, stretches)  # after the outputs it describes
+            stretchcache.save(output, stretches, cache)  # after the outputs it describes
     finally:
         parts["holes"].close()
         stretches.close()
