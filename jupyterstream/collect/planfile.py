@@ -7,6 +7,7 @@ it holds one. A plan.json of another shape (written by hand, or by an older vers
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import OutputError
 
@@ -58,6 +59,30 @@ class StreamedJobs:
                     raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
                                       "to rewrite it") from None
 
+    def blocks(self, starts: dict) -> object:
+        """As records(), but where a job's index is in ``starts`` ({index: count}), a Block of its text and
+        the texts of the count - 1 jobs after it (fewer at the end), none of them parsed."""
+        with open(self.path, encoding="utf-8") as handle:
+            handle.seek(self.offset)
+            number = 0
+            while number < self.count:
+                count = min(starts.get(number, 0), self.count - number)
+                if count:
+                    yield Block(number, [handle.readline().rstrip().removesuffix(",") for _ in range(count)])
+                    number += count
+                    continue
+                text = handle.readline().rstrip().removesuffix(",")
+                yield self.parse(number, text), text
+                number += 1
+
+    def parse(self, number: int, text: str) -> dict:
+        """The job of the number-th line (its text); a corrupt line is as load says of a corrupt plan."""
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
+                              "to rewrite it") from None
+
     def ids(self, wanted: list) -> object:
         """Each job's id where ``wanted`` (a value a job, in order) is not None, else None: the jobs
         not wanted are not parsed (most of a big sweep's, pending, when the report looks for cached ones)."""
@@ -74,6 +99,13 @@ class StreamedJobs:
                 except ValueError as exc:
                     raise OutputError(f"{self.path}: corrupt (job {number + 1}: {exc}): run 'make run' again "
                                       "to rewrite it") from None
+
+
+class Block(NamedTuple):
+    """The texts of jobs ``start`` on, one after another, not parsed (StreamedJobs.blocks)."""
+
+    start: int
+    lines: list
 
 
 def records(jobs: "list | StreamedJobs") -> object:

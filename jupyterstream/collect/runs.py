@@ -86,7 +86,7 @@ def runs(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
 
 
 def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "str | None" = None,
-         bulk: bool = True) -> object:
+         bulk: bool = True, served: object = None) -> object:
     """Yield (Run, file identity, its index line as bytes) for every planned job, one at a time, re-reading
     only runs whose files changed; for a run with no files, (None, None, a bare.Given), whose fields()
     and key() make the Run and the file identity when they are wanted. With ``metric_tag``, the last expression of code cells carrying
@@ -94,7 +94,9 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     running, pending, missing or killed (which depend on live processes) is read again each time. The
     index is read a line at a time and written as it goes (cachelines.py): a collect never holds it whole.
     A run with no files at all is made from a template (bare.py), unless ``bulk`` is False: then every
-    run is read one at a time (what the bulk path is tested against)."""
+    run is read one at a time (what the bulk path is tested against). ``served`` (a
+    report.stretchcache.StretchCache) serves whole stretches of such runs, pending, from a plan read a job
+    a line: for each, (None, None, a Served), its job lines not parsed."""
     output = os.fspath(output)  # a str: a Path would be converted again for each of 10,000 joins
     log = read_joblog(Path(output) / "joblog.tsv")
     queued = _queued(output) if _sweep_may_start(output) else set()
@@ -104,8 +106,14 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
     templates = bare.Templates(Run("", "", {}), [metric_tag, edited])
     old = cachelines.Reader(Path(output) / INDEX, "collect-index", INDEX_VERSION) if use_index else None
     new = cachelines.Writer(Path(output) / INDEX, "collect-index", INDEX_VERSION, old) if use_index else None
+    jobs = plan["jobs"]
+    cached = served is not None and names is not None and isinstance(jobs, planfile.StreamedJobs)
     try:
-        for record, text in planfile.records(plan["jobs"]):
+        for record, text in _records(jobs, served, templates, log, queued, names) if cached \
+                else planfile.records(jobs):
+            if record is None:  # a stretch served whole: (None, a report.stretchcache.Served)
+                yield None, None, text
+                continue
             logrow = log.get(record["id"])
             if names is not None and bare.has_no_files(record["id"], logrow, names):
                 # a transient state: neither kept in the index nor read from it (as summarize's would be)
@@ -130,6 +138,24 @@ def each(output: "str | Path", plan: dict, use_index: bool = True, metric_tag: "
             new.discard()  # after close(), nothing left to drop
         if old is not None:
             old.close()
+
+
+def _records(jobs, served, templates, log, queued, names):
+    """(job, its text) of every job of a plan read a job a line, or (None, a Served) for each block of
+    jobs the stretch cache serves whole; a block it does not serve is parsed a job at a time."""
+    def qualifies(job_id):
+        return job_id in queued and bare.has_no_files(job_id, log.get(job_id), names)
+
+    for item in jobs.blocks(served.starts()):
+        if type(item) is not planfile.Block:
+            yield item
+            continue
+        found = served.serve(item, templates, qualifies)
+        if found is not None:
+            yield None, found
+            continue
+        for number, text in enumerate(item.lines, item.start):
+            yield jobs.parse(number, text), text
 
 
 def _cached(line, key):

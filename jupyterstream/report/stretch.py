@@ -13,14 +13,18 @@ stretch ends, and are made again a run at a time when the collect ends with othe
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import zlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..atomic import drop, scratch_file
 from .escape import script_safe
 from .plaintext import for_csv_row
 from .pieces import BareRows
+from . import tilemap
+from ..collect.cachefile import COMPACT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,8 +40,11 @@ class Stretch(NamedTuple):
     start: int
     end: int
     params: tuple   # the parameter columns its metrics rows were made with
-    offset: int     # of its ledger data, then its runs.csv rows, then its metrics.csv rows
+    offset: int     # of its ledger data, its runs.csv rows, its metrics.csv rows, its [ids, labels]
     sizes: tuple    # their lengths in bytes (UTF-8)
+    digest: str | None = None  # of its block of plan.json's job lines (stretchcache.py); None: not cached
+    plain: bool = False        # whether each of its labels is a US state code (Tally.states_only)
+    crc: int = 0               # of its texts (stretchcache.py)
 
 
 class Stretches:
@@ -68,13 +75,29 @@ class Stretches:
         params = tuple(self.tally.params)
         data = script_safe(self.rows.unsafe(given, ","))  # a stretch is never the collect's first run
         texts = [text.encode("utf-8") for text in (data, self._runs(given), _csv(self.metrics_row(g, params) for g in given))]
+        found = None
+        if all(g.text is not None for g in given):  # a plan read a job a line: the stretch can be cached
+            texts.append(COMPACT.encode([[g.id for g in given], [g.label for g in given]]).encode("utf-8"))
+            found = digest([g.text for g in given])
+        else:
+            texts.append(b"")
+        self._keep(Stretch(self.start, self.start + len(given), params, 0, tuple(len(t) for t in texts), found,
+                           all(g.label in tilemap.STATES for g in given)), b"".join(texts))
+        self.given = []
+
+    def add_served(self, served: object) -> None:
+        """A stretch served from the cache (a stretchcache.Served): its runs are counted, its texts kept."""
+        self.end()
+        self.tally.add_served(served)
+        self._keep(served.entry, served.blob)
+
+    def _keep(self, found, blob):
+        """Keep a stretch's texts (``blob``: the four one after another) in the scratch file."""
         if self.file is None:
             self.file = scratch_file(self.output)
-        self.file.write(b"".join(texts))
-        self.found[self.start] = Stretch(self.start, self.start + len(given), params, self.size,
-                                         tuple(len(t) for t in texts))
-        self.size += sum(len(t) for t in texts)
-        self.given = []
+        self.file.write(blob)
+        self.found[found.start] = found._replace(offset=self.size, crc=zlib.crc32(blob))
+        self.size += len(blob)
 
     def _runs(self, given):
         """runs.csv's rows of a stretch: each run's id and value, then the rest of its state's row
@@ -93,15 +116,25 @@ class Stretches:
     def texts(self, stretch: Stretch) -> tuple[str, str, str]:
         """(ledger data, runs.csv rows, metrics.csv rows) of a stretch: the data with a comma before each
         run's, each row ended by a newline."""
+        raw = self.raw(stretch)
+        data, runs, metrics = stretch.sizes[0], stretch.sizes[0] + stretch.sizes[1], sum(stretch.sizes[:3])
+        return raw[:data].decode("utf-8"), raw[data:runs].decode("utf-8"), raw[runs:metrics].decode("utf-8")
+
+    def raw(self, stretch: Stretch) -> bytes:
+        """A stretch's four texts, one after another, as bytes."""
         self.file.flush()
-        raw = os.pread(self.file.fileno(), sum(stretch.sizes), stretch.offset)
-        data, runs = stretch.sizes[0], stretch.sizes[0] + stretch.sizes[1]
-        return raw[:data].decode("utf-8"), raw[data:runs].decode("utf-8"), raw[runs:].decode("utf-8")
+        return os.pread(self.file.fileno(), sum(stretch.sizes), stretch.offset)
 
     def close(self) -> None:
         """Drop the texts."""
         if self.file is not None:
             drop(self.file)
+
+
+def digest(lines: list[str]) -> str:
+    """The digest of a block of plan.json's job lines (each as the run spool keeps it): what a cached
+    stretch (stretchcache.py) is made from."""
+    return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _csv(rows):

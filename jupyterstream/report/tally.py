@@ -99,6 +99,25 @@ class Tally:
         group.total += len(runs)
         group.runs.extend(Member(given.id, given.label, notebook) for given in runs[:max(0, LIST_LIMIT - len(group.runs))])
 
+    def has_group(self, state: str) -> bool:
+        """Whether the failure group of runs in ``state`` with no failure has begun (has its sample)."""
+        return (state, "", None) in self.groups
+
+    def add_served(self, served: object) -> None:
+        """Count a stretch served from the cache (report/stretchcache.py, a Served): add_plain's result
+        for its runs, in a collect with the same parameter columns and whose group of them has begun."""
+        state, ids, count = "pending", served.ids, len(served.ids)
+        self.total += count
+        self.states[state] = self.states.get(state, 0) + count
+        self.states_only = self.states_only and served.entry.plain
+        self.figured.extend(bytes(count))
+        key = (state, "", None)
+        group, notebook = self.groups[key], served.templates.fields[state]["notebook"]
+        self.members[key].extend(ids)
+        group.total += count
+        room = max(0, LIST_LIMIT - len(group.runs))
+        group.runs.extend(Member(i, label, notebook) for i, label in zip(ids[:room], served.labels[:room]))
+
     def _host(self, host, ok, duration):
         entry = self.hosts.setdefault(host, [0, 0, array("d")])
         entry[0] += 1

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from . import changes, master as parts_of, pieces, render, stretch
+from . import changes, master as parts_of, pieces, render, stretch, stretchcache
 from ..atomic import WRITE_ERRNOS, write_streamed, writing
 from ..collect.runs import each as each_run, load_plan, run_of
 from .holes import Spool
@@ -45,8 +45,17 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
     kept = history.Recorder(output)
     # pending runs with no files past master.ipynb's first rows, with no log: their parts made as they come
     stretches = stretch.Stretches(output, tally, bare_metrics_row, Tables.bare_tail())
+    cache = stretchcache.StretchCache(output, tally, stretches, logs) if bulk else None
+    index = -1
     try:
-        for index, (run, key, line) in enumerate(each_run(output, plan, metric_tag=metric_tag, bulk=bulk)):
+        for run, key, line in each_run(output, plan, metric_tag=metric_tag, bulk=bulk, served=cache):
+            index += 1
+            if type(line) is stretchcache.Served:  # a whole stretch, as the last collect made it
+                runs.add_texts(line.templates, line.texts)
+                stretches.add_served(line)
+                tags.extend([None] * (line.end - line.start))
+                index = line.end - 1
+                continue
             runs.add(line)
             if run is None and line.queued and index >= parts_of.NOTEBOOK_ROWS and f"{line.id}.log" not in logs:
                 stretches.add(index, line)  # counted when its stretch ends
@@ -68,15 +77,17 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
         stretches.close()
         kept.close()
         raise
+    finally:
+        if cache is not None:
+            cache.close()
     try:
         parts = parts_of.assemble(plan, runs, tally, tags, output, _load_json(output / "hosts.json"), logs, tables,
                                   notes=_notes(output), bulk=bulk, stretches=stretches)
     except BaseException:
         tables.close()
         kept.close()
-        raise
-    finally:
         stretches.close()
+        raise
     try:
         found = kept.finish()  # after assemble: the figures of this sweep's runs are in figures/ by now
         if found:
@@ -88,8 +99,11 @@ def _collect(output, plan, html, metric_tag, refresh, bulk):
         if html:
             live = refresh if refresh and any(tally.states.get(s) for s in WAITING) else None
             write_streamed(output / "report.html", render_html(parts_of.page(parts, live)))
+        if cache is not None:
+            stretchcache.save(output, stretches, cache)  # after the outputs it describes
     finally:
         parts["holes"].close()
+        stretches.close()
     return runs
 
 

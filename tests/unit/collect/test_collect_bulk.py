@@ -149,3 +149,94 @@ def test_pending_runs_made_in_stretches_give_the_same_report_files_as_runs_read_
         _write_plan(output, changed, streamed)
     fast = _same(bulk, single)
     assert fast[1200].label == "v1200!" and fast[1200].state == "pending"
+
+
+def _ran(output, jobs):
+    """Ten pending runs inside stretches ran since: eight ok, two failed."""
+    for i in range(1010, 1090, 10):
+        _executed(output, jobs[i])
+    for i in (1500, 2050):
+        _executed(output, jobs[i], status="cell-error")
+
+
+def _requeued(output, jobs):
+    """todo.txt changed: a pending run no longer queued (missing), a missing one queued again."""
+    ids = (output / "todo.txt").read_text().split()
+    ids.remove(jobs[1400]["id"])
+    (output / "todo.txt").write_text("".join(f"{i}\n" for i in ids + [jobs[1802]["id"]]))
+
+
+def _logged(output, jobs):
+    """A pending run inside a stretch has a log now."""
+    (output / "logs" / f"{jobs[1600]['id']}.log").write_text("started\n")
+
+
+def _new_column(output, jobs):
+    """A run before the stretches has a parameter more: metrics.csv's columns differ from the first one on."""
+    jobs = [dict(job, texts=dict(job["texts"], k="1"), values=dict(job["values"], k=1)) if i == 5 else job
+            for i, job in enumerate(jobs)]
+    _write_plan(output, jobs, streamed=True)
+
+
+def _other_values(output, jobs):
+    """plan.json rewritten with other values (labels and texts) for every run."""
+    _write_plan(output, [dict(job, label=f"{job['label']}?", texts={"x": f"{job['label']}?"},
+                              values={"x": f"{job['label']}?"}) for job in jobs], streamed=True)
+
+
+def _served(monkeypatch):
+    """(first run, run after the last) of each stretch the collects serve from the stretch cache."""
+    from jupyterstream.report.tally import Tally
+
+    found, real = [], Tally.add_served
+    monkeypatch.setattr(Tally, "add_served", lambda self, served: found.append((served.start, served.end)) or real(self, served))
+    return found
+
+
+@pytest.mark.parametrize("change, kept", [
+    (None, True), (_ran, True), (_requeued, True), (_logged, True), (_new_column, False), (_other_values, False)],
+    ids=["unchanged", "ten-runs-ran", "queued-and-unqueued", "a-new-log", "parameter-columns-changed",
+         "plan-rewritten-with-other-values"])
+def test_stretches_served_from_the_cache_give_the_same_report_files_as_runs_read_one_at_a_time(
+        tmp_path, monkeypatch, change, kept):
+    (bulk, jobs), (single, _) = long_output(tmp_path / "bulk", True), long_output(tmp_path / "single", True)
+    served = _served(monkeypatch)
+    _same(bulk, single)
+    assert served == [] and (bulk / ".report-stretches").exists()
+    for output in (bulk, single):
+        if change is not None:
+            change(output, jobs)
+    fast = _same(bulk, single)
+    assert bool(served) == kept, served
+    if change is _other_values:
+        assert fast[1200].label.endswith("?")
+    if change in (_ran, _requeued, _logged):  # the stretches that hold a changed run are made again
+        changed = {_ran: {*range(1010, 1090, 10), 1500, 2050}, _requeued: {1400, 1802}, _logged: {1600}}[change]
+        assert not any(start <= i < end for start, end in served for i in changed), served
+    _same(bulk, single)  # and a third collect serves what the second one wrote
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign-version", "unreadable", "bytes-flipped"])
+def test_a_damaged_stretch_cache_is_ignored_and_written_again(tmp_path, monkeypatch, damage):
+    (bulk, _), (single, _) = long_output(tmp_path / "bulk", True), long_output(tmp_path / "single", True)
+    _same(bulk, single)
+    cache = bulk / ".report-stretches"
+    data = cache.read_bytes()
+    if damage == "truncated":
+        cache.write_bytes(data[:len(data) // 2])
+    elif damage == "garbage":
+        cache.write_bytes(b"\x00\xff not a cache\n" * 100)
+    elif damage == "foreign-version":
+        cache.write_bytes(data.replace(b'"version": "', b'"version": "0', 1))
+    elif damage == "unreadable":
+        cache.unlink()
+        cache.mkdir()
+    else:  # a byte of a stretch's texts changed: its CRC no longer holds
+        cache.write_bytes(data[:-500] + bytes([data[-500] ^ 1]) + data[-499:])
+    served = _served(monkeypatch)
+    _same(bulk, single)
+    assert served == [] if damage != "bytes-flipped" else len(served) >= 1
+    if damage != "unreadable":
+        served.clear()
+        _same(bulk, single)  # written again: served the next time
+        assert served
