@@ -105,17 +105,6 @@ class ListedRuns:
     def __init__(self, runs, keys=None):
         self.runs, self.keys = list(runs), keys or {}
 
-    def add_texts(self, templates: object, texts: list[bytes]) -> None:
-        """Keep runs with no files, queued, one after another, as their jobs' texts in plan.json (bytes):
-        what add gives each of their bare.Given (a stretch served from the cache: report/stretchcache.py)."""
-        self.templates = templates
-        self.plain.extend(b"\2" * len(texts))
-        self.file.write(b"".join(texts))
-        offsets, last = self.offsets, self.offsets[-1]
-        for text in texts:
-            last += len(text)
-            offsets.append(last)
-
     def entry(self, index: int) -> tuple[Run, None]:
         """(Run, key) of the index-th run."""
         run = self.runs[index]
